@@ -1,0 +1,241 @@
+import { BlockLayout, plaintextSizeFromCiphertextSize } from '../../../shared/msc4016/block-layout.js';
+import { CodecError } from '../../../shared/msc4016/codec-error.js';
+import {
+  FRAME_HEADER_LENGTH,
+  GCM_TAG_LENGTH,
+  MAGIC,
+  MAX_PLAINTEXT_BLOCK_SIZE,
+  REGISTRATION_CODE,
+  type FrameHeader,
+  hasMagic,
+  isPlausibleCiphertextLength,
+  readFrameHeader,
+} from '../../../shared/msc4016/frame.js';
+import { frameCrc, openFrame } from './block-cipher.js';
+import type { KeyMaterial } from './key-material.js';
+import { decryptV3 } from './v3-decryptor.js';
+
+/** Ciphertext that can be read at any offset: a file, or an HTTP resource read with Range requests. */
+export interface RandomAccessCiphertext {
+  readonly size: number;
+  /** Bytes `start` up to but excluding `end`; fewer only at the end of the resource. */
+  read(start: number, end: number): Promise<Buffer>;
+}
+
+/** Authenticates and decrypts a single frame, checking that it is the block the caller asked for. */
+export function decryptBlock(keys: KeyMaterial, frame: Uint8Array, expectedSequence: number): Buffer {
+  const header = readFrameHeader(frame, 0);
+  if (header === undefined) {
+    throw new CodecError('BAD_REGISTRATION_CODE', `block ${expectedSequence} does not start with the registration code`);
+  }
+  if (header.sequence !== expectedSequence) {
+    throw new CodecError('OUT_OF_ORDER_BLOCK', `asked for block ${expectedSequence} but got block ${header.sequence}`);
+  }
+  if (frame.length !== FRAME_HEADER_LENGTH + header.ciphertextLength) {
+    throw new CodecError('TRUNCATED', `block ${expectedSequence} is incomplete`, expectedSequence);
+  }
+  return openFrame(keys, frame, 0);
+}
+
+export interface SynchronisedFrame {
+  readonly offset: number;
+  readonly header: FrameHeader;
+}
+
+/**
+ * Finds the first genuine frame at or after `from` in `buffer`, for a reader that lands at an
+ * arbitrary offset of a stream with variable block sizes. The registration code can occur inside
+ * ciphertext by chance, so a candidate counts only once confirmed: by its CRC when the writer set
+ * one, otherwise by authenticating the block, whose IV and AAD bind its sequence number.
+ */
+export function resynchronise(
+  buffer: Uint8Array,
+  from: number,
+  keys: KeyMaterial,
+  maxBlockSize = MAX_PLAINTEXT_BLOCK_SIZE,
+): SynchronisedFrame | undefined {
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  for (let offset = from; offset + FRAME_HEADER_LENGTH <= buffer.length; offset++) {
+    if (view.getUint32(offset, true) !== REGISTRATION_CODE) continue;
+    const header = readFrameHeader(buffer, offset)!;
+    if (!isPlausibleCiphertextLength(header.ciphertextLength, maxBlockSize)) continue;
+    if (offset + FRAME_HEADER_LENGTH + header.ciphertextLength > buffer.length) continue;
+    if (header.crc !== 0) {
+      if (frameCrc(buffer, offset, header.ciphertextLength) === header.crc) return { offset, header };
+      continue;
+    }
+    try {
+      openFrame(keys, buffer, offset);
+      return { offset, header };
+    } catch {
+      // Not a frame after all; keep hunting.
+    }
+  }
+  return undefined;
+}
+
+/** Where each block of a stream sits, for streams whose blocks differ in size. */
+export interface BlockIndex {
+  readonly plaintextSize: number;
+  /** Ciphertext offset of each frame, then one past the end. */
+  readonly frameStarts: readonly number[];
+  /** Plaintext offset of each block, then the plaintext size. */
+  readonly plaintextStarts: readonly number[];
+}
+
+/**
+ * Walks the frame headers (16 bytes each, never the ciphertext) to index a stream of variable-size
+ * blocks. Only headers are read, so this is cheap on a local file; the lengths are unauthenticated
+ * until the blocks are opened, which every read does.
+ */
+export async function buildBlockIndex(
+  ciphertext: RandomAccessCiphertext,
+  maxBlockSize = MAX_PLAINTEXT_BLOCK_SIZE,
+): Promise<BlockIndex> {
+  const frameStarts: number[] = [];
+  const plaintextStarts: number[] = [];
+  let offset = MAGIC.length;
+  let plaintext = 0;
+  while (offset < ciphertext.size) {
+    const sequence = frameStarts.length;
+    const bytes = await ciphertext.read(offset, offset + FRAME_HEADER_LENGTH);
+    const header = bytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(bytes, 0) : undefined;
+    if (header === undefined) {
+      throw new CodecError('BAD_REGISTRATION_CODE', `block ${sequence} does not start with the registration code`, sequence);
+    }
+    if (header.sequence !== sequence) {
+      throw new CodecError('OUT_OF_ORDER_BLOCK', `expected block ${sequence} but found block ${header.sequence}`, sequence);
+    }
+    if (!isPlausibleCiphertextLength(header.ciphertextLength, maxBlockSize)) {
+      throw new CodecError('BLOCK_TOO_LARGE', `block ${sequence} claims an impossible length`, sequence);
+    }
+    frameStarts.push(offset);
+    plaintextStarts.push(plaintext);
+    offset += FRAME_HEADER_LENGTH + header.ciphertextLength;
+    plaintext += header.ciphertextLength - GCM_TAG_LENGTH;
+  }
+  if (offset !== ciphertext.size) {
+    throw new CodecError('TRUNCATED', `the stream ends in the middle of block ${frameStarts.length - 1}`);
+  }
+  frameStarts.push(offset);
+  plaintextStarts.push(plaintext);
+  return { plaintextSize: plaintext, frameStarts, plaintextStarts };
+}
+
+/** How a reader maps plaintext offsets to frames: arithmetic when blocks are uniform, else an index. */
+export type StreamMap = { kind: 'uniform'; layout: BlockLayout } | { kind: 'indexed'; index: BlockIndex };
+
+/**
+ * Learns how a complete stream is laid out, reading as little as possible: the declared block size
+ * when the `file` block has one; otherwise the first frame's size, confirmed against the stream's
+ * length and the last frame's header; otherwise (variable blocks) a header walk.
+ */
+export async function mapStream(
+  ciphertext: RandomAccessCiphertext,
+  declaredBlockSize: number | undefined,
+  expectedSize: number | undefined,
+): Promise<StreamMap> {
+  if (ciphertext.size === 0) return { kind: 'uniform', layout: new BlockLayout(1, 0) };
+  const start = await ciphertext.read(0, MAGIC.length + FRAME_HEADER_LENGTH);
+  if (start.length < MAGIC.length || !hasMagic(start)) {
+    throw new CodecError('BAD_MAGIC', 'this is not an MSC4016 v3 stream: the magic bytes "MXC\\x03" are missing');
+  }
+  if (ciphertext.size === MAGIC.length) return { kind: 'uniform', layout: new BlockLayout(1, 0) };
+  const first = start.length === MAGIC.length + FRAME_HEADER_LENGTH ? readFrameHeader(start, MAGIC.length) : undefined;
+  const blockSize = declaredBlockSize ?? (first ? first.ciphertextLength - GCM_TAG_LENGTH : undefined);
+  if (blockSize !== undefined && blockSize >= 1 && blockSize <= MAX_PLAINTEXT_BLOCK_SIZE) {
+    const plaintextSize = plaintextSizeFromCiphertextSize(ciphertext.size, blockSize);
+    if (plaintextSize !== undefined && (expectedSize === undefined || expectedSize === plaintextSize)) {
+      const layout = new BlockLayout(blockSize, plaintextSize);
+      const last = layout.blockCount - 1;
+      const lastHeaderBytes = await ciphertext.read(layout.frameStartOf(last), layout.frameStartOf(last) + FRAME_HEADER_LENGTH);
+      const lastHeader = lastHeaderBytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(lastHeaderBytes, 0) : undefined;
+      if (lastHeader?.sequence === last && lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH) {
+        return { kind: 'uniform', layout };
+      }
+    }
+    if (declaredBlockSize !== undefined) {
+      throw new CodecError(
+        'BLOCK_SIZE_MISMATCH',
+        `the stream's length does not fit its declared ${declaredBlockSize}-byte blocks: it is cut short or altered`,
+      );
+    }
+  }
+  const index = await buildBlockIndex(ciphertext);
+  return { kind: 'indexed', index };
+}
+
+/** The frames covering plaintext bytes first..last (inclusive), as a ciphertext span and block numbers. */
+function framesFor(map: StreamMap, first: number, last: number) {
+  if (map.kind === 'uniform') {
+    const { blocks, bytes } = map.layout.ciphertextRangeFor(first, last);
+    return { firstBlock: blocks[0], start: bytes[0], end: bytes[1] + 1, plaintextStart: map.layout.plaintextStartOf(blocks[0]) };
+  }
+  const { plaintextStarts, frameStarts } = map.index;
+  const blockOf = (offset: number): number => {
+    // Greatest block whose plaintext starts at or before `offset`.
+    let low = 0;
+    let high = plaintextStarts.length - 2;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (plaintextStarts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  };
+  const firstBlock = blockOf(first);
+  const lastBlock = blockOf(last);
+  return {
+    firstBlock,
+    start: frameStarts[firstBlock]!,
+    end: frameStarts[lastBlock + 1]!,
+    plaintextStart: plaintextStarts[firstBlock]!,
+  };
+}
+
+export function plaintextSizeOf(map: StreamMap): number {
+  return map.kind === 'uniform' ? map.layout.plaintextSize : map.index.plaintextSize;
+}
+
+/**
+ * Decrypts plaintext bytes `first`..`last` (inclusive) of a complete stream, reading only the frames
+ * that hold them. Every byte returned comes from a block that authenticated as the block expected at
+ * that position.
+ */
+export async function* readPlaintextRange(
+  ciphertext: RandomAccessCiphertext,
+  keys: KeyMaterial,
+  map: StreamMap,
+  first: number,
+  last: number,
+): AsyncGenerator<Buffer> {
+  const size = plaintextSizeOf(map);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 0 || last < first || last >= size) {
+    throw new RangeError(`the range ${first}-${last} is outside the ${size}-byte file`);
+  }
+  const span = framesFor(map, first, last);
+  const frames = readSpan(ciphertext, span.start, span.end);
+  let position = span.plaintextStart;
+  for await (const plaintext of decryptV3(frames, {
+    keys,
+    firstSequence: span.firstBlock,
+    expectMagic: false,
+    blockSize: map.kind === 'uniform' ? map.layout.blockSize : undefined,
+  })) {
+    const from = Math.max(first - position, 0);
+    const to = Math.min(last + 1 - position, plaintext.length);
+    if (to > from) yield plaintext.subarray(from, to);
+    position += plaintext.length;
+  }
+  if (position <= last) throw new CodecError('TRUNCATED', 'the stream ended before the requested range');
+}
+
+async function* readSpan(ciphertext: RandomAccessCiphertext, start: number, end: number): AsyncGenerator<Buffer> {
+  const step = 1024 * 1024;
+  for (let offset = start; offset < end; offset += step) {
+    const bytes = await ciphertext.read(offset, Math.min(end, offset + step));
+    if (bytes.length === 0) return;
+    yield bytes;
+  }
+}
+
