@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * A destination that only ever shows a finished file under its real name: bytes go to a hidden
+ * temporary file beside it, which is flushed to disk and renamed over the target on `commit`, and
+ * removed on `abort`. `-` means standard output, which cannot be taken back: a failure there is
+ * reported by the exit status alone.
+ */
+export interface AtomicOutput {
+  /** Writes every chunk of `source`, respecting backpressure. */
+  write(source: AsyncIterable<Uint8Array>): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+const liveTemporaries = new Set<string>();
+
+/** Removes temporaries of outputs that were never committed, for signal handlers. */
+export function removeTemporariesSync(unlinkSync: (path: string) => void): void {
+  for (const path of liveTemporaries) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  }
+  liveTemporaries.clear();
+}
+
+export function openAtomicOutput(target: string): AtomicOutput {
+  if (target === '-') return standardOutput();
+  const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
+  liveTemporaries.add(temporary);
+  let stream: WriteStream | undefined;
+  return {
+    async write(source) {
+      stream = createWriteStream(temporary, { flags: 'wx', highWaterMark: 1024 * 1024 });
+      await pipeline(source, stream);
+    },
+    async commit() {
+      if (stream === undefined) await this.write([]);
+      const handle = await open(temporary, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, target);
+      liveTemporaries.delete(temporary);
+      await syncDirectory(dirname(target));
+    },
+    async abort() {
+      stream?.destroy();
+      await unlink(temporary).catch(() => undefined);
+      liveTemporaries.delete(temporary);
+    },
+  };
+}
+
+/** Makes the rename itself durable; not every platform can open a directory, which is fine. */
+async function syncDirectory(directory: string): Promise<void> {
+  try {
+    const handle = await open(directory, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Windows cannot fsync a directory; the rename is still atomic there.
+  }
+}
+
+function standardOutput(): AtomicOutput {
+  return {
+    async write(source) {
+      const stdout = process.stdout as Writable;
+      for await (const chunk of source) {
+        if (!stdout.write(chunk)) await new Promise<void>((resolve) => stdout.once('drain', resolve));
+      }
+    },
+    async commit() {},
+    async abort() {},
+  };
+}

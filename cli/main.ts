@@ -1,0 +1,129 @@
+import { unlinkSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isCodecError } from '../shared/msc4016/codec-error.js';
+import { removeTemporariesSync } from './atomic-output.js';
+import { CliError, USAGE_EXIT } from './cli-error.js';
+import { decryptCommand, encryptCommand } from './codec-commands.js';
+import { describeFsError } from './input-source.js';
+
+const USAGE = `Usage:
+  slipstream encrypt <input> <output> --info <info.json> [--block-size <bytes>] [--format v3|v2]
+  slipstream decrypt <input> <output> --info <info.json> [--expect-size <bytes>] [--range <first>-<last>]
+
+  <input> and <output> may be - for standard input and output.
+  encrypt writes the ciphertext and, to --info, the event's "file" block without "url".
+  decrypt accepts any v3 or v2 "file" block; --range outputs only those plaintext bytes (inclusive).`;
+
+function parseByteCount(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new CliError(`${option} must be a whole number of bytes, not "${text}"`, USAGE_EXIT);
+  }
+  return Number(text);
+}
+
+function parseRange(text: string | undefined): { first: number; last: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)-(\d+)$/.exec(text);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || !Number.isSafeInteger(first) || !Number.isSafeInteger(last) || last < first) {
+    throw new CliError(`--range must look like <first>-<last> with first ≤ last, not "${text}"`, USAGE_EXIT);
+  }
+  return { first, last };
+}
+
+function positionals(values: string[], names: string[]): string[] {
+  if (values.length !== names.length) {
+    throw new CliError(`expected ${names.map((n) => `<${n}>`).join(' ')}, got ${values.length} argument(s)\n${USAGE}`, USAGE_EXIT);
+  }
+  return values;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'encrypt': {
+      const { values, positionals: args } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { info: { type: 'string' }, 'block-size': { type: 'string' }, format: { type: 'string', default: 'v3' } },
+      });
+      const [input, output] = positionals(args, ['input', 'output']);
+      if (values.info === undefined) throw new CliError('encrypt needs --info <info.json>', USAGE_EXIT);
+      if (values.format !== 'v3' && values.format !== 'v2') {
+        throw new CliError(`--format must be v3 or v2, not "${values.format}"`, USAGE_EXIT);
+      }
+      await encryptCommand({
+        input: input!,
+        output: output!,
+        info: values.info,
+        blockSize: parseByteCount(values['block-size'], '--block-size'),
+        format: values.format,
+      });
+      return;
+    }
+    case 'decrypt': {
+      const { values, positionals: args } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { info: { type: 'string' }, 'expect-size': { type: 'string' }, range: { type: 'string' } },
+      });
+      const [input, output] = positionals(args, ['input', 'output']);
+      if (values.info === undefined) throw new CliError('decrypt needs --info <info.json>', USAGE_EXIT);
+      await decryptCommand({
+        input: input!,
+        output: output!,
+        info: values.info,
+        expectSize: parseByteCount(values['expect-size'], '--expect-size'),
+        range: parseRange(values.range),
+      });
+      return;
+    }
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      if (command === undefined) throw new CliError('no command given', USAGE_EXIT);
+      return;
+    default:
+      throw new CliError(`unknown command "${command}"\n${USAGE}`, USAGE_EXIT);
+  }
+}
+
+/** One line on stderr, the reason in plain words; the code is appended for scripts that grep for it. */
+function describe(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (isCodecError(error)) return { message: `${error.message} [${error.code}]`, exitCode: 1 };
+  if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+    return { message: `${(error as Error).message}\n${USAGE}`, exitCode: USAGE_EXIT };
+  }
+  if ((error as NodeJS.ErrnoException)?.syscall) {
+    const failure = error as NodeJS.ErrnoException;
+    return { message: `${failure.path ?? 'file'}: ${describeFsError(failure)}`, exitCode: 1 };
+  }
+  return { message: (error as Error)?.message ?? String(error), exitCode: 1 };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cleanUp = (signal: NodeJS.Signals): void => {
+    removeTemporariesSync(unlinkSync);
+    process.stderr.write(`slipstream: interrupted by ${signal}; nothing was kept\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', cleanUp);
+  process.once('SIGTERM', cleanUp);
+  // A reader that goes away (`| head`) is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
+  try {
+    await run(argv);
+    return 0;
+  } catch (error) {
+    const { message, exitCode } = describe(error);
+    process.stderr.write(`slipstream: ${message}\n`);
+    return exitCode;
+  }
+}
