@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
  */
 export interface AtomicOutput {
   /** Writes every chunk of `source`, respecting backpressure. */
-  write(source: AsyncIterable<Uint8Array>): Promise<void>;
+  write(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
