@@ -111,20 +111,33 @@ export function openFrame(keys: KeyMaterial, frames: Uint8Array, frameOffset: nu
   return plaintext;
 }
 
+/** The result of opening a batch: the plaintext of every block that authenticated, and why it stopped. */
+export interface OpenedFrames {
+  /** Plaintext of the blocks before `failure` (all of them when there is none). */
+  readonly plaintext: Buffer;
+  readonly failure?: CodecError;
+}
+
 /**
- * Opens `count` consecutive, already-validated frames laid end to end in `frames` and returns their
- * plaintext joined. All or nothing: one bad block and nothing is returned.
+ * Opens `count` consecutive, already-validated frames laid end to end in `frames`. Stops at the
+ * first block that fails and reports it, keeping the plaintext of the authenticated blocks before it.
  */
-export function openFrames(keys: KeyMaterial, frames: Uint8Array, count: number): Buffer {
+export function openFrames(keys: KeyMaterial, frames: Uint8Array, count: number): OpenedFrames {
   const plaintextLength = frames.length - count * FRAME_OVERHEAD;
   const output = Buffer.allocUnsafe(plaintextLength);
   let frameOffset = 0;
   let written = 0;
   for (let i = 0; i < count; i++) {
-    const plaintext = openFrame(keys, frames, frameOffset);
+    let plaintext: Buffer;
+    try {
+      plaintext = openFrame(keys, frames, frameOffset);
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error;
+      return { plaintext: output.subarray(0, written), failure: error };
+    }
     output.set(plaintext, written);
     written += plaintext.length;
     frameOffset += FRAME_OVERHEAD + plaintext.length;
   }
-  return output;
+  return { plaintext: output };
 }

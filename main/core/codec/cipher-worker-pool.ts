@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
-import type { CipherJob, CipherJobResult } from './cipher-worker-protocol.js';
+import type { OpenedFrames } from './block-cipher.js';
+import type { CipherJob, CipherJobResult, SerialisedError } from './cipher-worker-protocol.js';
 import type { FrameCipher } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
@@ -9,7 +10,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 type JobRequest = DistributiveOmit<CipherJob, 'id' | 'data' | 'length'>;
 
 interface PendingJob {
-  resolve(output: Buffer): void;
+  resolve(output: OpenedFrames): void;
   reject(error: Error): void;
 }
 
@@ -46,9 +47,12 @@ export class CipherWorkerPool implements FrameCipher {
       const job = this.pending.get(result.id);
       this.pending.delete(result.id);
       if (job === undefined) return;
-      if ('data' in result) job.resolve(Buffer.from(result.data));
-      else if (result.error.code) job.reject(new CodecError(result.error.code, result.error.message, result.error.block));
-      else job.reject(new Error(result.error.message));
+      if ('data' in result) {
+        const plaintext = Buffer.from(result.data);
+        job.resolve(result.failure ? { plaintext, failure: revive(result.failure) as CodecError } : { plaintext });
+      } else {
+        job.reject(revive(result.error));
+      }
     });
     worker.on('error', (error) => this.failAll(error));
     worker.unref();
@@ -67,14 +71,14 @@ export class CipherWorkerPool implements FrameCipher {
     return new ArrayBuffer(Math.ceil(length / 65536) * 65536);
   }
 
-  private run(job: JobRequest, input: Uint8Array): Promise<Buffer> {
+  private run(job: JobRequest, input: Uint8Array): Promise<OpenedFrames> {
     if (this.closed) return Promise.reject(new Error('the cipher pool is closed'));
     const pooled = this.workers.reduce((least, candidate) => (candidate.inFlight < least.inFlight ? candidate : least));
     const id = this.nextJobId++;
     // The input may be a view into a caller's chunk; the worker gets its own transferable copy.
     const data = this.inputBuffer(input.length);
     new Uint8Array(data, 0, input.length).set(input);
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<OpenedFrames>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (pooled.inFlight++ === 0) pooled.worker.ref();
       pooled.worker.postMessage({ ...job, id, data, length: input.length } as CipherJob, [data]);
@@ -82,10 +86,12 @@ export class CipherWorkerPool implements FrameCipher {
   }
 
   seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer> {
-    return this.run({ op: 'seal', key: keys.key, iv: keys.iv, firstSequence, blockSize }, plaintext);
+    return this.run({ op: 'seal', key: keys.key, iv: keys.iv, firstSequence, blockSize }, plaintext).then(
+      (result) => result.plaintext,
+    );
   }
 
-  open(keys: KeyMaterial, frames: Buffer, count: number): Promise<Buffer> {
+  open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames> {
     return this.run({ op: 'open', key: keys.key, iv: keys.iv, count }, frames);
   }
 
@@ -94,6 +100,10 @@ export class CipherWorkerPool implements FrameCipher {
     this.failAll(new Error('the cipher pool was closed'));
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
+}
+
+function revive(error: SerialisedError): Error {
+  return error.code ? new CodecError(error.code, error.message, error.block) : new Error(error.message);
 }
 
 /**

@@ -17,6 +17,13 @@ export type CipherJob =
   | (JobInput & { op: 'seal'; firstSequence: number; blockSize: number })
   | (JobInput & { op: 'open'; count: number });
 
+export interface SerialisedError {
+  code?: CodecErrorCode;
+  message: string;
+  block?: number | undefined;
+}
+
+/** `failure` accompanies an open that stopped at a bad block; `data` then holds the blocks before it. */
 export type CipherJobResult =
-  | { id: number; input: ArrayBuffer; data: ArrayBuffer }
-  | { id: number; input: ArrayBuffer; error: { code?: CodecErrorCode; message: string; block?: number | undefined } };
+  | { id: number; input: ArrayBuffer; data: ArrayBuffer; failure?: SerialisedError }
+  | { id: number; input: ArrayBuffer; error: SerialisedError };

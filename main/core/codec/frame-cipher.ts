@@ -1,4 +1,4 @@
-import { openFrames, sealFrames } from './block-cipher.js';
+import { type OpenedFrames, openFrames, sealFrames } from './block-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
 /**
@@ -11,7 +11,7 @@ export interface FrameCipher {
   /** How many batches the stream code should keep in flight to keep this cipher busy. */
   readonly parallelism: number;
   seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer>;
-  open(keys: KeyMaterial, frames: Buffer, count: number): Promise<Buffer>;
+  open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames>;
 }
 
 /** Runs on the calling thread. Results are computed eagerly; the promises only keep the interface uniform. */

@@ -9,6 +9,7 @@ import {
   isPlausibleCiphertextLength,
   readFrameHeader,
 } from '../../../shared/msc4016/frame.js';
+import type { OpenedFrames } from './block-cipher.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
@@ -49,13 +50,15 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
   const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   const expectedSize = options.expectedSize;
   const firstSequence = options.firstSequence ?? 0;
-  const pipeline = new OrderedPipeline<Buffer>(cipher.parallelism * 3);
+  const pipeline = new OrderedPipeline<OpenedFrames>(cipher.parallelism * 3);
   const pending = new ChunkQueue();
   let awaitingMagic = options.expectMagic ?? firstSequence === 0;
   let sawAnyByte = false;
   let nextSequence = firstSequence;
   let plaintextSeen = options.plaintextOffset ?? 0;
   let shortBlockSeen: number | undefined;
+  /** A header fault found behind complete frames; raised once those frames have been delivered. */
+  let headerFault: CodecError | undefined;
 
   /**
    * Checks the headers of as many complete frames as are buffered and returns how many bytes and
@@ -63,9 +66,21 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
    * buffered and a gap is reported at the block where it occurs.
    */
   const scanCompleteFrames = (): { bytes: number; count: number } => {
-    let offset = 0;
-    let count = 0;
-    while (pending.length - offset >= FRAME_HEADER_LENGTH && offset < maxBatchBytes) {
+    const batch = { bytes: 0, count: 0 };
+    try {
+      scanInto(batch);
+    } catch (error) {
+      // Frames before the fault are sound: deliver them first, raise the fault after.
+      if (!(error instanceof CodecError) || batch.count === 0) throw error;
+      headerFault = error;
+    }
+    return batch;
+  };
+
+  function scanInto(batch: { bytes: number; count: number }): void {
+    while (pending.length - batch.bytes >= FRAME_HEADER_LENGTH && batch.bytes < maxBatchBytes) {
+      const offset = batch.bytes;
+      const count = batch.count;
       const header = readFrameHeader(pending.peek(offset, FRAME_HEADER_LENGTH), 0);
       const sequence = nextSequence + count;
       if (header === undefined) {
@@ -105,15 +120,21 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
       if (pending.length - offset < frameLength) break;
       if (declaredBlockSize !== undefined && plaintextLength < declaredBlockSize) shortBlockSeen = sequence;
       plaintextSeen += plaintextLength;
-      offset += frameLength;
-      count++;
+      batch.bytes += frameLength;
+      batch.count++;
     }
-    return { bytes: offset, count };
-  };
+  }
 
-  /** Yields everything still in flight, then rethrows: authenticated blocks before a fault are still delivered. */
+  /** The oldest batch's authenticated plaintext; its failure, if any, ends the stream right after. */
+  async function* deliverOldest(): AsyncGenerator<Buffer> {
+    const { plaintext, failure } = await pipeline.next();
+    if (plaintext.length > 0) yield plaintext;
+    if (failure) throw failure;
+  }
+
+  /** Delivers everything still in flight, then raises: authenticated blocks before a fault still arrive. */
   async function* drainThen(error: unknown): AsyncGenerator<Buffer> {
-    while (!pipeline.isEmpty) yield await pipeline.next();
+    while (!pipeline.isEmpty) yield* deliverOldest();
     throw error;
   }
 
@@ -130,6 +151,7 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
       awaitingMagic = false;
     }
     for (;;) {
+      if (headerFault) yield* drainThen(headerFault);
       let batch: { bytes: number; count: number };
       try {
         batch = scanCompleteFrames();
@@ -140,10 +162,11 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
       if (batch.count === 0) break;
       pipeline.push(cipher.open(options.keys, pending.take(batch.bytes), batch.count));
       nextSequence += batch.count;
-      while (pipeline.isFull) yield await pipeline.next();
+      while (pipeline.isFull) yield* deliverOldest();
     }
   }
-  while (!pipeline.isEmpty) yield await pipeline.next();
+  while (!pipeline.isEmpty) yield* deliverOldest();
+  if (headerFault) throw headerFault;
 
   if (awaitingMagic && sawAnyByte) {
     throw new CodecError('TRUNCATED', 'the stream ends inside its magic bytes');

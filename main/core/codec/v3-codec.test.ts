@@ -1,0 +1,274 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { isCodecError, type CodecErrorCode } from '../../../shared/msc4016/codec-error.js';
+import { FRAME_OVERHEAD, MAGIC, MAX_BLOCK_COUNT } from '../../../shared/msc4016/frame.js';
+import {
+  chunked,
+  collect,
+  decryptCapturing,
+  encryptBuffer,
+  flipBits,
+  framesOf,
+  joinFrames,
+  randomPlaintext,
+  withFixedCrc,
+} from '../../../tests/support/codec.js';
+import { sealFrames } from './block-cipher.js';
+import { CipherWorkerPool } from './cipher-worker-pool.js';
+import { inlineFrameCipher } from './frame-cipher.js';
+import { generateV3KeyMaterial } from './key-material.js';
+import { decryptV3 } from './v3-decryptor.js';
+import { encryptV3 } from './v3-encryptor.js';
+
+const BLOCK = 4096;
+const keys = generateV3KeyMaterial();
+const pool = new CipherWorkerPool(2);
+afterAll(() => pool.close());
+
+function expectCode(error: unknown, code: CodecErrorCode): void {
+  expect(isCodecError(error), `expected a CodecError ${code}, got ${String(error)}`).toBe(true);
+  expect((error as { code: string }).code).toBe(code);
+}
+
+describe.each([
+  ['inline', inlineFrameCipher],
+  ['worker pool', pool],
+])('v3 round trip (%s cipher)', (_name, cipher) => {
+  it.each([0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 37 * BLOCK + 5, 300 * BLOCK])('restores %i bytes exactly', async (size) => {
+    const plaintext = randomPlaintext(size);
+    const ciphertext = await encryptBuffer(plaintext, keys, BLOCK, cipher, [1000, 7, 65536]);
+    const blocks = Math.ceil(size / BLOCK);
+    expect(ciphertext.length).toBe(MAGIC.length + size + blocks * FRAME_OVERHEAD);
+    const { plaintext: restored, error } = await decryptCapturing(ciphertext, { keys, expectedSize: size, blockSize: BLOCK, cipher }, [3, 5000, 17]);
+    expect(error).toBeUndefined();
+    expect(restored.equals(plaintext)).toBe(true);
+  });
+});
+
+describe('v3 stream layout', () => {
+  it('starts with the magic and numbers frames from zero, every integer little-endian', async () => {
+    const ciphertext = await encryptBuffer(randomPlaintext(2 * BLOCK + 10), keys, BLOCK);
+    expect([...ciphertext.subarray(0, 4)]).toEqual([0x4d, 0x58, 0x43, 0x03]);
+    const frames = framesOf(ciphertext);
+    expect(frames.map((frame) => frame.readUInt32LE(0))).toEqual([0xffffffff, 0xffffffff, 0xffffffff]);
+    expect(frames.map((frame) => frame.readUInt32LE(4))).toEqual([0, 1, 2]);
+    expect(frames.map((frame) => frame.readUInt32LE(8))).toEqual([BLOCK + 16, BLOCK + 16, 10 + 16]);
+    expect(frames.every((frame) => frame.readUInt32LE(12) !== 0)).toBe(true);
+  });
+
+  it('cuts blocks by size whatever the input chunking, so a stream re-encrypted from any offset is identical', async () => {
+    const plaintext = randomPlaintext(10 * BLOCK + 3);
+    const a = await encryptBuffer(plaintext, keys, BLOCK, inlineFrameCipher, [1]);
+    const b = await encryptBuffer(plaintext, keys, BLOCK, pool, [BLOCK * 3 + 1, 5]);
+    expect(a.equals(b)).toBe(true);
+  });
+
+  it('an empty source gives the magic alone, and both that and a zero-byte stream decrypt to nothing', async () => {
+    expect((await encryptBuffer(Buffer.alloc(0), keys, BLOCK)).equals(Buffer.from(MAGIC))).toBe(true);
+    expect((await decryptCapturing(Buffer.from(MAGIC), { keys, expectedSize: 0 })).error).toBeUndefined();
+    expect((await decryptCapturing(Buffer.alloc(0), { keys, expectedSize: 0 })).error).toBeUndefined();
+  });
+
+  it('respects backpressure: the encryptor reads no further ahead than its bounded pipeline', async () => {
+    let pulled = 0;
+    const source = (function* () {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield Buffer.alloc(BLOCK);
+      }
+    })();
+    const encryptor = encryptV3(source, { keys, blockSize: BLOCK, cipher: inlineFrameCipher });
+    await encryptor.next(); // magic
+    await encryptor.next(); // first sealed batch
+    expect(pulled).toBeLessThan(16);
+    await encryptor.return(undefined);
+  });
+});
+
+describe('v3 decryption fails closed', () => {
+  const plaintext = randomPlaintext(5 * BLOCK + 100);
+  const ciphertextPromise = encryptBuffer(plaintext, keys, BLOCK);
+
+  it('refuses a stream without the magic', async () => {
+    const ciphertext = Buffer.from(await ciphertextPromise);
+    ciphertext[3] = 0x02;
+    const { plaintext: out, error } = await decryptCapturing(ciphertext, { keys });
+    expectCode(error, 'BAD_MAGIC');
+    expect(out.length).toBe(0);
+  });
+
+  it('refuses a frame that does not start with the registration code', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const bad = Buffer.from(frames[2]!);
+    bad[1] = 0xfe;
+    const { plaintext: out, error } = await decryptCapturing(joinFrames([frames[0]!, frames[1]!, bad, ...frames.slice(3)]), { keys });
+    expectCode(error, 'BAD_REGISTRATION_CODE');
+    expect(out.equals(plaintext.subarray(0, 2 * BLOCK))).toBe(true);
+  });
+
+  it('refuses a gap in the sequence (a dropped block)', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const { error } = await decryptCapturing(joinFrames([frames[0]!, frames[2]!, ...frames.slice(3)]), { keys });
+    expectCode(error, 'OUT_OF_ORDER_BLOCK');
+    expect((error as { block: number }).block).toBe(1);
+  });
+
+  it('refuses a repeated block', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const { error } = await decryptCapturing(joinFrames([frames[0]!, frames[1]!, frames[1]!, ...frames.slice(2)]), { keys });
+    expectCode(error, 'OUT_OF_ORDER_BLOCK');
+  });
+
+  it('refuses reordered blocks', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const { error } = await decryptCapturing(joinFrames([frames[1]!, frames[0]!, ...frames.slice(2)]), { keys });
+    expectCode(error, 'OUT_OF_ORDER_BLOCK');
+  });
+
+  it('refuses a block moved to another position even when its header is rewritten to fit', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const moved = Buffer.from(frames[1]!);
+    moved.writeUInt32LE(0, 4); // claims to be block 0, but was sealed with block 1's IV and AAD
+    const { error } = await decryptCapturing(joinFrames([withFixedCrc(moved), ...frames.slice(1)]), { keys });
+    expectCode(error, 'TAMPERED_BLOCK');
+  });
+
+  it('refuses an absurd block length from the header alone, before buffering it', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const header = Buffer.from(frames[0]!.subarray(0, 16));
+    header.writeUInt32LE(0xfffffff0, 8);
+    // Only the header arrives: the decryptor must fail now, not wait for four gigabytes.
+    const { error } = await decryptCapturing(Buffer.concat([Buffer.from(MAGIC), header]), { keys });
+    expectCode(error, 'BLOCK_TOO_LARGE');
+  });
+
+  it('caps the block size a reader accepts', async () => {
+    const big = await encryptBuffer(randomPlaintext(70_000), keys, 65_536);
+    const { error } = await decryptCapturing(big, { keys, maxBlockSize: 32_768 });
+    expectCode(error, 'BLOCK_TOO_LARGE');
+  });
+
+  it('refuses a block whose non-zero CRC does not match', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const bad = Buffer.from(frames[1]!);
+    flipBits(bad, 40, 0x01);
+    const { plaintext: out, error } = await decryptCapturing(joinFrames([frames[0]!, bad, ...frames.slice(2)]), { keys });
+    expectCode(error, 'CRC_MISMATCH');
+    expect(out.equals(plaintext.subarray(0, BLOCK))).toBe(true);
+  });
+
+  it('accepts a CRC of zero as absent, as the upstream reference writes it', async () => {
+    const frames = framesOf(await ciphertextPromise).map((frame) => {
+      const copy = Buffer.from(frame);
+      copy.writeUInt32LE(0, 12);
+      return copy;
+    });
+    const { plaintext: out, error } = await decryptCapturing(joinFrames(frames), { keys, expectedSize: plaintext.length });
+    expect(error).toBeUndefined();
+    expect(out.equals(plaintext)).toBe(true);
+  });
+
+  it('refuses a block whose GCM tag fails, and yields nothing of that block', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const bad = Buffer.from(frames[3]!);
+    flipBits(bad, 100, 0x80);
+    const { plaintext: out, error } = await decryptCapturing(joinFrames([...frames.slice(0, 3), withFixedCrc(bad), ...frames.slice(4)]), {
+      keys,
+    });
+    expectCode(error, 'TAMPERED_BLOCK');
+    expect((error as { block: number }).block).toBe(3);
+    expect(out.equals(plaintext.subarray(0, 3 * BLOCK))).toBe(true);
+  });
+
+  it('refuses the wrong key at the first block', async () => {
+    const { plaintext: out, error } = await decryptCapturing(await ciphertextPromise, { keys: generateV3KeyMaterial() });
+    expectCode(error, 'TAMPERED_BLOCK');
+    expect((error as Error).message).toMatch(/key is wrong/);
+    expect(out.length).toBe(0);
+  });
+
+  it('refuses the right key with the wrong IV', async () => {
+    const { error } = await decryptCapturing(await ciphertextPromise, { keys: { key: keys.key, iv: generateV3KeyMaterial().iv } });
+    expectCode(error, 'TAMPERED_BLOCK');
+  });
+
+  it('refuses a stream cut at a block boundary when the expected size is known', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const cut = joinFrames(frames.slice(0, 3));
+    expect((await decryptCapturing(cut, { keys })).error).toBeUndefined();
+    const { error } = await decryptCapturing(cut, { keys, expectedSize: plaintext.length });
+    expectCode(error, 'TRUNCATED');
+  });
+
+  it('refuses a stream cut inside a frame even without an expected size', async () => {
+    const ciphertext = await ciphertextPromise;
+    const { plaintext: out, error } = await decryptCapturing(ciphertext.subarray(0, ciphertext.length - 10), { keys });
+    expectCode(error, 'TRUNCATED');
+    expect(out.equals(plaintext.subarray(0, 5 * BLOCK))).toBe(true);
+  });
+
+  it('refuses a stream cut inside its magic', async () => {
+    const { error } = await decryptCapturing(Buffer.from(MAGIC.subarray(0, 2)), { keys });
+    expectCode(error, 'TRUNCATED');
+  });
+
+  it('refuses more plaintext than expected before decrypting the excess', async () => {
+    const { plaintext: out, error } = await decryptCapturing(await ciphertextPromise, { keys, expectedSize: 2 * BLOCK + 1 });
+    expectCode(error, 'TOO_LONG');
+    expect(out.equals(plaintext.subarray(0, 2 * BLOCK))).toBe(true);
+  });
+
+  it('refuses blocks that break the declared block size', async () => {
+    const odd = await encryptBuffer(plaintext, keys, BLOCK / 2);
+    const { error } = await decryptCapturing(odd, { keys, blockSize: BLOCK });
+    expectCode(error, 'BLOCK_SIZE_MISMATCH');
+  });
+
+  it('refuses a short block followed by another when the block size is declared', async () => {
+    const frames = framesOf(await encryptBuffer(randomPlaintext(BLOCK + 10), keys, BLOCK));
+    const shortFirst = framesOf(await encryptBuffer(randomPlaintext(10), keys, BLOCK))[0]!;
+    const next = Buffer.from(frames[1]!);
+    const { error } = await decryptCapturing(joinFrames([shortFirst, next]), { keys, blockSize: BLOCK });
+    expectCode(error, 'BLOCK_SIZE_MISMATCH');
+  });
+
+  it('reports errors from the worker pool with the same codes as inline', async () => {
+    const frames = framesOf(await ciphertextPromise);
+    const bad = Buffer.from(frames[4]!);
+    flipBits(bad, 50, 1);
+    const { plaintext: out, error } = await decryptCapturing(joinFrames([...frames.slice(0, 4), withFixedCrc(bad), ...frames.slice(5)]), {
+      keys,
+      cipher: pool,
+    });
+    expectCode(error, 'TAMPERED_BLOCK');
+    expect(out.equals(plaintext.subarray(0, 4 * BLOCK))).toBe(true);
+  });
+});
+
+describe('the 2^32-block limit', () => {
+  it('a writer refuses to seal a block numbered 2^32', () => {
+    let error: unknown;
+    try {
+      sealFrames(keys, MAX_BLOCK_COUNT - 1, Buffer.alloc(2 * 16), 16);
+    } catch (caught) {
+      error = caught;
+    }
+    expectCode(error, 'TOO_MANY_BLOCKS');
+    // The last legal block still seals.
+    expect(sealFrames(keys, MAX_BLOCK_COUNT - 1, Buffer.alloc(16), 16).readUInt32LE(4)).toBe(0xffffffff);
+  });
+
+  it('a reader stops at the stream position 2^32 instead of wrapping', async () => {
+    const last = sealFrames(keys, MAX_BLOCK_COUNT - 1, Buffer.alloc(16, 7), 16);
+    const wrapped = sealFrames(keys, 0, Buffer.alloc(16, 8), 16);
+    const source = chunked(Buffer.concat([last, wrapped]));
+    let delivered: Buffer = Buffer.alloc(0);
+    let error: unknown;
+    try {
+      delivered = await collect(decryptV3(source, { keys, firstSequence: MAX_BLOCK_COUNT - 1, expectMagic: false }));
+    } catch (caught) {
+      error = caught;
+    }
+    expectCode(error, 'TOO_MANY_BLOCKS');
+    expect(delivered.length).toBe(0);
+  });
+});
