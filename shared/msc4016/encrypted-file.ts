@@ -54,14 +54,14 @@ export type EncryptedFile = z.infer<typeof encryptedFileSchema>;
 
 /** Parses a `file` block, turning schema failures into one sentence a person can act on. */
 export function parseEncryptedFile(value: unknown): EncryptedFile {
+  const version = typeof value === 'object' && value !== null ? (value as { v?: unknown }).v : undefined;
+  if (version !== V3_VERSION && version !== V2_VERSION) {
+    const shown = version === undefined ? 'none' : JSON.stringify(version);
+    throw new TypeError(`unsupported encrypted file version ${shown}: expected "${V3_VERSION}" or "${V2_VERSION}"`);
+  }
   const result = encryptedFileSchema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? ` at "${issue.path.join('.')}"` : '';
-  const version =
-    typeof value === 'object' && value !== null && 'v' in value ? JSON.stringify((value as { v: unknown }).v) : 'none';
-  if (issue?.code === 'invalid_union' && issue.path.length === 0) {
-    throw new TypeError(`unsupported encrypted file version ${version}: expected "${V3_VERSION}" or "${V2_VERSION}"`);
-  }
   throw new TypeError(`invalid encrypted file info${where}: ${issue?.message ?? 'unknown problem'}`);
 }
