@@ -27,7 +27,8 @@ const keys = generateV3KeyMaterial();
 const sourceChunk = randomBytes(1024 * 1024);
 
 async function* generated(bytes: number): AsyncGenerator<Buffer> {
-  for (let sent = 0; sent < bytes; sent += sourceChunk.length) yield sourceChunk.subarray(0, Math.min(sourceChunk.length, bytes - sent));
+  for (let sent = 0; sent < bytes; sent += sourceChunk.length)
+    yield sourceChunk.subarray(0, Math.min(sourceChunk.length, bytes - sent));
 }
 
 function median(values: number[]): number {
@@ -37,10 +38,14 @@ function median(values: number[]): number {
 }
 
 function opensslGcm(blockSize: number): number {
-  const output = execFileSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-bytes', String(blockSize), '-seconds', quick ? '1' : '2'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const output = execFileSync(
+    'openssl',
+    ['speed', '-evp', 'aes-256-gcm', '-bytes', String(blockSize), '-seconds', quick ? '1' : '2'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const line = output.split('\n').find((l) => /^AES-256-GCM\s/i.test(l) || /^aes-256-gcm\s/i.test(l));
   const kilobytes = Number(line?.trim().split(/\s+/).pop()?.replace(/k$/, ''));
   if (!Number.isFinite(kilobytes)) throw new Error(`could not read openssl speed output:\n${output}`);
@@ -66,7 +71,8 @@ async function decryptRate(blockSize: number, cipher: FrameCipher): Promise<numb
   for (let run = 0; run < RUNS; run++) {
     const started = performance.now();
     let plaintext = 0;
-    for await (const block of decryptV3(ciphertext, { keys, cipher, expectedSize: DECRYPT_BYTES, blockSize })) plaintext += block.length;
+    for await (const block of decryptV3(ciphertext, { keys, cipher, expectedSize: DECRYPT_BYTES, blockSize }))
+      plaintext += block.length;
     if (plaintext !== DECRYPT_BYTES) throw new Error('decryptor lost bytes');
     rates.push(DECRYPT_BYTES / MB / ((performance.now() - started) / 1000));
   }
@@ -78,10 +84,8 @@ async function peakRss(cipher: FrameCipher): Promise<{ before: number; peak: num
   const before = process.memoryUsage.rss();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  let produced = 0;
   for await (const frame of encryptV3(generated(RSS_STREAM_BYTES), { keys, cipher })) {
-    produced += frame.length;
-    peak = Math.max(peak, process.memoryUsage.rss());
+    if (frame.length > 0) peak = Math.max(peak, process.memoryUsage.rss());
   }
   clearInterval(sampler);
   return { before, peak };
@@ -89,8 +93,12 @@ async function peakRss(cipher: FrameCipher): Promise<{ before: number; peak: num
 
 const pool = new CipherWorkerPool();
 const rows: string[] = [];
-console.log(`MSC4016 v3 codec, ${STREAM_BYTES / 2 ** 20} MiB encrypted and ${DECRYPT_BYTES / 2 ** 20} MiB decrypted per run, median of ${RUNS}; ${pool.parallelism} worker threads`);
-console.log('| block | OpenSSL GCM MB/s | encrypt inline | encrypt workers | decrypt inline | decrypt workers | workers ÷ OpenSSL (enc / dec) |');
+console.log(
+  `MSC4016 v3 codec, ${STREAM_BYTES / 2 ** 20} MiB encrypted and ${DECRYPT_BYTES / 2 ** 20} MiB decrypted per run, median of ${RUNS}; ${pool.parallelism} worker threads`,
+);
+console.log(
+  '| block | OpenSSL GCM MB/s | encrypt inline | encrypt workers | decrypt inline | decrypt workers | workers ÷ OpenSSL (enc / dec) |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const blockSize of BLOCK_SIZES) {
   const openssl = opensslGcm(blockSize);

@@ -113,7 +113,10 @@ export async function decryptCommand(args: DecryptArguments): Promise<void> {
           throw new CliError(`the ciphertext holds ${size} bytes, not the expected ${args.expectSize}`);
         }
         if (args.range.last >= size) {
-          throw new CliError(`the range ${args.range.first}-${args.range.last} is outside the ${size}-byte file`, USAGE_EXIT);
+          throw new CliError(
+            `the range ${args.range.first}-${args.range.last} is outside the ${size}-byte file`,
+            USAGE_EXIT,
+          );
         }
         await output.write(readPlaintextRange(ciphertext, keys, map, args.range.first, args.range.last));
       } finally {
@@ -162,7 +165,8 @@ async function* checkedLength(plaintext: AsyncGenerator<Buffer>, expected: numbe
   let total = 0;
   for await (const chunk of plaintext) {
     total += chunk.length;
-    if (expected !== undefined && total > expected) throw new CliError(`the file is longer than the expected ${expected} bytes`);
+    if (expected !== undefined && total > expected)
+      throw new CliError(`the file is longer than the expected ${expected} bytes`);
     yield chunk;
   }
   if (expected !== undefined && total < expected) {
@@ -179,6 +183,6 @@ async function* sliceRange(plaintext: AsyncIterable<Buffer>, first: number, last
     if (to > from) yield chunk.subarray(from, to);
     position += chunk.length;
   }
-  if (position <= last) throw new CliError(`the range ${first}-${last} is outside the ${position}-byte file`, USAGE_EXIT);
+  if (position <= last)
+    throw new CliError(`the range ${first}-${last} is outside the ${position}-byte file`, USAGE_EXIT);
 }
-

@@ -35,7 +35,10 @@ function parseRange(text: string | undefined): { first: number; last: number } |
 
 function positionals(values: string[], names: string[]): string[] {
   if (values.length !== names.length) {
-    throw new CliError(`expected ${names.map((n) => `<${n}>`).join(' ')}, got ${values.length} argument(s)\n${USAGE}`, USAGE_EXIT);
+    throw new CliError(
+      `expected ${names.map((n) => `<${n}>`).join(' ')}, got ${values.length} argument(s)\n${USAGE}`,
+      USAGE_EXIT,
+    );
   }
   return values;
 }
@@ -47,7 +50,11 @@ async function run(argv: string[]): Promise<void> {
       const { values, positionals: args } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { info: { type: 'string' }, 'block-size': { type: 'string' }, format: { type: 'string', default: 'v3' } },
+        options: {
+          info: { type: 'string' },
+          'block-size': { type: 'string' },
+          format: { type: 'string', default: 'v3' },
+        },
       });
       const [input, output] = positionals(args, ['input', 'output']);
       if (values.info === undefined) throw new CliError('encrypt needs --info <info.json>', USAGE_EXIT);
@@ -96,7 +103,10 @@ async function run(argv: string[]): Promise<void> {
 function describe(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (isCodecError(error)) return { message: `${error.message} [${error.code}]`, exitCode: 1 };
-  if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+  if (
+    (error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+    (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')
+  ) {
     return { message: `${(error as Error).message}\n${USAGE}`, exitCode: USAGE_EXIT };
   }
   if ((error as NodeJS.ErrnoException)?.syscall) {

@@ -12,11 +12,19 @@ describe('parseEncryptedFile', () => {
   it('accepts a v3 block with or without hashes and keeps unknown fields', () => {
     expect(parseEncryptedFile(v3).v).toBe('org.matrix.msc4016.v3');
     expect(parseEncryptedFile({ ...v3, hashes: {} }).v).toBe('org.matrix.msc4016.v3');
-    expect((parseEncryptedFile({ ...v3, 'com.example.extra': 1 }) as Record<string, unknown>)['com.example.extra']).toBe(1);
+    expect(
+      (parseEncryptedFile({ ...v3, 'com.example.extra': 1 }) as Record<string, unknown>)['com.example.extra'],
+    ).toBe(1);
   });
 
   it('accepts a v2 block only with its sha256', () => {
-    const v2 = { ...v3, v: 'v2', key: { ...v3.key, alg: 'A256CTR' }, iv: 'AAAAAAAAAAAAAAAAAAAAAA', hashes: { sha256: 'abc' } };
+    const v2 = {
+      ...v3,
+      v: 'v2',
+      key: { ...v3.key, alg: 'A256CTR' },
+      iv: 'AAAAAAAAAAAAAAAAAAAAAA',
+      hashes: { sha256: 'abc' },
+    };
     expect(parseEncryptedFile(v2).v).toBe('v2');
     expect(() => parseEncryptedFile({ ...v2, hashes: {} })).toThrow(/hashes\.sha256/);
   });

@@ -67,7 +67,10 @@ export function joinFrames(frames: readonly Buffer[]): Buffer {
 export function withFixedCrc(frame: Buffer): Buffer {
   const copy = Buffer.from(frame);
   const length = copy.readUInt32LE(8);
-  copy.writeUInt32LE(crc32(copy.subarray(FRAME_HEADER_LENGTH, FRAME_HEADER_LENGTH + length), crc32(copy.subarray(0, 12))), 12);
+  copy.writeUInt32LE(
+    crc32(copy.subarray(FRAME_HEADER_LENGTH, FRAME_HEADER_LENGTH + length), crc32(copy.subarray(0, 12))),
+    12,
+  );
   return copy;
 }
 

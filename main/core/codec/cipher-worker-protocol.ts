@@ -14,8 +14,7 @@ interface JobInput {
   length: number;
 }
 export type CipherJob =
-  | (JobInput & { op: 'seal'; firstSequence: number; blockSize: number })
-  | (JobInput & { op: 'open'; count: number });
+  (JobInput & { op: 'seal'; firstSequence: number; blockSize: number }) | (JobInput & { op: 'open'; count: number });
 
 export interface SerialisedError {
   code?: CodecErrorCode;

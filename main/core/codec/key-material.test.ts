@@ -29,7 +29,13 @@ describe('key material and JWK', () => {
   it('exports a JWK as the Matrix spec writes it and reads it back', () => {
     const keys = generateV3KeyMaterial();
     const jwk = exportJsonWebKey(keys.key, 'A256GCM');
-    expect(jwk).toEqual({ kty: 'oct', alg: 'A256GCM', k: encodeBase64Url(keys.key), key_ops: ['encrypt', 'decrypt'], ext: true });
+    expect(jwk).toEqual({
+      kty: 'oct',
+      alg: 'A256GCM',
+      k: encodeBase64Url(keys.key),
+      key_ops: ['encrypt', 'decrypt'],
+      ext: true,
+    });
     expect(jwk.k).not.toMatch(/[=+/]/);
     const info = v3FileInfo(keys, 65536);
     expect(info.iv).toHaveLength(16);
@@ -54,8 +60,8 @@ describe('key material and JWK', () => {
     }
     expect(isCodecError(error, 'INVALID_KEY')).toBe(true);
     expect((error as Error).message).toMatch(/16 bytes; AES-256 needs 32/);
-    expect(() => importKeyMaterial(exportJsonWebKey(Buffer.alloc(32), 'A256GCM'), encodeUnpaddedBase64(Buffer.alloc(16)), 12)).toThrow(
-      /IV is 16 bytes; it must be 12/,
-    );
+    expect(() =>
+      importKeyMaterial(exportJsonWebKey(Buffer.alloc(32), 'A256GCM'), encodeUnpaddedBase64(Buffer.alloc(16)), 12),
+    ).toThrow(/IV is 16 bytes; it must be 12/);
   });
 });

@@ -40,7 +40,8 @@ export function importKeyMaterial(jwk: JsonWebKey, ivText: string, ivLength: 12 
     throw new CodecError('INVALID_KEY', (error as Error).message);
   }
   if (key.length !== 32) throw new CodecError('INVALID_KEY', `the key is ${key.length} bytes; AES-256 needs 32`);
-  if (iv.length !== ivLength) throw new CodecError('INVALID_KEY', `the IV is ${iv.length} bytes; it must be ${ivLength}`);
+  if (iv.length !== ivLength)
+    throw new CodecError('INVALID_KEY', `the IV is ${iv.length} bytes; it must be ${ivLength}`);
   return { key, iv };
 }
 

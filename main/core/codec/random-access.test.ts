@@ -91,7 +91,11 @@ describe('plaintext ranges from a seekable ciphertext', () => {
       [4000, 30_000],
       [49_999, 49_999],
     ] as const) {
-      expect((await collect(readPlaintextRange(ciphertext, keys, map, first, last))).equals(plaintext.subarray(first, last + 1))).toBe(true);
+      expect(
+        (await collect(readPlaintextRange(ciphertext, keys, map, first, last))).equals(
+          plaintext.subarray(first, last + 1),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -116,7 +120,8 @@ describe('plaintext ranges from a seekable ciphertext', () => {
     const delivered: Buffer[] = [];
     let error: unknown;
     try {
-      for await (const chunk of readPlaintextRange(ciphertext, keys, map, 6 * BLOCK, 6 * BLOCK + 5)) delivered.push(chunk);
+      for await (const chunk of readPlaintextRange(ciphertext, keys, map, 6 * BLOCK, 6 * BLOCK + 5))
+        delivered.push(chunk);
     } catch (caught) {
       error = caught;
     }

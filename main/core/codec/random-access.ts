@@ -26,7 +26,10 @@ export interface RandomAccessCiphertext {
 export function decryptBlock(keys: KeyMaterial, frame: Uint8Array, expectedSequence: number): Buffer {
   const header = readFrameHeader(frame, 0);
   if (header === undefined) {
-    throw new CodecError('BAD_REGISTRATION_CODE', `block ${expectedSequence} does not start with the registration code`);
+    throw new CodecError(
+      'BAD_REGISTRATION_CODE',
+      `block ${expectedSequence} does not start with the registration code`,
+    );
   }
   if (header.sequence !== expectedSequence) {
     throw new CodecError('OUT_OF_ORDER_BLOCK', `asked for block ${expectedSequence} but got block ${header.sequence}`);
@@ -101,10 +104,18 @@ export async function buildBlockIndex(
     const bytes = await ciphertext.read(offset, offset + FRAME_HEADER_LENGTH);
     const header = bytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(bytes, 0) : undefined;
     if (header === undefined) {
-      throw new CodecError('BAD_REGISTRATION_CODE', `block ${sequence} does not start with the registration code`, sequence);
+      throw new CodecError(
+        'BAD_REGISTRATION_CODE',
+        `block ${sequence} does not start with the registration code`,
+        sequence,
+      );
     }
     if (header.sequence !== sequence) {
-      throw new CodecError('OUT_OF_ORDER_BLOCK', `expected block ${sequence} but found block ${header.sequence}`, sequence);
+      throw new CodecError(
+        'OUT_OF_ORDER_BLOCK',
+        `expected block ${sequence} but found block ${header.sequence}`,
+        sequence,
+      );
     }
     if (!isPlausibleCiphertextLength(header.ciphertextLength, maxBlockSize)) {
       throw new CodecError('BLOCK_TOO_LARGE', `block ${sequence} claims an impossible length`, sequence);
@@ -148,9 +159,16 @@ export async function mapStream(
     if (plaintextSize !== undefined && (expectedSize === undefined || expectedSize === plaintextSize)) {
       const layout = new BlockLayout(blockSize, plaintextSize);
       const last = layout.blockCount - 1;
-      const lastHeaderBytes = await ciphertext.read(layout.frameStartOf(last), layout.frameStartOf(last) + FRAME_HEADER_LENGTH);
-      const lastHeader = lastHeaderBytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(lastHeaderBytes, 0) : undefined;
-      if (lastHeader?.sequence === last && lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH) {
+      const lastHeaderBytes = await ciphertext.read(
+        layout.frameStartOf(last),
+        layout.frameStartOf(last) + FRAME_HEADER_LENGTH,
+      );
+      const lastHeader =
+        lastHeaderBytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(lastHeaderBytes, 0) : undefined;
+      if (
+        lastHeader?.sequence === last &&
+        lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH
+      ) {
         return { kind: 'uniform', layout };
       }
     }
@@ -169,7 +187,12 @@ export async function mapStream(
 function framesFor(map: StreamMap, first: number, last: number) {
   if (map.kind === 'uniform') {
     const { blocks, bytes } = map.layout.ciphertextRangeFor(first, last);
-    return { firstBlock: blocks[0], start: bytes[0], end: bytes[1] + 1, plaintextStart: map.layout.plaintextStartOf(blocks[0]) };
+    return {
+      firstBlock: blocks[0],
+      start: bytes[0],
+      end: bytes[1] + 1,
+      plaintextStart: map.layout.plaintextStartOf(blocks[0]),
+    };
   }
   const { plaintextStarts, frameStarts } = map.index;
   const blockOf = (offset: number): number => {
@@ -238,4 +261,3 @@ async function* readSpan(ciphertext: RandomAccessCiphertext, start: number, end:
     yield bytes;
   }
 }
-

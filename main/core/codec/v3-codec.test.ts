@@ -33,15 +33,22 @@ describe.each([
   ['inline', inlineFrameCipher],
   ['worker pool', pool],
 ])('v3 round trip (%s cipher)', (_name, cipher) => {
-  it.each([0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 37 * BLOCK + 5, 300 * BLOCK])('restores %i bytes exactly', async (size) => {
-    const plaintext = randomPlaintext(size);
-    const ciphertext = await encryptBuffer(plaintext, keys, BLOCK, cipher, [1000, 7, 65536]);
-    const blocks = Math.ceil(size / BLOCK);
-    expect(ciphertext.length).toBe(MAGIC.length + size + blocks * FRAME_OVERHEAD);
-    const { plaintext: restored, error } = await decryptCapturing(ciphertext, { keys, expectedSize: size, blockSize: BLOCK, cipher }, [3, 5000, 17]);
-    expect(error).toBeUndefined();
-    expect(restored.equals(plaintext)).toBe(true);
-  });
+  it.each([0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 37 * BLOCK + 5, 300 * BLOCK])(
+    'restores %i bytes exactly',
+    async (size) => {
+      const plaintext = randomPlaintext(size);
+      const ciphertext = await encryptBuffer(plaintext, keys, BLOCK, cipher, [1000, 7, 65536]);
+      const blocks = Math.ceil(size / BLOCK);
+      expect(ciphertext.length).toBe(MAGIC.length + size + blocks * FRAME_OVERHEAD);
+      const { plaintext: restored, error } = await decryptCapturing(
+        ciphertext,
+        { keys, expectedSize: size, blockSize: BLOCK, cipher },
+        [3, 5000, 17],
+      );
+      expect(error).toBeUndefined();
+      expect(restored.equals(plaintext)).toBe(true);
+    },
+  );
 });
 
 describe('v3 stream layout', () => {
@@ -100,7 +107,10 @@ describe('v3 decryption fails closed', () => {
     const frames = framesOf(await ciphertextPromise);
     const bad = Buffer.from(frames[2]!);
     bad[1] = 0xfe;
-    const { plaintext: out, error } = await decryptCapturing(joinFrames([frames[0]!, frames[1]!, bad, ...frames.slice(3)]), { keys });
+    const { plaintext: out, error } = await decryptCapturing(
+      joinFrames([frames[0]!, frames[1]!, bad, ...frames.slice(3)]),
+      { keys },
+    );
     expectCode(error, 'BAD_REGISTRATION_CODE');
     expect(out.equals(plaintext.subarray(0, 2 * BLOCK))).toBe(true);
   });
@@ -114,7 +124,9 @@ describe('v3 decryption fails closed', () => {
 
   it('refuses a repeated block', async () => {
     const frames = framesOf(await ciphertextPromise);
-    const { error } = await decryptCapturing(joinFrames([frames[0]!, frames[1]!, frames[1]!, ...frames.slice(2)]), { keys });
+    const { error } = await decryptCapturing(joinFrames([frames[0]!, frames[1]!, frames[1]!, ...frames.slice(2)]), {
+      keys,
+    });
     expectCode(error, 'OUT_OF_ORDER_BLOCK');
   });
 
@@ -151,7 +163,9 @@ describe('v3 decryption fails closed', () => {
     const frames = framesOf(await ciphertextPromise);
     const bad = Buffer.from(frames[1]!);
     flipBits(bad, 40, 0x01);
-    const { plaintext: out, error } = await decryptCapturing(joinFrames([frames[0]!, bad, ...frames.slice(2)]), { keys });
+    const { plaintext: out, error } = await decryptCapturing(joinFrames([frames[0]!, bad, ...frames.slice(2)]), {
+      keys,
+    });
     expectCode(error, 'CRC_MISMATCH');
     expect(out.equals(plaintext.subarray(0, BLOCK))).toBe(true);
   });
@@ -162,7 +176,10 @@ describe('v3 decryption fails closed', () => {
       copy.writeUInt32LE(0, 12);
       return copy;
     });
-    const { plaintext: out, error } = await decryptCapturing(joinFrames(frames), { keys, expectedSize: plaintext.length });
+    const { plaintext: out, error } = await decryptCapturing(joinFrames(frames), {
+      keys,
+      expectedSize: plaintext.length,
+    });
     expect(error).toBeUndefined();
     expect(out.equals(plaintext)).toBe(true);
   });
@@ -171,23 +188,30 @@ describe('v3 decryption fails closed', () => {
     const frames = framesOf(await ciphertextPromise);
     const bad = Buffer.from(frames[3]!);
     flipBits(bad, 100, 0x80);
-    const { plaintext: out, error } = await decryptCapturing(joinFrames([...frames.slice(0, 3), withFixedCrc(bad), ...frames.slice(4)]), {
-      keys,
-    });
+    const { plaintext: out, error } = await decryptCapturing(
+      joinFrames([...frames.slice(0, 3), withFixedCrc(bad), ...frames.slice(4)]),
+      {
+        keys,
+      },
+    );
     expectCode(error, 'TAMPERED_BLOCK');
     expect((error as { block: number }).block).toBe(3);
     expect(out.equals(plaintext.subarray(0, 3 * BLOCK))).toBe(true);
   });
 
   it('refuses the wrong key at the first block', async () => {
-    const { plaintext: out, error } = await decryptCapturing(await ciphertextPromise, { keys: generateV3KeyMaterial() });
+    const { plaintext: out, error } = await decryptCapturing(await ciphertextPromise, {
+      keys: generateV3KeyMaterial(),
+    });
     expectCode(error, 'TAMPERED_BLOCK');
     expect((error as Error).message).toMatch(/key is wrong/);
     expect(out.length).toBe(0);
   });
 
   it('refuses the right key with the wrong IV', async () => {
-    const { error } = await decryptCapturing(await ciphertextPromise, { keys: { key: keys.key, iv: generateV3KeyMaterial().iv } });
+    const { error } = await decryptCapturing(await ciphertextPromise, {
+      keys: { key: keys.key, iv: generateV3KeyMaterial().iv },
+    });
     expectCode(error, 'TAMPERED_BLOCK');
   });
 
@@ -212,7 +236,10 @@ describe('v3 decryption fails closed', () => {
   });
 
   it('refuses more plaintext than expected before decrypting the excess', async () => {
-    const { plaintext: out, error } = await decryptCapturing(await ciphertextPromise, { keys, expectedSize: 2 * BLOCK + 1 });
+    const { plaintext: out, error } = await decryptCapturing(await ciphertextPromise, {
+      keys,
+      expectedSize: 2 * BLOCK + 1,
+    });
     expectCode(error, 'TOO_LONG');
     expect(out.equals(plaintext.subarray(0, 2 * BLOCK))).toBe(true);
   });
@@ -235,10 +262,13 @@ describe('v3 decryption fails closed', () => {
     const frames = framesOf(await ciphertextPromise);
     const bad = Buffer.from(frames[4]!);
     flipBits(bad, 50, 1);
-    const { plaintext: out, error } = await decryptCapturing(joinFrames([...frames.slice(0, 4), withFixedCrc(bad), ...frames.slice(5)]), {
-      keys,
-      cipher: pool,
-    });
+    const { plaintext: out, error } = await decryptCapturing(
+      joinFrames([...frames.slice(0, 4), withFixedCrc(bad), ...frames.slice(5)]),
+      {
+        keys,
+        cipher: pool,
+      },
+    );
     expectCode(error, 'TAMPERED_BLOCK');
     expect(out.equals(plaintext.subarray(0, 4 * BLOCK))).toBe(true);
   });

@@ -44,7 +44,10 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
   const maxBlockSize = Math.min(options.maxBlockSize ?? MAX_PLAINTEXT_BLOCK_SIZE, MAX_PLAINTEXT_BLOCK_SIZE);
   const declaredBlockSize = options.blockSize;
   if (declaredBlockSize !== undefined && declaredBlockSize > maxBlockSize) {
-    throw new CodecError('BLOCK_TOO_LARGE', `the declared block size ${declaredBlockSize} exceeds the limit ${maxBlockSize}`);
+    throw new CodecError(
+      'BLOCK_TOO_LARGE',
+      `the declared block size ${declaredBlockSize} exceeds the limit ${maxBlockSize}`,
+    );
   }
   const cipher = options.cipher ?? inlineFrameCipher;
   const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
@@ -84,7 +87,11 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
       const header = readFrameHeader(pending.peek(offset, FRAME_HEADER_LENGTH), 0);
       const sequence = nextSequence + count;
       if (header === undefined) {
-        throw new CodecError('BAD_REGISTRATION_CODE', `block ${sequence} does not start with the registration code`, sequence);
+        throw new CodecError(
+          'BAD_REGISTRATION_CODE',
+          `block ${sequence} does not start with the registration code`,
+          sequence,
+        );
       }
       if (sequence >= MAX_BLOCK_COUNT) {
         throw new CodecError('TOO_MANY_BLOCKS', 'the stream continues past 2^32 blocks', sequence);

@@ -42,7 +42,10 @@ describe('v3 properties', () => {
           const ciphertext = await encryptBuffer(plaintext, keys, blockSize);
           const index = position % ciphertext.length;
           ciphertext.writeUInt8(ciphertext.readUInt8(index) ^ mask, index);
-          const { plaintext: delivered, error } = await decryptCapturing(ciphertext, { keys, expectedSize: plaintext.length });
+          const { plaintext: delivered, error } = await decryptCapturing(ciphertext, {
+            keys,
+            expectedSize: plaintext.length,
+          });
           expect(isCodecError(error), `byte ${index} changed by ${mask} was accepted`).toBe(true);
           // Whatever was delivered before the fault is a true prefix of the original.
           expect(plaintext.subarray(0, delivered.length).equals(delivered)).toBe(true);

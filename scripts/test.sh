@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: set-up, type-check, lint, then every test. Ends with one
+# summary line: "Tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+status=0
+step() {
+  printf '\n== %s\n' "$1"
+  shift
+  "$@" || { printf '!! %s failed\n' "$*"; status=1; }
+}
+
+step "type-check every layer" npm run --silent typecheck
+step "lint (layering rules, style)" npm run --silent lint
+mkdir -p .cache
+rm -f .cache/vitest-report.json
+step "tests" npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json
+node scripts/test-summary.mjs .cache/vitest-report.json || status=1
+exit $status
