@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, statSync, type Stats, type WriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { CliError } from './cli-error.js';
 
 /**
  * A destination that only ever shows a finished file under its real name: bytes go to a hidden
  * temporary file beside it, which is flushed to disk and renamed over the target on `commit`, and
- * removed on `abort`. `-` means standard output, which cannot be taken back: a failure there is
- * reported by the exit status alone.
+ * removed on `abort`. `-` means standard output, and an existing device or pipe is written in place;
+ * neither can be taken back, so a failure there is reported by the exit status alone.
  */
 export interface AtomicOutput {
   /** Writes every chunk of `source`, respecting backpressure. */
@@ -34,6 +35,11 @@ export function removeTemporariesSync(unlinkSync: (path: string) => void): void 
 
 export function openAtomicOutput(target: string): AtomicOutput {
   if (target === '-') return standardOutput();
+  const existing = statSyncOrUndefined(target);
+  if (existing?.isDirectory()) throw new CliError(`${target} is a directory; give a file name`);
+  // A device or pipe (/dev/null, a FIFO) is written in place: renaming a file over it would replace
+  // the device itself.
+  if (existing && !existing.isFile()) return directOutput(target);
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   liveTemporaries.add(temporary);
   let stream: WriteStream | undefined;
@@ -74,6 +80,24 @@ async function syncDirectory(directory: string): Promise<void> {
   } catch {
     // Windows cannot fsync a directory; the rename is still atomic there.
   }
+}
+
+function statSyncOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function directOutput(target: string): AtomicOutput {
+  return {
+    async write(source) {
+      await pipeline(source, createWriteStream(target, { flags: 'w' }));
+    },
+    async commit() {},
+    async abort() {},
+  };
 }
 
 function standardOutput(): AtomicOutput {
