@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError } from './cli-error.js';
+import { describeFsError } from './input-source.js';
 
 /**
  * A destination that only ever shows a finished file under its real name: bytes go to a hidden
@@ -16,6 +17,7 @@ export interface AtomicOutput {
   /** Writes every chunk of `source`, respecting backpressure. */
   write(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void>;
   commit(): Promise<void>;
+  /** Discards the output: the temporary before `commit`, the committed file after it. */
   abort(): Promise<void>;
 }
 
@@ -43,26 +45,34 @@ export function openAtomicOutput(target: string): AtomicOutput {
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   liveTemporaries.add(temporary);
   let stream: WriteStream | undefined;
+  let committed = false;
   return {
     async write(source) {
       stream = createWriteStream(temporary, { flags: 'wx', highWaterMark: 1024 * 1024 });
-      await pipeline(source, stream);
+      await pipeline(source, stream).catch((error: unknown) => {
+        throw asTargetError(error, target);
+      });
     },
     async commit() {
       if (stream === undefined) await this.write([]);
-      const handle = await open(temporary, 'r');
       try {
-        await handle.sync();
-      } finally {
-        await handle.close();
+        const handle = await open(temporary, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temporary, target);
+      } catch (error) {
+        throw asTargetError(error, target);
       }
-      await rename(temporary, target);
+      committed = true;
       liveTemporaries.delete(temporary);
       await syncDirectory(dirname(target));
     },
     async abort() {
       stream?.destroy();
-      await unlink(temporary).catch(() => undefined);
+      await unlink(committed ? target : temporary).catch(() => undefined);
       liveTemporaries.delete(temporary);
     },
   };
@@ -80,6 +90,12 @@ async function syncDirectory(directory: string): Promise<void> {
   } catch {
     // Windows cannot fsync a directory; the rename is still atomic there.
   }
+}
+
+/** File-system errors name the user's path, not the hidden temporary. */
+function asTargetError(error: unknown, target: string): unknown {
+  if (!(error as NodeJS.ErrnoException)?.syscall) return error;
+  return new CliError(`cannot write ${target}: ${describeFsError(error)}`);
 }
 
 function statSyncOrUndefined(path: string): Stats | undefined {

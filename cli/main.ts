@@ -36,7 +36,7 @@ function parseRange(text: string | undefined): { first: number; last: number } |
 function positionals(values: string[], names: string[]): string[] {
   if (values.length !== names.length) {
     throw new CliError(
-      `expected ${names.map((n) => `<${n}>`).join(' ')}, got ${values.length} argument(s)\n${USAGE}`,
+      `expected ${names.map((n) => `<${n}>`).join(' ')}, got ${values.length} argument(s); see slipstream --help`,
       USAGE_EXIT,
     );
   }
@@ -95,7 +95,7 @@ async function run(argv: string[]): Promise<void> {
       if (command === undefined) throw new CliError('no command given', USAGE_EXIT);
       return;
     default:
-      throw new CliError(`unknown command "${command}"\n${USAGE}`, USAGE_EXIT);
+      throw new CliError(`unknown command "${command}"; see slipstream --help`, USAGE_EXIT);
   }
 }
 
@@ -107,7 +107,7 @@ function describe(error: unknown): { message: string; exitCode: number } {
     (error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
     (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')
   ) {
-    return { message: `${(error as Error).message}\n${USAGE}`, exitCode: USAGE_EXIT };
+    return { message: `${(error as Error).message.split('\n')[0]}; see slipstream --help`, exitCode: USAGE_EXIT };
   }
   if ((error as NodeJS.ErrnoException)?.syscall) {
     const failure = error as NodeJS.ErrnoException;

@@ -156,20 +156,18 @@ export async function mapStream(
   const blockSize = declaredBlockSize ?? (first ? first.ciphertextLength - GCM_TAG_LENGTH : undefined);
   if (blockSize !== undefined && blockSize >= 1 && blockSize <= MAX_PLAINTEXT_BLOCK_SIZE) {
     const plaintextSize = plaintextSizeFromCiphertextSize(ciphertext.size, blockSize);
-    if (plaintextSize !== undefined && (expectedSize === undefined || expectedSize === plaintextSize)) {
+    if (plaintextSize !== undefined) {
       const layout = new BlockLayout(blockSize, plaintextSize);
       const last = layout.blockCount - 1;
-      const lastHeaderBytes = await ciphertext.read(
-        layout.frameStartOf(last),
-        layout.frameStartOf(last) + FRAME_HEADER_LENGTH,
-      );
+      const lastStart = layout.frameStartOf(last);
+      const lastHeaderBytes = await ciphertext.read(lastStart, lastStart + FRAME_HEADER_LENGTH);
       const lastHeader =
         lastHeaderBytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(lastHeaderBytes, 0) : undefined;
       if (
         lastHeader?.sequence === last &&
         lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH
       ) {
-        return { kind: 'uniform', layout };
+        return checkedSize({ kind: 'uniform', layout }, expectedSize);
       }
     }
     if (declaredBlockSize !== undefined) {
@@ -180,7 +178,17 @@ export async function mapStream(
     }
   }
   const index = await buildBlockIndex(ciphertext);
-  return { kind: 'indexed', index };
+  return checkedSize({ kind: 'indexed', index }, expectedSize);
+}
+
+/** The expected size (`info.size`) is checked once the layout is known, with the right diagnosis. */
+function checkedSize(map: StreamMap, expectedSize: number | undefined): StreamMap {
+  const size = plaintextSizeOf(map);
+  if (expectedSize === undefined || size === expectedSize) return map;
+  throw new CodecError(
+    size < expectedSize ? 'TRUNCATED' : 'TOO_LONG',
+    `the stream holds ${size} bytes, not the expected ${expectedSize}`,
+  );
 }
 
 /** The frames covering plaintext bytes first..last (inclusive), as a ciphertext span and block numbers. */
