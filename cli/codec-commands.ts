@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseEncryptedFile, V3_VERSION } from '../shared/msc4016/encrypted-file.js';
 import { DEFAULT_PLAINTEXT_BLOCK_SIZE } from '../shared/msc4016/frame.js';
-import { CipherWorkerPool } from '../main/core/codec/cipher-worker-pool.js';
+import { CipherWorkerPool, recommendedPoolOptions } from '../main/core/codec/cipher-worker-pool.js';
 import { declaredBlockSize, keyMaterialOf, v2FileInfo, v3FileInfo } from '../main/core/codec/file-info.js';
 import { type FrameCipher, inlineFrameCipher } from '../main/core/codec/frame-cipher.js';
 import { generateV2KeyMaterial, generateV3KeyMaterial } from '../main/core/codec/key-material.js';
@@ -18,7 +18,7 @@ const WORKER_THRESHOLD = 8 * 1024 * 1024;
 
 async function withCipher<T>(inputSize: number | undefined, run: (cipher: FrameCipher) => Promise<T>): Promise<T> {
   if (inputSize !== undefined && inputSize < WORKER_THRESHOLD) return run(inlineFrameCipher);
-  const pool = new CipherWorkerPool();
+  const pool = new CipherWorkerPool(recommendedPoolOptions());
   try {
     return await run(pool);
   } finally {
@@ -152,7 +152,7 @@ async function* withCipherStream(
     yield* run(inlineFrameCipher);
     return;
   }
-  const pool = new CipherWorkerPool();
+  const pool = new CipherWorkerPool(recommendedPoolOptions());
   try {
     yield* run(pool);
   } finally {

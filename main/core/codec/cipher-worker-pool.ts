@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import type { OpenedFrames } from './block-cipher.js';
 import type { CipherJob, CipherJobResult, SerialisedError } from './cipher-worker-protocol.js';
-import type { FrameCipher } from './frame-cipher.js';
+import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -24,17 +24,42 @@ interface PooledWorker {
  * near half of OpenSSL's AES-GCM speed on one core (the per-block setup and the CRC cost as much as
  * the AES), so the codec spreads batches over cores to keep it off the transfer's critical path.
  */
+export interface CipherPoolOptions {
+  /** Worker threads to start. */
+  readonly threads?: number;
+  /**
+   * Also seal/open every (threads + 1)th batch on the calling thread. On a machine with few cores this
+   * keeps every core on cipher work instead of leaving one mostly idle copying buffers; it blocks the
+   * caller for about a millisecond per batch, so it suits a CLI or a utility process, not a UI thread.
+   */
+  readonly shareCallingThread?: boolean;
+}
+
+/** Pool settings measured fastest on a machine with `cores` cores (bench/codec.ts). */
+export function recommendedPoolOptions(cores = availableParallelism()): Required<CipherPoolOptions> {
+  return cores <= 2 ? { threads: 1, shareCallingThread: true } : { threads: cores - 1, shareCallingThread: false };
+}
+
 export class CipherWorkerPool implements FrameCipher {
   readonly parallelism: number;
   private readonly workers: PooledWorker[];
+  private readonly shareCallingThread: boolean;
   private readonly pending = new Map<number, PendingJob>();
   private readonly spareInputs: ArrayBuffer[] = [];
   private nextJobId = 0;
+  private batchesSubmitted = 0;
   private closed = false;
 
-  constructor(size = Math.max(1, availableParallelism())) {
-    this.parallelism = size;
-    this.workers = Array.from({ length: size }, () => this.spawn());
+  constructor(options: CipherPoolOptions = {}) {
+    const threads = Math.max(1, options.threads ?? availableParallelism());
+    this.shareCallingThread = options.shareCallingThread ?? false;
+    this.parallelism = threads + (this.shareCallingThread ? 1 : 0);
+    this.workers = Array.from({ length: threads }, () => this.spawn());
+  }
+
+  /** Whether this job's turn falls to the calling thread. */
+  private takeInline(): boolean {
+    return this.shareCallingThread && this.batchesSubmitted++ % this.parallelism === this.parallelism - 1;
   }
 
   private spawn(): PooledWorker {
@@ -86,12 +111,14 @@ export class CipherWorkerPool implements FrameCipher {
   }
 
   seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer> {
+    if (this.takeInline()) return inlineFrameCipher.seal(keys, firstSequence, plaintext, blockSize);
     return this.run({ op: 'seal', key: keys.key, iv: keys.iv, firstSequence, blockSize }, plaintext).then(
       (result) => result.plaintext,
     );
   }
 
   open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames> {
+    if (this.takeInline()) return inlineFrameCipher.open(keys, frames, count);
     return this.run({ op: 'open', key: keys.key, iv: keys.iv, count }, frames);
   }
 

@@ -21,8 +21,9 @@ import { encryptV3 } from './v3-encryptor.js';
 
 const BLOCK = 4096;
 const keys = generateV3KeyMaterial();
-const pool = new CipherWorkerPool(2);
-afterAll(() => pool.close());
+const pool = new CipherWorkerPool({ threads: 2 });
+const sharedPool = new CipherWorkerPool({ threads: 1, shareCallingThread: true });
+afterAll(() => Promise.all([pool.close(), sharedPool.close()]));
 
 function expectCode(error: unknown, code: CodecErrorCode): void {
   expect(isCodecError(error), `expected a CodecError ${code}, got ${String(error)}`).toBe(true);
@@ -32,6 +33,7 @@ function expectCode(error: unknown, code: CodecErrorCode): void {
 describe.each([
   ['inline', inlineFrameCipher],
   ['worker pool', pool],
+  ['one worker sharing the calling thread', sharedPool],
 ])('v3 round trip (%s cipher)', (_name, cipher) => {
   it.each([0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 37 * BLOCK + 5, 300 * BLOCK])(
     'restores %i bytes exactly',
@@ -258,16 +260,18 @@ describe('v3 decryption fails closed', () => {
     expectCode(error, 'BLOCK_SIZE_MISMATCH');
   });
 
-  it('reports errors from the worker pool with the same codes as inline', async () => {
+  it.each([
+    ['the worker pool', pool],
+    ['a pool sharing the calling thread', sharedPool],
+  ])('reports errors from %s with the same codes as inline, after the good blocks', async (_name, cipher) => {
     const frames = framesOf(await ciphertextPromise);
     const bad = Buffer.from(frames[4]!);
     flipBits(bad, 50, 1);
+    // Small batches spread the blocks over the workers and the calling thread.
     const { plaintext: out, error } = await decryptCapturing(
       joinFrames([...frames.slice(0, 4), withFixedCrc(bad), ...frames.slice(5)]),
-      {
-        keys,
-        cipher: pool,
-      },
+      { keys, cipher, maxBatchBytes: BLOCK },
+      [BLOCK + 40],
     );
     expectCode(error, 'TAMPERED_BLOCK');
     expect(out.equals(plaintext.subarray(0, 4 * BLOCK))).toBe(true);
