@@ -68,7 +68,7 @@ export class CipherWorkerPool implements FrameCipher {
     worker.on('message', (result: CipherJobResult) => {
       pooled.inFlight--;
       if (pooled.inFlight === 0) worker.unref();
-      if (this.spareInputs.length < this.parallelism * 4) this.spareInputs.push(result.input);
+      if (this.spareInputs.length < this.parallelism * 2) this.spareInputs.push(result.input);
       const job = this.pending.get(result.id);
       this.pending.delete(result.id);
       if (job === undefined) return;

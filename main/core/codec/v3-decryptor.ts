@@ -53,7 +53,7 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
   const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   const expectedSize = options.expectedSize;
   const firstSequence = options.firstSequence ?? 0;
-  const pipeline = new OrderedPipeline<OpenedFrames>(cipher.parallelism * 3);
+  const pipeline = new OrderedPipeline<OpenedFrames>(cipher.parallelism * 2);
   const pending = new ChunkQueue();
   let awaitingMagic = options.expectMagic ?? firstSequence === 0;
   let sawAnyByte = false;

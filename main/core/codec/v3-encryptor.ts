@@ -36,7 +36,7 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
   assertValidBlockSize(blockSize);
   const cipher = options.cipher ?? inlineFrameCipher;
   const blocksPerBatch = Math.max(1, Math.floor((options.maxBatchBytes ?? 1024 * 1024) / blockSize));
-  const pipeline = new OrderedPipeline<Buffer>(cipher.parallelism * 3);
+  const pipeline = new OrderedPipeline<Buffer>(cipher.parallelism * 2);
   let nextSequence = 0;
   let carry: Buffer = Buffer.alloc(0);
 
