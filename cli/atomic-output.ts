@@ -56,12 +56,7 @@ export function openAtomicOutput(target: string): AtomicOutput {
     async commit() {
       if (stream === undefined) await this.write([]);
       try {
-        const handle = await open(temporary, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+        await fsyncPath(temporary);
         await rename(temporary, target);
       } catch (error) {
         throw asTargetError(error, target);
@@ -78,18 +73,19 @@ export function openAtomicOutput(target: string): AtomicOutput {
   };
 }
 
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes the rename itself durable; not every platform can open a directory, which is fine. */
 async function syncDirectory(directory: string): Promise<void> {
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Windows cannot fsync a directory; the rename is still atomic there.
-  }
+  // Windows cannot fsync a directory; the rename is still atomic there.
+  await fsyncPath(directory).catch(() => undefined);
 }
 
 /** File-system errors name the user's path, not the hidden temporary. */
