@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, statSync, type Stats, type WriteStream } from 'node:fs';
+import { createWriteStream, realpathSync, statSync, type Stats, type WriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError } from './cli-error.js';
 import { describeFsError } from './input-source.js';
@@ -11,7 +10,7 @@ import { describeFsError } from './input-source.js';
  * A destination that only ever shows a finished file under its real name: bytes go to a hidden
  * temporary file beside it, which is flushed to disk and renamed over the target on `commit`, and
  * removed on `abort`. `-` means standard output, and an existing device or pipe is written in place;
- * neither can be taken back, so a failure there is reported by the exit status alone.
+ * neither can be taken back, so callers must not send unverified bytes there (see `writesInPlace`).
  */
 export interface AtomicOutput {
   /** Writes every chunk of `source`, respecting backpressure. */
@@ -19,6 +18,11 @@ export interface AtomicOutput {
   commit(): Promise<void>;
   /** Discards the output: the temporary before `commit`, the committed file after it. */
   abort(): Promise<void>;
+}
+
+export interface OutputOptions {
+  /** Readable by the owner only (0600), for files holding key material. */
+  readonly private?: boolean;
 }
 
 const liveTemporaries = new Set<string>();
@@ -35,22 +39,26 @@ export function removeTemporariesSync(unlinkSync: (path: string) => void): void 
   liveTemporaries.clear();
 }
 
-export function openAtomicOutput(target: string): AtomicOutput {
-  if (target === '-') return standardOutput();
-  const existing = statSyncOrUndefined(target);
-  if (existing?.isDirectory()) throw new CliError(`${target} is a directory; give a file name`);
+export function openAtomicOutput(requested: string, options: OutputOptions = {}): AtomicOutput {
+  if (requested === '-') return standardOutput();
+  // Write through a symbolic link to the file it names, rather than replacing the link.
+  const target = realpathOrSelf(requested);
+  const existing = statOrUndefined(target);
+  if (existing?.isDirectory()) throw new CliError(`${requested} is a directory; give a file name`);
   // A device or pipe (/dev/null, a FIFO) is written in place: renaming a file over it would replace
   // the device itself.
-  if (existing && !existing.isFile()) return directOutput(target);
+  if (existing && !existing.isFile()) return directOutput(target, requested);
+  // A replaced file keeps its permissions; a new one gets the umask's, or 0600 when private.
+  const mode = options.private ? 0o600 : (existing?.mode ?? 0o666) & 0o777;
   const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   liveTemporaries.add(temporary);
   let stream: WriteStream | undefined;
   let committed = false;
   return {
     async write(source) {
-      stream = createWriteStream(temporary, { flags: 'wx', highWaterMark: 1024 * 1024 });
+      stream = createWriteStream(temporary, { flags: 'wx', mode, highWaterMark: 1024 * 1024 });
       await pipeline(source, stream).catch((error: unknown) => {
-        throw asTargetError(error, target);
+        throw asTargetError(error, requested);
       });
     },
     async commit() {
@@ -59,7 +67,7 @@ export function openAtomicOutput(target: string): AtomicOutput {
         await fsyncPath(temporary);
         await rename(temporary, target);
       } catch (error) {
-        throw asTargetError(error, target);
+        throw asTargetError(error, requested);
       }
       committed = true;
       liveTemporaries.delete(temporary);
@@ -94,7 +102,15 @@ function asTargetError(error: unknown, target: string): unknown {
   return new CliError(`cannot write ${target}: ${describeFsError(error)}`);
 }
 
-function statSyncOrUndefined(path: string): Stats | undefined {
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
   try {
     return statSync(path);
   } catch {
@@ -102,10 +118,12 @@ function statSyncOrUndefined(path: string): Stats | undefined {
   }
 }
 
-function directOutput(target: string): AtomicOutput {
+function directOutput(target: string, requested: string): AtomicOutput {
   return {
     async write(source) {
-      await pipeline(source, createWriteStream(target, { flags: 'w' }));
+      await pipeline(source, createWriteStream(target, { flags: 'w' })).catch((error: unknown) => {
+        throw asTargetError(error, requested);
+      });
     },
     async commit() {},
     async abort() {},
@@ -115,12 +133,28 @@ function directOutput(target: string): AtomicOutput {
 function standardOutput(): AtomicOutput {
   return {
     async write(source) {
-      const stdout = process.stdout as Writable;
-      for await (const chunk of source) {
-        if (!stdout.write(chunk)) await new Promise<void>((resolve) => stdout.once('drain', resolve));
-      }
+      // Errors of standard output (a closed pipe, a full disk) reject here instead of hanging.
+      await pipeline(source, process.stdout, { end: false }).catch((error: unknown) => {
+        // A reader that went away (`| head`) is told apart by the caller, so EPIPE stays as it is.
+        throw (error as NodeJS.ErrnoException)?.code === 'EPIPE' ? error : asTargetError(error, 'standard output');
+      });
     },
     async commit() {},
     async abort() {},
   };
+}
+
+/** True for outputs whose bytes cannot be taken back: standard output, devices, pipes. */
+export function writesInPlace(requested: string): boolean {
+  if (requested === '-') return true;
+  const existing = statOrUndefined(realpathOrSelf(requested));
+  return existing !== undefined && !existing.isFile() && !existing.isDirectory();
+}
+
+/** True when two paths name the same existing file (or are the same string). */
+export function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  const first = statOrUndefined(a);
+  const second = statOrUndefined(b);
+  return first !== undefined && second !== undefined && first.dev === second.dev && first.ino === second.ino;
 }

@@ -1,5 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { parseEncryptedFile, V3_VERSION } from '../shared/msc4016/encrypted-file.js';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CodecError } from '../shared/msc4016/codec-error.js';
+import { parseEncryptedFile, V2_VERSION, V3_VERSION } from '../shared/msc4016/encrypted-file.js';
 import { DEFAULT_PLAINTEXT_BLOCK_SIZE } from '../shared/msc4016/frame.js';
 import { CipherWorkerPool, recommendedPoolOptions } from '../main/core/codec/cipher-worker-pool.js';
 import { declaredBlockSize, keyMaterialOf, v2FileInfo, v3FileInfo } from '../main/core/codec/file-info.js';
@@ -9,7 +13,7 @@ import { mapStream, plaintextSizeOf, readPlaintextRange } from '../main/core/cod
 import { decryptV2, encryptV2 } from '../main/core/codec/v2-codec.js';
 import { decryptV3 } from '../main/core/codec/v3-decryptor.js';
 import { assertValidBlockSize, encryptV3 } from '../main/core/codec/v3-encryptor.js';
-import { openAtomicOutput } from './atomic-output.js';
+import { openAtomicOutput, sameFile, writesInPlace } from './atomic-output.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 import { describeFsError, openInput, openRandomAccess } from './input-source.js';
 
@@ -44,9 +48,11 @@ export async function encryptCommand(args: EncryptArguments): Promise<void> {
   if (args.format === 'v2' && args.blockSize !== undefined) {
     throw new CliError('--block-size applies to v3 only; v2 has no blocks', USAGE_EXIT);
   }
+  assertDistinctPaths(args.input, { output: args.output, '--info': args.info });
   const input = await openInput(args.input);
   const output = openAtomicOutput(args.output);
-  const info = openAtomicOutput(args.info);
+  // The info holds the key: readable by its owner alone.
+  const info = openAtomicOutput(args.info, { private: true });
   try {
     let fileInfo: object;
     if (args.format === 'v3') {
@@ -60,13 +66,13 @@ export async function encryptCommand(args: EncryptArguments): Promise<void> {
       fileInfo = v2FileInfo(keys, await encryption.sha256);
     }
     await info.write([Buffer.from(`${JSON.stringify(fileInfo, null, 2)}\n`)]);
-    // Ciphertext without its key is useless: if the info cannot be put in place, the ciphertext is
-    // taken back too (abort after commit removes it).
-    await output.commit();
+    // The key goes in place first: a key without its ciphertext is harmless, ciphertext without its
+    // key is lost data. If the ciphertext then cannot be put in place, the key is taken back too.
     await info.commit();
+    await output.commit();
   } catch (error) {
-    await info.abort();
     await output.abort();
+    await info.abort();
     throw error;
   }
 }
@@ -79,6 +85,26 @@ export interface DecryptArguments {
   range?: { first: number; last: number };
 }
 
+/**
+ * Refuses to run when two of the named paths are one file (say `--info` pointing at the input),
+ * which would silently destroy data, or when two outputs both go to standard output. `-` as an
+ * input is standard input and collides with nothing.
+ */
+function assertDistinctPaths(input: string, outputs: Record<string, string>): void {
+  const named: [string, string][] = [['input', input], ...Object.entries(outputs)];
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      const [firstName, first] = named[i]!;
+      const [secondName, second] = named[j]!;
+      const collide = first === '-' || second === '-' ? i > 0 && first === second : sameFile(first, second);
+      if (collide) {
+        throw new CliError(`${firstName} and ${secondName} are the same (${first}); give each its own`, USAGE_EXIT);
+      }
+    }
+  }
+}
+
+/** The `file` block, and the announced plaintext size when a whole event content was given. */
 async function readFileInfo(path: string) {
   let text: string;
   try {
@@ -92,24 +118,47 @@ async function readFileInfo(path: string) {
   } catch {
     throw new CliError(`${path} is not valid JSON`);
   }
-  // Accept a whole event content too, as `upload --json` prints it: the `file` block is inside.
-  if (typeof json === 'object' && json !== null && 'file' in json && !('v' in json)) json = json.file;
+  // Accept a whole event content too, as `upload --json` prints it: the `file` block is inside, and
+  // `info.size` says how long the plaintext must be.
+  let announcedSize: number | undefined;
+  if (typeof json === 'object' && json !== null && 'file' in json && !('v' in json)) {
+    const size = (json as { info?: { size?: unknown } }).info?.size;
+    if (size !== undefined) {
+      if (!Number.isSafeInteger(size) || (size as number) < 0)
+        throw new CliError(`${path}: info.size is not a byte count`);
+      announcedSize = size as number;
+    }
+    json = json.file;
+  }
   try {
-    return parseEncryptedFile(json);
+    return { file: parseEncryptedFile(json), announcedSize };
   } catch (error) {
     throw new CliError(`${path}: ${(error as Error).message}`);
   }
 }
 
 export async function decryptCommand(args: DecryptArguments): Promise<void> {
-  const file = await readFileInfo(args.info);
+  assertDistinctPaths(args.input, { output: args.output });
+  const { file, announcedSize } = await readFileInfo(args.info);
+  if (args.expectSize !== undefined && announcedSize !== undefined && args.expectSize !== announcedSize) {
+    throw new CliError(
+      `--expect-size ${args.expectSize} contradicts the event's info.size ${announcedSize}`,
+      USAGE_EXIT,
+    );
+  }
+  const expectedSize = args.expectSize ?? announcedSize;
   const keys = keyMaterialOf(file);
+  // v2 plaintext is unauthenticated until its last byte: never stream it where it cannot be taken back.
+  if (file.v === V2_VERSION && writesInPlace(args.output)) {
+    await decryptV2ThroughSpool(args, expectedSize);
+    return;
+  }
   const output = openAtomicOutput(args.output);
   try {
     if (file.v === V3_VERSION && args.range !== undefined) {
       const ciphertext = await openRandomAccess(args.input);
       try {
-        const map = await mapStream(ciphertext, declaredBlockSize(file), args.expectSize);
+        const map = await mapStream(ciphertext, declaredBlockSize(file), expectedSize);
         const size = plaintextSizeOf(map);
         if (args.range.last >= size) {
           throw new CliError(
@@ -129,11 +178,11 @@ export async function decryptCommand(args: DecryptArguments): Promise<void> {
               decryptV3(input.stream, {
                 keys,
                 cipher,
-                expectedSize: args.expectSize,
+                expectedSize,
                 blockSize: declaredBlockSize(file),
               }),
             )
-          : checkedLength(decryptV2(input.stream, keys, file.hashes.sha256), args.expectSize);
+          : checkedLength(decryptV2(input.stream, keys, file.hashes.sha256), expectedSize);
       await output.write(args.range ? sliceRange(plaintext, args.range.first, args.range.last) : plaintext);
     }
     await output.commit();
@@ -160,16 +209,31 @@ async function* withCipherStream(
   }
 }
 
+/**
+ * v2 to standard output or a device: decrypt into a private temporary file first, and copy it out
+ * only once the SHA-256 matched.
+ */
+async function decryptV2ThroughSpool(args: DecryptArguments, expectedSize: number | undefined): Promise<void> {
+  const spoolDirectory = await mkdtemp(join(tmpdir(), 'slipstream-'));
+  const spool = join(spoolDirectory, 'plaintext');
+  try {
+    await decryptCommand({ ...args, output: spool, expectSize: expectedSize });
+    await openAtomicOutput(args.output).write(createReadStream(spool, { highWaterMark: 1024 * 1024 }));
+  } finally {
+    await rm(spoolDirectory, { recursive: true, force: true });
+  }
+}
+
 async function* checkedLength(plaintext: AsyncGenerator<Buffer>, expected: number | undefined): AsyncGenerator<Buffer> {
   let total = 0;
   for await (const chunk of plaintext) {
     total += chunk.length;
     if (expected !== undefined && total > expected)
-      throw new CliError(`the file is longer than the expected ${expected} bytes`);
+      throw new CodecError('TOO_LONG', `the file is longer than the expected ${expected} bytes`);
     yield chunk;
   }
   if (expected !== undefined && total < expected) {
-    throw new CliError(`the file holds ${total} bytes, not the expected ${expected}: it was cut short`);
+    throw new CodecError('TRUNCATED', `the file holds ${total} bytes, not the expected ${expected}: it was cut short`);
   }
 }
 

@@ -9,13 +9,14 @@ const READ_CHUNK = 1024 * 1024;
 export async function openInput(path: string): Promise<{ stream: AsyncIterable<Uint8Array>; size?: number }> {
   if (path === '-') return { stream: process.stdin };
   const info = await statInput(path);
-  return { stream: createReadStream(path, { highWaterMark: READ_CHUNK }), size: info.size };
+  // A pipe (`<(command)`) streams like stdin: its size is unknown.
+  return { stream: createReadStream(path, { highWaterMark: READ_CHUNK }), size: info.isFile() ? info.size : undefined };
 }
 
 async function statInput(path: string) {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new CliError(`${path} is not a regular file`);
+    if (info.isDirectory()) throw new CliError(`${path} is a directory, not a file`);
     return info;
   } catch (error) {
     if (error instanceof CliError) throw error;
@@ -27,6 +28,7 @@ async function statInput(path: string) {
 export async function openRandomAccess(path: string): Promise<RandomAccessCiphertext & { close(): Promise<void> }> {
   if (path === '-') throw new CliError('--range needs a file to seek in, not standard input');
   const info = await statInput(path);
+  if (!info.isFile()) throw new CliError(`--range needs a file to seek in; ${path} is not one`);
   const handle = await open(path, 'r');
   return {
     size: info.size,

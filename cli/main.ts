@@ -103,10 +103,7 @@ async function run(argv: string[]): Promise<void> {
 function describe(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (isCodecError(error)) return { message: `${error.message} [${error.code}]`, exitCode: 1 };
-  if (
-    (error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-    (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')
-  ) {
+  if ((error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
     return { message: `${(error as Error).message.split('\n')[0]}; see slipstream --help`, exitCode: USAGE_EXIT };
   }
   if ((error as NodeJS.ErrnoException)?.syscall) {
@@ -124,14 +121,20 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', cleanUp);
   process.once('SIGTERM', cleanUp);
-  // A reader that goes away (`| head`) is not an error of ours.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-  });
+  // Errors of standard output reach the command through its pipeline; this listener only keeps a
+  // late one (after the command finished writing) from crashing the process.
+  process.stdout.on('error', () => undefined);
   try {
     await run(argv);
     return 0;
   } catch (error) {
+    if ((error as NodeJS.ErrnoException)?.code === 'EPIPE') {
+      // Whoever read a decryption stopped early (`| head`): their choice, not a failure. Encryption
+      // output cut short is useless, so that is one.
+      if (argv[0] === 'decrypt') return 0;
+      process.stderr.write('slipstream: standard output was closed before the ciphertext was complete\n');
+      return 1;
+    }
     const { message, exitCode } = describe(error);
     process.stderr.write(`slipstream: ${message}\n`);
     return exitCode;

@@ -7,10 +7,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import {
+  CLI_PATH,
   type CliResult,
   environmentWithoutElectron,
   makeTempDir,
@@ -655,5 +656,129 @@ describe.concurrent('outputs that are not regular files', () => {
     const result = await runCli(['decrypt', fixture.v3.ciphertext, target, '--info', fixture.v3.info]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`slipstream: cannot write ${target}: no such file or directory\n`);
+  });
+});
+
+/** Runs a shell pipeline around the CLI, for what only a shell can set up (pipes, process substitution). */
+async function runShell(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-c', script],
+      { env: { ...process.env, SLIPSTREAM: `${process.execPath} ${CLI_PATH}` } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe.concurrent('what the review of the CLI found', () => {
+  it('a stream cut at a block boundary fails when the --info is an event content announcing info.size', async (context) => {
+    const ws = await workspace(context);
+    const cut = ws.path('cut.enc');
+    await writeFile(cut, (await readFile(fixture.v3.ciphertext)).subarray(0, 4 + 2 * (DEFAULT_BLOCK + 32)));
+    const content = ws.path('content.json');
+    await writeFile(
+      content,
+      JSON.stringify({ msgtype: 'm.file', body: 'x', file: fixture.v3.file, info: { size: SIZE } }),
+    );
+    const out = ws.path('out');
+    const result = await runCli(['decrypt', cut, out, '--info', content]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\[TRUNCATED\]/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a tampered v2 file decrypted to standard output writes nothing there', async (context) => {
+    const ws = await workspace(context);
+    const bad = ws.path('bad.enc');
+    await writeFile(bad, flipByte(await readFile(fixture.v2.ciphertext), 10));
+    const result = await runCli(['decrypt', bad, '-', '--info', fixture.v2.info]);
+    expect(result.code).toBe(1);
+    expect(result.stdout.length).toBe(0);
+    expect(result.stderr).toMatch(/HASH_MISMATCH/);
+  });
+
+  it('a v2 file decrypted to standard output arrives whole once verified', async () => {
+    const result = await runCli(['decrypt', fixture.v2.ciphertext, '-', '--info', fixture.v2.info]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.equals(fixture.plaintext)).toBe(true);
+  });
+
+  it('refuses --info naming the input, or the output, or both outputs on standard output', async (context) => {
+    const ws = await workspace(context);
+    const input = ws.path('in');
+    await writeFile(input, 'precious');
+    for (const args of [
+      ['encrypt', input, ws.path('out'), '--info', input],
+      ['encrypt', input, ws.path('same'), '--info', ws.path('same')],
+      ['encrypt', input, '-', '--info', '-'],
+      ['decrypt', fixture.v3.ciphertext, fixture.v3.ciphertext, '--info', fixture.v3.info],
+    ]) {
+      const result = await runCli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/^slipstream: .* are the same .*\n$/);
+    }
+    expect(await readFile(input, 'utf8')).toBe('precious');
+  });
+
+  it('writes the key file readable by its owner only, and keeps the mode of a file it replaces', async (context) => {
+    const ws = await workspace(context);
+    const input = ws.path('in');
+    await writeFile(input, randomBytes(1000));
+    const output = ws.path('out.enc');
+    await writeFile(output, 'old', { mode: 0o640 });
+    await chmod(output, 0o640);
+    const info = ws.path('info.json');
+    expect((await runCli(['encrypt', input, output, '--info', info])).code).toBe(0);
+    expect((await stat(info)).mode & 0o777).toBe(0o600);
+    expect((await stat(output)).mode & 0o777).toBe(0o640);
+  });
+
+  it('writes through a symbolic link to the file it names', async (context) => {
+    const ws = await workspace(context);
+    const real = ws.path('real.bin');
+    await writeFile(real, 'old');
+    const link = ws.path('link.bin');
+    await symlink(real, link);
+    expect((await runCli(['decrypt', fixture.v3.ciphertext, link, '--info', fixture.v3.info])).code).toBe(0);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect((await readFile(real)).equals(fixture.plaintext)).toBe(true);
+  });
+
+  it('a reader closing the pipe early is fine for decrypt and a failure for encrypt', async (context) => {
+    const ws = await workspace(context);
+    const decrypt = await runShell(
+      `$SLIPSTREAM decrypt ${fixture.v3.ciphertext} - --info ${fixture.v3.info} | head -c 10 > /dev/null; echo "status \${PIPESTATUS[0]}"`,
+    );
+    expect(decrypt.stdout).toBe('status 0\n');
+    const big = ws.path('big');
+    await writeFile(big, randomBytes(4 * 1024 * 1024));
+    const info = ws.path('info.json');
+    const encrypt = await runShell(
+      `$SLIPSTREAM encrypt ${big} - --info ${info} | head -c 10 > /dev/null; echo "status \${PIPESTATUS[0]}"`,
+    );
+    expect(encrypt.stdout).toBe('status 1\n');
+    expect(encrypt.stderr).toMatch(/standard output was closed before the ciphertext was complete/);
+    expect(existsSync(info)).toBe(false);
+  });
+
+  it('a full disk on standard output is reported, not hung on', async () => {
+    const result = await runShell(
+      `$SLIPSTREAM decrypt ${fixture.v3.ciphertext} - --info ${fixture.v3.info} > /dev/full`,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^slipstream: cannot write standard output: the disk is full\n$/);
+  });
+
+  it('reads its input from a pipe given as a path (process substitution)', async (context) => {
+    const ws = await workspace(context);
+    const out = ws.path('out');
+    const result = await runShell(
+      `$SLIPSTREAM decrypt <(cat ${fixture.v3.ciphertext}) ${out} --info ${fixture.v3.info}`,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect((await readFile(out)).equals(fixture.plaintext)).toBe(true);
   });
 });

@@ -14,8 +14,7 @@ export type CodecErrorCode =
   | 'TOO_LONG'
   | 'TOO_MANY_BLOCKS'
   | 'HASH_MISMATCH'
-  | 'INVALID_KEY'
-  | 'NOT_FOUND';
+  | 'INVALID_KEY';
 
 export class CodecError extends Error {
   readonly code: CodecErrorCode;

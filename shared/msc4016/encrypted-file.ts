@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PLAINTEXT_BLOCK_SIZE } from './frame.js';
 
 /**
  * The `file` block of an encrypted attachment event, as the Matrix spec (v2) and MSC4016 (v3)
@@ -35,8 +36,8 @@ export const v3EncryptedFileSchema = z.looseObject({
   iv: unpaddedBase64,
   url: z.string().startsWith('mxc://').optional(),
   // The reference writes `{}`; MSC4016 says v3 needs no hashes. Accept both.
-  hashes: z.record(z.string(), z.string()).optional(),
-  [BLOCK_SIZE_FIELD]: z.number().int().positive().optional(),
+  hashes: z.record(z.string(), z.unknown()).optional(),
+  [BLOCK_SIZE_FIELD]: z.number().int().positive().max(MAX_PLAINTEXT_BLOCK_SIZE).optional(),
 });
 export type V3EncryptedFile = z.infer<typeof v3EncryptedFileSchema>;
 

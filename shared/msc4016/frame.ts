@@ -46,8 +46,9 @@ export function writeFrameHeader(target: Uint8Array, offset: number, header: Fra
   view.setUint32(12, header.crc, true);
 }
 
-/** Reads a header's fields; returns undefined when the registration code is not at `offset`. */
+/** Reads a header's fields; undefined when there is no room for one or no registration code at `offset`. */
 export function readFrameHeader(source: Uint8Array, offset: number): FrameHeader | undefined {
+  if (offset < 0 || offset + FRAME_HEADER_LENGTH > source.length) return undefined;
   const view = new DataView(source.buffer, source.byteOffset + offset, FRAME_HEADER_LENGTH);
   if (view.getUint32(0, true) !== REGISTRATION_CODE) return undefined;
   return {

@@ -139,5 +139,6 @@ export function openFrames(keys: KeyMaterial, frames: Uint8Array, count: number)
     written += plaintext.length;
     frameOffset += FRAME_OVERHEAD + plaintext.length;
   }
-  return { plaintext: output };
+  // Never hand out bytes of the uninitialised buffer, even if a caller's count was wrong.
+  return { plaintext: output.subarray(0, written) };
 }

@@ -9,14 +9,21 @@ import type { KeyMaterial } from './key-material.js';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type JobRequest = DistributiveOmit<CipherJob, 'id' | 'data' | 'length'>;
 
+/** What a worker hands back: sealed frames, or opened plaintext with the fault that stopped it, if any. */
+interface JobOutput {
+  readonly output: Buffer;
+  readonly failure?: CodecError;
+}
+
 interface PendingJob {
-  resolve(output: OpenedFrames): void;
+  resolve(output: JobOutput): void;
   reject(error: Error): void;
 }
 
 interface PooledWorker {
   readonly worker: Worker;
-  inFlight: number;
+  /** Jobs posted to this worker and not yet answered, by job id. */
+  readonly jobs: Map<number, PendingJob>;
 }
 
 /**
@@ -44,7 +51,6 @@ export class CipherWorkerPool implements FrameCipher {
   readonly parallelism: number;
   private readonly workers: PooledWorker[];
   private readonly shareCallingThread: boolean;
-  private readonly pending = new Map<number, PendingJob>();
   private readonly spareInputs: ArrayBuffer[] = [];
   private nextJobId = 0;
   private batchesSubmitted = 0;
@@ -64,29 +70,34 @@ export class CipherWorkerPool implements FrameCipher {
 
   private spawn(): PooledWorker {
     const worker = createCipherWorker();
-    const pooled: PooledWorker = { worker, inFlight: 0 };
+    const pooled: PooledWorker = { worker, jobs: new Map() };
     worker.on('message', (result: CipherJobResult) => {
-      pooled.inFlight--;
-      if (pooled.inFlight === 0) worker.unref();
+      const job = pooled.jobs.get(result.id);
+      pooled.jobs.delete(result.id);
+      if (pooled.jobs.size === 0) worker.unref();
       if (this.spareInputs.length < this.parallelism * 2) this.spareInputs.push(result.input);
-      const job = this.pending.get(result.id);
-      this.pending.delete(result.id);
       if (job === undefined) return;
       if ('data' in result) {
-        const plaintext = Buffer.from(result.data);
-        job.resolve(result.failure ? { plaintext, failure: revive(result.failure) as CodecError } : { plaintext });
+        const output = Buffer.from(result.data);
+        job.resolve(result.failure ? { output, failure: revive(result.failure) as CodecError } : { output });
       } else {
         job.reject(revive(result.error));
       }
     });
-    worker.on('error', (error) => this.failAll(error));
+    // A worker that dies (an out-of-memory kill, a crash in native code) must not leave its jobs
+    // waiting forever: they fail, and a fresh worker takes its place for the jobs that follow.
+    const retire = (reason: Error): void => {
+      const index = this.workers.indexOf(pooled);
+      if (index < 0) return;
+      for (const job of pooled.jobs.values()) job.reject(reason);
+      pooled.jobs.clear();
+      if (this.closed) this.workers.splice(index, 1);
+      else this.workers[index] = this.spawn();
+    };
+    worker.on('error', (error) => retire(new Error(`a cipher worker failed: ${error.message}`)));
+    worker.on('exit', (code) => retire(new Error(`a cipher worker stopped unexpectedly (exit code ${code})`)));
     worker.unref();
     return pooled;
-  }
-
-  private failAll(error: Error): void {
-    for (const job of this.pending.values()) job.reject(error);
-    this.pending.clear();
   }
 
   private inputBuffer(length: number): ArrayBuffer {
@@ -96,35 +107,40 @@ export class CipherWorkerPool implements FrameCipher {
     return new ArrayBuffer(Math.ceil(length / 65536) * 65536);
   }
 
-  private run(job: JobRequest, input: Uint8Array): Promise<OpenedFrames> {
+  private run(job: JobRequest, input: Uint8Array): Promise<JobOutput> {
     if (this.closed) return Promise.reject(new Error('the cipher pool is closed'));
-    const pooled = this.workers.reduce((least, candidate) => (candidate.inFlight < least.inFlight ? candidate : least));
+    const pooled = this.workers.reduce((least, candidate) => (candidate.jobs.size < least.jobs.size ? candidate : least));
     const id = this.nextJobId++;
     // The input may be a view into a caller's chunk; the worker gets its own transferable copy.
     const data = this.inputBuffer(input.length);
     new Uint8Array(data, 0, input.length).set(input);
-    return new Promise<OpenedFrames>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      if (pooled.inFlight++ === 0) pooled.worker.ref();
+    return new Promise<JobOutput>((resolve, reject) => {
+      if (pooled.jobs.size === 0) pooled.worker.ref();
+      pooled.jobs.set(id, { resolve, reject });
       pooled.worker.postMessage({ ...job, id, data, length: input.length } as CipherJob, [data]);
     });
   }
 
   seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer> {
     if (this.takeInline()) return inlineFrameCipher.seal(keys, firstSequence, plaintext, blockSize);
-    return this.run({ op: 'seal', key: keys.key, iv: keys.iv, firstSequence, blockSize }, plaintext).then(
-      (result) => result.plaintext,
-    );
+    const request = { op: 'seal', key: keys.key, iv: keys.iv, firstSequence, blockSize } as const;
+    return this.run(request, plaintext).then(({ output }) => output);
   }
 
   open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames> {
     if (this.takeInline()) return inlineFrameCipher.open(keys, frames, count);
-    return this.run({ op: 'open', key: keys.key, iv: keys.iv, count }, frames);
+    return this.run({ op: 'open', key: keys.key, iv: keys.iv, count }, frames).then(({ output, failure }) =>
+      failure ? { plaintext: output, failure } : { plaintext: output },
+    );
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.failAll(new Error('the cipher pool was closed'));
+    const closing = new Error('the cipher pool was closed');
+    for (const { jobs } of this.workers) {
+      for (const job of jobs.values()) job.reject(closing);
+      jobs.clear();
+    }
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
 }

@@ -99,6 +99,32 @@ describe('plaintext ranges from a seekable ciphertext', () => {
     }
   });
 
+  it('recovers when variable blocks happen to fit the layout guessed from the first frame', async () => {
+    // 100 + 50 + 150 + 100: four blocks, 400 bytes, exactly the length four 100-byte blocks would give.
+    const plaintext = randomPlaintext(400);
+    const ciphertext = inMemory(variableStream(plaintext, [100, 50, 150, 100]));
+    const map = await mapStream(ciphertext, undefined, plaintext.length);
+    expect(map.kind === 'uniform' && map.inferred).toBe(true);
+    for (const [first, last] of [
+      [120, 130],
+      [210, 220],
+      [0, 399],
+      [95, 305],
+    ] as const) {
+      const bytes = await collect(readPlaintextRange(ciphertext, keys, map, first, last));
+      expect(bytes.equals(plaintext.subarray(first, last + 1)), `range ${first}-${last}`).toBe(true);
+    }
+  });
+
+  it('walks the headers of many small frames in a few reads', async () => {
+    const plaintext = randomPlaintext(20_000);
+    const ciphertext = inMemory(variableStream(plaintext, [7, 13]));
+    const index = await buildBlockIndex(ciphertext);
+    expect(index.plaintextSize).toBe(plaintext.length);
+    expect(index.frameStarts.length - 1).toBe(2000);
+    expect(ciphertext.reads.length).toBeLessThan(5);
+  });
+
   it('refuses a declared block size the stream does not have', async () => {
     const ciphertext = inMemory(await encryptBuffer(randomPlaintext(5 * BLOCK), keys, BLOCK));
     await expect(mapStream(ciphertext, BLOCK * 2, undefined)).rejects.toThrow(/declared 8192-byte blocks/);
@@ -165,6 +191,18 @@ describe('resynchronisation by hunting the registration code', () => {
     const found = resynchronise(buffer, 0, keys);
     expect(found?.offset).toBe(junk.length);
     expect(found?.header.sequence).toBe(2);
+  });
+
+  it('bounds the work spent on forged zero-CRC candidates', async () => {
+    // A buffer of nothing but plausible forged headers: each claims a 1 MiB block.
+    const forged = Buffer.alloc(64 * 1024);
+    for (let offset = 0; offset + 16 <= forged.length; offset += 16) {
+      forged.writeUInt32LE(0xffffffff, offset);
+      forged.writeUInt32LE(0, offset + 4);
+      forged.writeUInt32LE(1024 * 1024 + 16, offset + 8);
+      forged.writeUInt32LE(0, offset + 12);
+    }
+    expect(resynchronise(forged, 0, keys)).toBeUndefined();
   });
 
   it('reports nothing when no complete genuine frame is present', async () => {

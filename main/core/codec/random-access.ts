@@ -4,6 +4,7 @@ import {
   FRAME_HEADER_LENGTH,
   GCM_TAG_LENGTH,
   MAGIC,
+  MAX_BLOCK_COUNT,
   MAX_PLAINTEXT_BLOCK_SIZE,
   REGISTRATION_CODE,
   type FrameHeader,
@@ -32,7 +33,11 @@ export function decryptBlock(keys: KeyMaterial, frame: Uint8Array, expectedSeque
     );
   }
   if (header.sequence !== expectedSequence) {
-    throw new CodecError('OUT_OF_ORDER_BLOCK', `asked for block ${expectedSequence} but got block ${header.sequence}`);
+    throw new CodecError(
+      'OUT_OF_ORDER_BLOCK',
+      `asked for block ${expectedSequence} but got block ${header.sequence}`,
+      expectedSequence,
+    );
   }
   if (frame.length !== FRAME_HEADER_LENGTH + header.ciphertextLength) {
     throw new CodecError('TRUNCATED', `block ${expectedSequence} is incomplete`, expectedSequence);
@@ -50,23 +55,33 @@ export interface SynchronisedFrame {
  * arbitrary offset of a stream with variable block sizes. The registration code can occur inside
  * ciphertext by chance, so a candidate counts only once confirmed: by its CRC when the writer set
  * one, otherwise by authenticating the block, whose IV and AAD bind its sequence number.
+ *
+ * Work is bounded for hostile input: a CRC-less candidate is tried with GCM only if the frame it
+ * claims to be is followed by the end of the buffer or by another registration code, and at most
+ * `maxAuthentications` candidates are tried that way.
  */
 export function resynchronise(
   buffer: Uint8Array,
   from: number,
   keys: KeyMaterial,
   maxBlockSize = MAX_PLAINTEXT_BLOCK_SIZE,
+  maxAuthentications = 16,
 ): SynchronisedFrame | undefined {
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  let authentications = 0;
   for (let offset = from; offset + FRAME_HEADER_LENGTH <= buffer.length; offset++) {
     if (view.getUint32(offset, true) !== REGISTRATION_CODE) continue;
     const header = readFrameHeader(buffer, offset)!;
     if (!isPlausibleCiphertextLength(header.ciphertextLength, maxBlockSize)) continue;
-    if (offset + FRAME_HEADER_LENGTH + header.ciphertextLength > buffer.length) continue;
+    const next = offset + FRAME_HEADER_LENGTH + header.ciphertextLength;
+    if (next > buffer.length) continue;
     if (header.crc !== 0) {
       if (frameCrc(buffer, offset, header.ciphertextLength) === header.crc) return { offset, header };
       continue;
     }
+    const followedByFrame = next === buffer.length || (next + 4 <= buffer.length && view.getUint32(next, true) === REGISTRATION_CODE);
+    if (!followedByFrame) continue;
+    if (++authentications > maxAuthentications) return undefined;
     try {
       openFrame(keys, buffer, offset);
       return { offset, header };
@@ -86,10 +101,13 @@ export interface BlockIndex {
   readonly plaintextStarts: readonly number[];
 }
 
+/** Bytes read at once while walking headers: small frames are walked from memory, not one read each. */
+const INDEX_WINDOW = 256 * 1024;
+
 /**
- * Walks the frame headers (16 bytes each, never the ciphertext) to index a stream of variable-size
- * blocks. Only headers are read, so this is cheap on a local file; the lengths are unauthenticated
- * until the blocks are opened, which every read does.
+ * Walks the frame headers (never decrypting) to index a stream of variable-size blocks. Reads come
+ * in windows, so a stream of many tiny blocks costs few reads; the lengths are unauthenticated until
+ * the blocks are opened, which every read does.
  */
 export async function buildBlockIndex(
   ciphertext: RandomAccessCiphertext,
@@ -99,10 +117,16 @@ export async function buildBlockIndex(
   const plaintextStarts: number[] = [];
   let offset = MAGIC.length;
   let plaintext = 0;
+  let window: Buffer = Buffer.alloc(0);
+  let windowStart = 0;
   while (offset < ciphertext.size) {
     const sequence = frameStarts.length;
-    const bytes = await ciphertext.read(offset, offset + FRAME_HEADER_LENGTH);
-    const header = bytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(bytes, 0) : undefined;
+    if (sequence >= MAX_BLOCK_COUNT) throw new CodecError('TOO_MANY_BLOCKS', 'the stream has more than 2^32 blocks');
+    if (offset < windowStart || offset + FRAME_HEADER_LENGTH > windowStart + window.length) {
+      window = await ciphertext.read(offset, offset + INDEX_WINDOW);
+      windowStart = offset;
+    }
+    const header = readFrameHeader(window, offset - windowStart);
     if (header === undefined) {
       throw new CodecError(
         'BAD_REGISTRATION_CODE',
@@ -133,8 +157,13 @@ export async function buildBlockIndex(
   return { plaintextSize: plaintext, frameStarts, plaintextStarts };
 }
 
-/** How a reader maps plaintext offsets to frames: arithmetic when blocks are uniform, else an index. */
-export type StreamMap = { kind: 'uniform'; layout: BlockLayout } | { kind: 'indexed'; index: BlockIndex };
+/**
+ * How a reader maps plaintext offsets to frames: arithmetic when blocks are uniform (declared by the
+ * sender, or `inferred` from the first frame and so only a well-checked guess), else an index.
+ */
+export type StreamMap =
+  | { kind: 'uniform'; layout: BlockLayout; inferred: boolean }
+  | { kind: 'indexed'; index: BlockIndex };
 
 /**
  * Learns how a complete stream is laid out, reading as little as possible: the declared block size
@@ -146,12 +175,13 @@ export async function mapStream(
   declaredBlockSize: number | undefined,
   expectedSize: number | undefined,
 ): Promise<StreamMap> {
-  if (ciphertext.size === 0) return { kind: 'uniform', layout: new BlockLayout(1, 0) };
+  const empty: StreamMap = { kind: 'uniform', layout: new BlockLayout(1, 0), inferred: false };
+  if (ciphertext.size === 0) return checkedSize(empty, expectedSize);
   const start = await ciphertext.read(0, MAGIC.length + FRAME_HEADER_LENGTH);
   if (start.length < MAGIC.length || !hasMagic(start)) {
     throw new CodecError('BAD_MAGIC', 'this is not an MSC4016 v3 stream: the magic bytes "MXC\\x03" are missing');
   }
-  if (ciphertext.size === MAGIC.length) return { kind: 'uniform', layout: new BlockLayout(1, 0) };
+  if (ciphertext.size === MAGIC.length) return checkedSize(empty, expectedSize);
   const first = start.length === MAGIC.length + FRAME_HEADER_LENGTH ? readFrameHeader(start, MAGIC.length) : undefined;
   const blockSize = declaredBlockSize ?? (first ? first.ciphertextLength - GCM_TAG_LENGTH : undefined);
   if (blockSize !== undefined && blockSize >= 1 && blockSize <= MAX_PLAINTEXT_BLOCK_SIZE) {
@@ -163,11 +193,12 @@ export async function mapStream(
       const lastHeaderBytes = await ciphertext.read(lastStart, lastStart + FRAME_HEADER_LENGTH);
       const lastHeader =
         lastHeaderBytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(lastHeaderBytes, 0) : undefined;
-      if (
-        lastHeader?.sequence === last &&
-        lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH
-      ) {
-        return checkedSize({ kind: 'uniform', layout }, expectedSize);
+      const fits =
+        lastHeader?.sequence === last && lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH;
+      const inferred = declaredBlockSize === undefined;
+      // A guessed layout that contradicts the announced size is dropped for the index below.
+      if (fits && (!inferred || expectedSize === undefined || expectedSize === plaintextSize)) {
+        return checkedSize({ kind: 'uniform', layout, inferred }, expectedSize);
       }
     }
     if (declaredBlockSize !== undefined) {
@@ -244,6 +275,32 @@ export async function* readPlaintextRange(
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 0 || last < first || last >= size) {
     throw new RangeError(`the range ${first}-${last} is outside the ${size}-byte file`);
   }
+  let position = first;
+  try {
+    for await (const bytes of readMapped(ciphertext, keys, map, first, last)) {
+      position += bytes.length;
+      yield bytes;
+    }
+  } catch (error) {
+    if (!(error instanceof CodecError) || map.kind !== 'uniform' || !map.inferred) throw error;
+    // Every requested byte already arrived authenticated; the fault lies beyond the request.
+    if (position > last) return;
+    // The first frame suggested constant blocks, but the stream's frames are not where that puts
+    // them (variable sizes that happen to add up, or damage). What was delivered is still right: an
+    // authenticated block i found at the uniform offset starts at plaintext byte i × blockSize. Index
+    // the headers and continue; the indexed read's verdict is final.
+    const index = await buildBlockIndex(ciphertext);
+    yield* readPlaintextRange(ciphertext, keys, { kind: 'indexed', index }, position, last);
+  }
+}
+
+async function* readMapped(
+  ciphertext: RandomAccessCiphertext,
+  keys: KeyMaterial,
+  map: StreamMap,
+  first: number,
+  last: number,
+): AsyncGenerator<Buffer> {
   const span = framesFor(map, first, last);
   const frames = readSpan(ciphertext, span.start, span.end);
   let position = span.plaintextStart;

@@ -77,6 +77,14 @@ describe('v3 stream layout', () => {
     expect((await decryptCapturing(Buffer.alloc(0), { keys, expectedSize: 0 })).error).toBeUndefined();
   });
 
+  it('handles one-byte input chunks into large blocks', async () => {
+    const plaintext = randomPlaintext(3 * 65_536 + 7);
+    const ciphertext = await encryptBuffer(plaintext, keys, 65_536, inlineFrameCipher, [1, 2, 3]);
+    const { plaintext: restored, error } = await decryptCapturing(ciphertext, { keys, expectedSize: plaintext.length });
+    expect(error).toBeUndefined();
+    expect(restored.equals(plaintext)).toBe(true);
+  });
+
   it('respects backpressure: the encryptor reads no further ahead than its bounded pipeline', async () => {
     let pulled = 0;
     const source = (function* () {
@@ -275,6 +283,26 @@ describe('v3 decryption fails closed', () => {
     );
     expectCode(error, 'TAMPERED_BLOCK');
     expect(out.equals(plaintext.subarray(0, 4 * BLOCK))).toBe(true);
+  });
+});
+
+describe('worker pool failures', () => {
+  it('a worker that dies fails its jobs with a reason, and later jobs run on a replacement', async () => {
+    const fragile = new CipherWorkerPool({ threads: 1 });
+    try {
+      const plaintext = randomPlaintext(3 * BLOCK);
+      expect((await encryptBuffer(plaintext, keys, BLOCK, fragile)).length).toBeGreaterThan(0);
+      const { workers } = fragile as unknown as { workers: { worker: { terminate(): Promise<number> } }[] };
+      const inFlight = fragile.seal(keys, 0, plaintext, BLOCK);
+      await workers[0]!.worker.terminate();
+      await expect(inFlight).rejects.toThrow(/cipher worker stopped unexpectedly/);
+      const ciphertext = await encryptBuffer(plaintext, keys, BLOCK, fragile);
+      const { plaintext: restored, error } = await decryptCapturing(ciphertext, { keys, cipher: fragile });
+      expect(error).toBeUndefined();
+      expect(restored.equals(plaintext)).toBe(true);
+    } finally {
+      await fragile.close();
+    }
   });
 });
 

@@ -140,7 +140,7 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
   }
 
   /** Delivers everything still in flight, then raises: authenticated blocks before a fault still arrive. */
-  async function* drainThen(error: unknown): AsyncGenerator<Buffer> {
+  async function* drainThen(error: unknown): AsyncGenerator<Buffer, never> {
     while (!pipeline.isEmpty) yield* deliverOldest();
     throw error;
   }
@@ -163,8 +163,7 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
       try {
         batch = scanCompleteFrames();
       } catch (error) {
-        yield* drainThen(error);
-        return;
+        return yield* drainThen(error);
       }
       if (batch.count === 0) break;
       pipeline.push(cipher.open(options.keys, pending.take(batch.bytes), batch.count));

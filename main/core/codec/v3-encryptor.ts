@@ -5,6 +5,7 @@ import {
   MAX_BLOCK_COUNT,
   MAX_PLAINTEXT_BLOCK_SIZE,
 } from '../../../shared/msc4016/frame.js';
+import { ChunkQueue } from './chunk-queue.js';
 import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
 import { OrderedPipeline } from './ordered-pipeline.js';
@@ -38,7 +39,9 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
   const blocksPerBatch = Math.max(1, Math.floor((options.maxBatchBytes ?? 1024 * 1024) / blockSize));
   const pipeline = new OrderedPipeline<Buffer>(cipher.parallelism * 2);
   let nextSequence = 0;
-  let carry: Buffer = Buffer.alloc(0);
+  // Input waits here until whole blocks are available; each byte is copied at most once, however
+  // small the chunks and large the blocks.
+  const pending = new ChunkQueue();
 
   const submit = (plaintext: Buffer): void => {
     const blocks = Math.ceil(plaintext.length / blockSize);
@@ -51,16 +54,13 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
 
   yield Buffer.from(MAGIC);
   for await (const chunk of source) {
-    let input: Buffer = carry.length === 0 ? toBuffer(chunk) : Buffer.concat([carry, chunk]);
-    while (input.length >= blockSize) {
-      const take = Math.min(blocksPerBatch, Math.floor(input.length / blockSize)) * blockSize;
-      submit(input.subarray(0, take));
-      input = input.subarray(take);
+    pending.push(toBuffer(chunk));
+    while (pending.length >= blockSize) {
+      submit(pending.take(Math.min(blocksPerBatch, Math.floor(pending.length / blockSize)) * blockSize));
       while (pipeline.isFull) yield await pipeline.next();
     }
-    carry = Buffer.from(input);
   }
-  if (carry.length > 0) submit(carry);
+  if (pending.length > 0) submit(pending.take(pending.length));
   while (!pipeline.isEmpty) yield await pipeline.next();
 }
 
