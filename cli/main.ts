@@ -5,10 +5,12 @@ import { removeTemporariesSync } from './atomic-output.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 import { decryptCommand, encryptCommand } from './codec-commands.js';
 import { describeFsError } from './input-source.js';
+import { serveCommand } from './serve-command.js';
 
 const USAGE = `Usage:
   slipstream encrypt <input> <output> --info <info.json> [--block-size <bytes>] [--format v3|v2]
   slipstream decrypt <input> <output> --info <info.json> [--expect-size <bytes>] [--range <first>-<last>]
+  slipstream serve [--config <file.json>] [options]     (the media repository server; see serve --help)
 
   <input> and <output> may be - for standard input and output.
   encrypt writes the ciphertext and, to --info, the event's "file" block without "url".
@@ -114,6 +116,8 @@ function describe(error: unknown): { message: string; exitCode: number } {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The server handles its own signals: it drains requests instead of exiting at once.
+  if (argv[0] === 'serve') return serveCommand(argv.slice(1));
   const cleanUp = (signal: NodeJS.Signals): void => {
     removeTemporariesSync(unlinkSync);
     process.stderr.write(`slipstream: interrupted by ${signal}; nothing was kept\n`);

@@ -109,7 +109,9 @@ export class CipherWorkerPool implements FrameCipher {
 
   private run(job: JobRequest, input: Uint8Array): Promise<JobOutput> {
     if (this.closed) return Promise.reject(new Error('the cipher pool is closed'));
-    const pooled = this.workers.reduce((least, candidate) => (candidate.jobs.size < least.jobs.size ? candidate : least));
+    const pooled = this.workers.reduce((least, candidate) =>
+      candidate.jobs.size < least.jobs.size ? candidate : least,
+    );
     const id = this.nextJobId++;
     // The input may be a view into a caller's chunk; the worker gets its own transferable copy.
     const data = this.inputBuffer(input.length);

@@ -79,7 +79,8 @@ export function resynchronise(
       if (frameCrc(buffer, offset, header.ciphertextLength) === header.crc) return { offset, header };
       continue;
     }
-    const followedByFrame = next === buffer.length || (next + 4 <= buffer.length && view.getUint32(next, true) === REGISTRATION_CODE);
+    const followedByFrame =
+      next === buffer.length || (next + 4 <= buffer.length && view.getUint32(next, true) === REGISTRATION_CODE);
     if (!followedByFrame) continue;
     if (++authentications > maxAuthentications) return undefined;
     try {
@@ -162,8 +163,7 @@ export async function buildBlockIndex(
  * sender, or `inferred` from the first frame and so only a well-checked guess), else an index.
  */
 export type StreamMap =
-  | { kind: 'uniform'; layout: BlockLayout; inferred: boolean }
-  | { kind: 'indexed'; index: BlockIndex };
+  { kind: 'uniform'; layout: BlockLayout; inferred: boolean } | { kind: 'indexed'; index: BlockIndex };
 
 /**
  * Learns how a complete stream is laid out, reading as little as possible: the declared block size
@@ -194,7 +194,8 @@ export async function mapStream(
       const lastHeader =
         lastHeaderBytes.length === FRAME_HEADER_LENGTH ? readFrameHeader(lastHeaderBytes, 0) : undefined;
       const fits =
-        lastHeader?.sequence === last && lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH;
+        lastHeader?.sequence === last &&
+        lastHeader.ciphertextLength === layout.frameLengthOf(last) - FRAME_HEADER_LENGTH;
       const inferred = declaredBlockSize === undefined;
       // A guessed layout that contradicts the announced size is dropped for the index below.
       if (fits && (!inferred || expectedSize === undefined || expectedSize === plaintextSize)) {

@@ -293,8 +293,10 @@ describe('worker pool failures', () => {
       const plaintext = randomPlaintext(3 * BLOCK);
       expect((await encryptBuffer(plaintext, keys, BLOCK, fragile)).length).toBeGreaterThan(0);
       const { workers } = fragile as unknown as { workers: { worker: { terminate(): Promise<number> } }[] };
+      // Stopped before it can answer: the job posted to it must fail, not wait forever.
+      const dying = workers[0]!.worker.terminate();
       const inFlight = fragile.seal(keys, 0, plaintext, BLOCK);
-      await workers[0]!.worker.terminate();
+      await dying;
       await expect(inFlight).rejects.toThrow(/cipher worker stopped unexpectedly/);
       const ciphertext = await encryptBuffer(plaintext, keys, BLOCK, fragile);
       const { plaintext: restored, error } = await decryptCapturing(ciphertext, { keys, cipher: fragile });

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const bytes = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const millis = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 31 - 1);
+
+/** The media server's configuration: a JSON file, with command-line flags layered on top. */
+export const MediaServerConfigSchema = z.strictObject({
+  listen: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8009),
+    })
+    .default({ host: '127.0.0.1', port: 8009 }),
+  /** The homeserver's name: the server part of the mxc:// URIs this server creates. */
+  serverName: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'a Matrix server name such as example.org or localhost:8448'),
+  /** Where access tokens are checked (whoami). */
+  homeserverUrl: z.url(),
+  /** Where media this server does not own is passed through to; defaults to homeserverUrl. */
+  homeserverMediaUrl: z.url().optional(),
+  dataDir: z.string().min(1),
+  limits: z
+    .strictObject({
+      maxUploadBytes: bytes.default(4 * GiB),
+      pendingUploadsPerUser: z.number().int().positive().default(10),
+      /** Token bucket for /create (and one-shot uploads): sustained rate and burst per user. */
+      createPerSecond: z.number().positive().default(1),
+      createBurst: z.number().int().positive().default(10),
+      unusedExpiryMs: millis.default(24 * 60 * 60 * 1000),
+      defaultDownloadTimeoutMs: millis.default(20_000),
+      maxDownloadTimeoutMs: millis.default(60_000),
+      /** A reader following an upload that sends nothing for this long is aborted. */
+      streamIdleTimeoutMs: millis.default(5 * 60_000),
+    })
+    .prefault({}),
+  durability: z
+    .strictObject({
+      /** Unacknowledged bytes a streamed upload may accumulate before they are fsynced and recorded. */
+      acknowledgeEveryBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(8 * MiB),
+    })
+    .prefault({}),
+  sweepIntervalMs: millis.default(60_000),
+  auth: z
+    .strictObject({
+      cacheTtlMs: millis.default(30_000),
+      cacheSize: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+});
+
+export type MediaServerConfig = z.infer<typeof MediaServerConfigSchema>;
+export type MediaServerConfigInput = z.input<typeof MediaServerConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(input: unknown, source = 'the configuration'): MediaServerConfig {
+  const result = MediaServerConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`${source} is not valid: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not a JSON object: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,159 @@
+import { EventEmitter } from 'node:events';
+import type { MediaKey, MediaRecord } from './storage/media-store.js';
+
+/**
+ * In-process notification of upload progress, so any number of readers can follow an upload while it
+ * arrives. Only offsets and states live here; readers read the bytes from the store, never from a
+ * buffered copy, so memory does not grow with the file size or the number of readers.
+ *
+ * One process only: a media server with several workers would carry these notifications over a shared
+ * channel (e.g. PostgreSQL LISTEN/NOTIFY) behind the same methods.
+ */
+
+export type LivePhase = 'open' | 'complete' | 'cancelled' | 'expired';
+
+export interface LiveUploadStatus {
+  /** Bytes stored so far, readable now (may be above the acknowledged offset). */
+  readonly writtenOffset: number;
+  readonly declaredLength: number | null;
+  readonly phase: LivePhase;
+}
+
+export function statusOf(record: MediaRecord): LiveUploadStatus {
+  const phase: LivePhase =
+    record.state === 'pending' || record.state === 'uploading' ? 'open' : (record.state as LivePhase);
+  return { writtenOffset: record.uploadOffset, declaredLength: record.declaredLength, phase };
+}
+
+class LiveUpload extends EventEmitter {
+  writerActive = false;
+  readers = 0;
+
+  constructor(public status: LiveUploadStatus) {
+    super();
+    this.setMaxListeners(0);
+  }
+}
+
+const keyOf = (key: MediaKey): string => `${key.serverName}/${key.mediaId}`;
+
+export class LiveUploadRegistry {
+  private readonly uploads = new Map<string, LiveUpload>();
+
+  /** The live status if the upload is being followed or written, else what the record says. */
+  status(record: MediaRecord): LiveUploadStatus {
+    return this.uploads.get(keyOf(record))?.status ?? statusOf(record);
+  }
+
+  private track(record: MediaRecord): LiveUpload {
+    let upload = this.uploads.get(keyOf(record));
+    if (!upload) {
+      upload = new LiveUpload(statusOf(record));
+      this.uploads.set(keyOf(record), upload);
+    }
+    return upload;
+  }
+
+  /**
+   * Registers a reader for the whole of its response, so the live status it follows is kept even while
+   * it is busy sending bytes rather than waiting. Call the returned function when the response ends.
+   */
+  follow(record: MediaRecord): () => void {
+    const upload = this.track(record);
+    upload.readers += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      upload.readers -= 1;
+      this.forgetIfIdle(record, upload);
+    };
+  }
+
+  /** Claims the single writer slot of an upload; false if another request is already writing it. */
+  acquireWriter(record: MediaRecord): boolean {
+    const upload = this.track(record);
+    if (upload.writerActive) return false;
+    upload.writerActive = true;
+    return true;
+  }
+
+  releaseWriter(key: MediaKey): void {
+    const upload = this.uploads.get(keyOf(key));
+    if (!upload) return;
+    upload.writerActive = false;
+    this.forgetIfIdle(key, upload);
+  }
+
+  isBeingWritten(key: MediaKey): boolean {
+    return this.uploads.get(keyOf(key))?.writerActive ?? false;
+  }
+
+  /** Announces new bytes (or a newly declared length) to every reader. */
+  progress(key: MediaKey, writtenOffset: number, declaredLength?: number | null): void {
+    const upload = this.uploads.get(keyOf(key));
+    if (!upload || upload.status.phase !== 'open') return;
+    upload.status = {
+      writtenOffset,
+      declaredLength: declaredLength === undefined ? upload.status.declaredLength : declaredLength,
+      phase: 'open',
+    };
+    upload.emit('change');
+  }
+
+  /** Announces the end of an upload: readers finish ('complete') or abort (any other phase). */
+  finish(key: MediaKey, phase: Exclude<LivePhase, 'open'>, writtenOffset?: number): void {
+    const upload = this.uploads.get(keyOf(key));
+    // The first end wins: a write that finishes after a termination must not revive the upload.
+    if (!upload || upload.status.phase !== 'open') return;
+    upload.status = {
+      writtenOffset: writtenOffset ?? upload.status.writtenOffset,
+      declaredLength:
+        phase === 'complete' ? (writtenOffset ?? upload.status.writtenOffset) : upload.status.declaredLength,
+      phase,
+    };
+    upload.emit('change');
+    this.forgetIfIdle(key, upload);
+  }
+
+  /**
+   * Waits until `ready` holds, the upload ends, the timeout passes or the signal aborts, and returns the
+   * status at that moment (the caller decides what a timeout means).
+   */
+  async waitFor(
+    record: MediaRecord,
+    ready: (status: LiveUploadStatus) => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<LiveUploadStatus> {
+    const current = this.status(record);
+    if (ready(current) || current.phase !== 'open' || timeoutMs <= 0 || signal?.aborted) return current;
+    const upload = this.track(record);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        upload.off('change', onChange);
+        signal?.removeEventListener('abort', done);
+        this.forgetIfIdle(record, upload);
+        resolve(upload.status);
+      };
+      const onChange = (): void => {
+        if (ready(upload.status) || upload.status.phase !== 'open') done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      upload.on('change', onChange);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Entries exist only while someone writes or waits; the store holds everything else. */
+  private forgetIfIdle(key: MediaKey, upload: LiveUpload): void {
+    if (!upload.writerActive && upload.readers === 0 && upload.listenerCount('change') === 0)
+      this.uploads.delete(keyOf(key));
+  }
+
+  /** Number of uploads currently followed or written (for tests and metrics). */
+  get size(): number {
+    return this.uploads.size;
+  }
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { accessTokenOf, missingToken, type AccessTokenVerifier } from './auth/access-token-verifier.js';
+import type { Clock } from './clock.js';
+import type { MediaServerConfig } from './config.js';
+import { invalidParam } from './http/matrix-error.js';
+import type { RequestContext } from './http/router.js';
+import type { LiveUploadRegistry } from './live-uploads.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { MediaKey, MediaRecord, MediaStore } from './storage/media-store.js';
+
+export interface Logger {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+export const consoleLogger: Logger = {
+  info: (line) => console.log(`${new Date().toISOString()} info ${line}`),
+  warn: (line) => console.warn(`${new Date().toISOString()} warn ${line}`),
+  error: (line) => console.error(`${new Date().toISOString()} error ${line}`),
+};
+
+/** Everything the handlers share: one instance per running server. */
+export interface MediaServerContext {
+  config: MediaServerConfig;
+  store: MediaStore;
+  live: LiveUploadRegistry;
+  verifier: AccessTokenVerifier;
+  clock: Clock;
+  createLimiter: RateLimiter;
+  log: Logger;
+}
+
+/** Media IDs are 144 random bits in the spec's allowed alphabet ([A-Za-z0-9_-]), so they cannot be guessed. */
+export function newMediaId(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+const MEDIA_ID = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** The media addressed by a `{serverName}/{mediaId}` path, and whether this server owns that name. */
+export function mediaKeyOf(context: MediaServerContext, params: Record<string, string>): MediaKey & { local: boolean } {
+  const serverName = params.serverName ?? '';
+  const mediaId = params.mediaId ?? '';
+  if (!MEDIA_ID.test(mediaId)) throw invalidParam(`"${mediaId}" is not a valid media ID`);
+  return { serverName, mediaId, local: serverName === context.config.serverName };
+}
+
+/** The Matrix user making the request, or a 401. */
+export async function authenticate(
+  context: MediaServerContext,
+  request: RequestContext,
+  options: { allowQueryToken: boolean },
+): Promise<string> {
+  const token = accessTokenOf(request.req, request.url, options.allowQueryToken);
+  if (token === undefined) throw missingToken();
+  const userId = await context.verifier.verify(token);
+  request.userId = userId;
+  return userId;
+}
+
+/** Legacy `/_matrix/media/v3/...` paths still accept `?access_token=`; the authenticated-media paths do not. */
+export const isLegacyMediaPath = (url: URL): boolean => url.pathname.startsWith('/_matrix/media/v3/');
+
+/**
+ * The record of local media, expiring it first if its `unused_expires_at` passed while nobody was
+ * writing to it (the sweeper does the same in bulk; this makes the answer right between sweeps).
+ */
+export async function loadMedia(context: MediaServerContext, key: MediaKey): Promise<MediaRecord | undefined> {
+  const record = await context.store.getMedia(key);
+  if (!record) return undefined;
+  if (isOverdue(context, record)) {
+    await expireMedia(context, record);
+    return { ...record, state: 'expired' };
+  }
+  return record;
+}
+
+export function isOverdue(context: MediaServerContext, record: MediaRecord): boolean {
+  return (
+    (record.state === 'pending' || record.state === 'uploading') &&
+    record.expiresAt <= context.clock.now() &&
+    !context.live.isBeingWritten(record)
+  );
+}
+
+export async function expireMedia(context: MediaServerContext, record: MediaRecord): Promise<void> {
+  await context.store.terminateMedia(record, 'expired');
+  context.live.finish(record, 'expired');
+  context.log.info(
+    `expired unused media ${record.serverName}/${record.mediaId} (${record.uploadOffset} bytes removed)`,
+  );
+}
+
+/** Content-Length as a safe integer, undefined when absent (chunked), 400 when malformed. */
+export function contentLengthOf(req: IncomingMessage): number | undefined {
+  const header = req.headers['content-length'];
+  if (header === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(header) || !Number.isSafeInteger(Number(header))) {
+    throw invalidParam(`Content-Length must be a non-negative whole number, not "${header}"`);
+  }
+  return Number(header);
+}

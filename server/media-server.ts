@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WhoamiVerifier, type AccessTokenVerifier } from './auth/access-token-verifier.js';
+import { systemClock, type Clock } from './clock.js';
+import type { MediaServerConfig } from './config.js';
+import { configHandler } from './handlers/config-handler.js';
+import { createHandler } from './handlers/create-handler.js';
+import { downloadHandler } from './handlers/download-handler.js';
+import { thumbnailHandler } from './handlers/thumbnail-handler.js';
+import { passThroughHandler } from './handlers/pass-through-handler.js';
+import { uploadPostHandler } from './handlers/upload-post-handler.js';
+import { uploadPutHandler } from './handlers/upload-put-handler.js';
+import { applyCors } from './http/cors.js';
+import { MatrixError, sendMatrixError } from './http/matrix-error.js';
+import { Router, type Handler, type RequestContext } from './http/router.js';
+import { LiveUploadRegistry } from './live-uploads.js';
+import { consoleLogger, type Logger, type MediaServerContext } from './media-context.js';
+import { RateLimiter } from './rate-limiter.js';
+import { FileMediaStore } from './storage/file-media-store.js';
+import type { MediaStore } from './storage/media-store.js';
+import { sweepExpiredUploads } from './sweeper.js';
+import { isTusPath, TUS_PATH_PREFIX, tusHandler } from './tus/tus-handler.js';
+
+export interface MediaServerOptions {
+  clock?: Clock;
+  logger?: Logger;
+  verifier?: AccessTokenVerifier;
+  /** Defaults to the embedded file + SQLite store in `config.dataDir`. */
+  store?: MediaStore;
+}
+
+export interface RunningMediaServer {
+  /** e.g. http://127.0.0.1:43210 */
+  url: string;
+  context: MediaServerContext;
+  /** Runs one expiry sweep now (the server also sweeps every `sweepIntervalMs`). */
+  sweep(): Promise<number>;
+  /** Stops accepting, gives requests in flight `graceMs` to finish, then cuts the rest and closes the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const SERVER = '(?<serverName>[^/]+)';
+const MEDIA = '(?<mediaId>[^/]+)';
+
+function buildRouter(context: MediaServerContext, passThrough: Handler): Router {
+  const download = downloadHandler(context, passThrough);
+  const notOurs: Handler = async (request) => {
+    const path = request.url.pathname;
+    if (path.startsWith('/_matrix/media/') || path.startsWith('/_matrix/client/v1/media/')) return passThrough(request);
+    throw new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
+  };
+  return new Router(notOurs)
+    .on(['POST'], /^\/_matrix\/media\/(?:v1|unstable\/fi\.mau\.msc2246)\/create$/, createHandler(context))
+    .on(['POST'], /^\/_matrix\/media\/v3\/upload$/, uploadPostHandler(context))
+    .on(
+      ['PUT'],
+      new RegExp(`^/_matrix/media/(?:v3|unstable/fi\\.mau\\.msc2246)/upload/${SERVER}/${MEDIA}$`),
+      uploadPutHandler(context),
+    )
+    .on(
+      ['GET', 'HEAD'],
+      new RegExp(
+        `^/_matrix/(?:client/v1/media|media/v3|media/r0)/download/${SERVER}/${MEDIA}(?:/(?<fileName>[^/]+))?$`,
+      ),
+      download,
+    )
+    .on(
+      ['GET'],
+      new RegExp(`^/_matrix/(?:client/v1/media|media/v3|media/r0)/thumbnail/${SERVER}/${MEDIA}$`),
+      thumbnailHandler(context, passThrough),
+    )
+    .on(
+      ['OPTIONS', 'HEAD', 'PATCH', 'DELETE'],
+      new RegExp(`^${TUS_PATH_PREFIX.replaceAll('.', '\\.')}/${SERVER}/${MEDIA}$`),
+      tusHandler(context),
+    )
+    .on(
+      ['GET'],
+      /^\/_matrix\/(?:client\/v1\/media|media\/v3|media\/r0)\/config$/,
+      configHandler(context, { tus: true }),
+    );
+}
+
+export async function startMediaServer(
+  config: MediaServerConfig,
+  options: MediaServerOptions = {},
+): Promise<RunningMediaServer> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger ?? consoleLogger;
+  let store = options.store;
+  if (!store) {
+    const opened = await FileMediaStore.open(config.dataDir);
+    store = opened.store;
+    for (const key of opened.reconciled.truncated) log.info(`cut unacknowledged bytes from ${key.mediaId}`);
+    for (const key of opened.reconciled.shortened)
+      log.warn(`upload ${key.mediaId} was shorter than its recorded offset`);
+  }
+  const context: MediaServerContext = {
+    config,
+    store,
+    live: new LiveUploadRegistry(),
+    verifier:
+      options.verifier ??
+      new WhoamiVerifier({
+        homeserverUrl: config.homeserverUrl,
+        clock,
+        cacheTtlMs: config.auth.cacheTtlMs,
+        cacheSize: config.auth.cacheSize,
+      }),
+    clock,
+    createLimiter: new RateLimiter(config.limits.createPerSecond, config.limits.createBurst, clock),
+    log,
+  };
+  const router = buildRouter(context, passThroughHandler(config.homeserverMediaUrl ?? config.homeserverUrl, log));
+  const inFlight = new Set<Promise<void>>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    applyCors(res);
+    const url = new URL(req.url ?? '/', 'http://media.invalid');
+    const request: RequestContext = { req, res, url, params: {} };
+    res.once('close', () => {
+      const outcome = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
+      // The path only: a legacy `?access_token=` must never reach the log.
+      const ms = (performance.now() - started).toFixed(1);
+      log.info(`${req.method} ${url.pathname} ${outcome} ${ms}ms user=${request.userId ?? '-'}`);
+    });
+    try {
+      if (req.method === 'OPTIONS' && !isTusPath(url.pathname)) {
+        // A CORS preflight: the headers above are the whole answer.
+        res.writeHead(204).end();
+        return;
+      }
+      const { handler, params } = router.resolve(req.method ?? 'GET', url.pathname);
+      request.params = params;
+      await handler(request);
+    } catch (error) {
+      answerError(req, res, error, log);
+    }
+  };
+
+  const server: Server = createServer({ requestTimeout: 0 }, (req, res) => {
+    const task = handle(req, res).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) {
+      const body = JSON.stringify({
+        errcode: 'M_INVALID_PARAM',
+        error: `Malformed HTTP request (${error.code ?? error.message})`,
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    } else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const sweepTimer = setInterval(() => {
+    sweepExpiredUploads(context).catch((error: unknown) => log.error(`expiry sweep failed: ${String(error)}`));
+  }, config.sweepIntervalMs || 60_000);
+  sweepTimer.unref();
+
+  return {
+    url: `http://${config.listen.host}:${port}`,
+    context,
+    sweep: () => sweepExpiredUploads(context),
+    async close(graceMs = 5_000) {
+      clearInterval(sweepTimer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([Promise.allSettled([...inFlight]), grace]);
+      server.closeAllConnections();
+      await Promise.allSettled([...inFlight]);
+      await closed;
+      await context.store.close();
+    },
+  };
+}
+
+function answerError(req: IncomingMessage, res: ServerResponse, error: unknown, log: Logger): void {
+  if (res.headersSent) {
+    // Part of a body was sent: only a broken connection can tell the client it is incomplete.
+    res.destroy();
+    return;
+  }
+  const matrixError = error instanceof MatrixError ? error : new MatrixError(500, 'M_UNKNOWN', 'Internal server error');
+  if (!(error instanceof MatrixError))
+    log.error(`${req.method} ${req.url?.split('?')[0]} failed: ${(error as Error)?.stack ?? String(error)}`);
+  // An unread request body (a refused upload) is not drained: answer, then close the connection.
+  if (!req.complete) res.setHeader('Connection', 'close');
+  sendMatrixError(res, matrixError);
+}

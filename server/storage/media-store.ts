@@ -1,0 +1,79 @@
+/**
+ * The media server's storage, behind one interface (as tus-node-server's DataStore): the embedded
+ * file + SQLite store implements it today; an S3 (data) + PostgreSQL (metadata) store must be able to
+ * implement it later, so nothing here assumes a local path or a single process.
+ *
+ * Durability contract: `uploadOffset` is the acknowledged offset. Bytes below it were made durable
+ * (fsynced, or for object storage: a completed part) before the offset was recorded, and an upload
+ * resumes from it. Bytes an appender has accepted above it may be served to live readers but can be
+ * lost in a crash; a store drops them when it reopens (`reconcile`).
+ */
+
+export type MediaState = 'pending' | 'uploading' | 'complete' | 'cancelled' | 'expired';
+
+/** States in which bytes may still arrive. */
+export const OPEN_STATES: readonly MediaState[] = ['pending', 'uploading'];
+
+export interface MediaKey {
+  serverName: string;
+  mediaId: string;
+}
+
+export interface MediaRecord extends MediaKey {
+  /** Matrix user ID of the creator: the only user who may upload to it. */
+  owner: string;
+  createdAt: number;
+  /** `unused_expires_at`: if the upload is not complete by then the media expires and its data is removed. */
+  expiresAt: number;
+  state: MediaState;
+  /** The final size once the uploader declared it (Content-Length of a PUT, tus Upload-Length); null until then. */
+  declaredLength: number | null;
+  /** Acknowledged bytes (see the durability contract above). */
+  uploadOffset: number;
+  contentType: string | null;
+  fileName: string | null;
+}
+
+export interface NewMedia extends MediaKey {
+  owner: string;
+  createdAt: number;
+  expiresAt: number;
+  declaredLength?: number | null;
+  contentType?: string | null;
+  fileName?: string | null;
+}
+
+export interface MediaMetadataUpdate {
+  declaredLength?: number;
+  contentType?: string | null;
+  fileName?: string | null;
+}
+
+/** Appends to one upload, starting at its acknowledged offset. One appender per media at a time. */
+export interface MediaAppender {
+  /** Bytes accepted so far (acknowledged or not): what live readers may read up to. */
+  readonly writtenOffset: number;
+  append(chunk: Uint8Array): Promise<void>;
+  /** Makes everything appended durable and records it as the upload offset; returns that offset. */
+  acknowledge(): Promise<number>;
+  /** Acknowledges and marks the media complete at its current length. */
+  complete(): Promise<void>;
+  /** Releases resources without acknowledging anything further. */
+  close(): Promise<void>;
+}
+
+export interface MediaStore {
+  createMedia(media: NewMedia): Promise<MediaRecord>;
+  getMedia(key: MediaKey): Promise<MediaRecord | undefined>;
+  /** Created, not expired, not yet complete: what MSC2246's per-user pending-upload limit counts. */
+  countPendingUploads(owner: string, now: number): Promise<number>;
+  updateMetadata(key: MediaKey, update: MediaMetadataUpdate): Promise<void>;
+  openAppender(key: MediaKey): Promise<MediaAppender>;
+  /** Reads [start, endExclusive) of the stored bytes; the range must lie below what was written. */
+  readRange(key: MediaKey, start: number, endExclusive: number): AsyncIterable<Uint8Array>;
+  /** Moves the media to a terminal state and removes its data; the record stays so it answers 404. */
+  terminateMedia(key: MediaKey, state: 'cancelled' | 'expired'): Promise<void>;
+  /** Open uploads whose `expiresAt` has passed. */
+  listExpiredUploads(now: number): Promise<MediaRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,116 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { MemoryLocker, Server as TusServer } from '@tus/server';
+import { TUS_PATH_PREFIX } from '../handlers/config-handler.js';
+import { accessTokenOf, missingToken } from '../auth/access-token-verifier.js';
+import { MatrixError } from '../http/matrix-error.js';
+import type { Handler } from '../http/router.js';
+import { loadMedia, type MediaServerContext } from '../media-context.js';
+import { MediaTusStore } from './media-tus-store.js';
+
+export { TUS_PATH_PREFIX };
+const TUS_PATH = new RegExp(
+  `^${TUS_PATH_PREFIX.replaceAll('.', '\\.')}/(?<serverName>[^/]+)/(?<mediaId>[A-Za-z0-9_-]+)$`,
+);
+
+const NON_NEGATIVE_INTEGER = /^\d{1,16}$/;
+
+/**
+ * The tus headers checked before @tus/server sees the request, so malformed ones are refused as Matrix
+ * errors naming the header and the value (@tus/server answers these in plain text, without its hook).
+ */
+export function validateTusHeaders(method: string, headers: IncomingHttpHeaders): void {
+  if (method === 'OPTIONS') return;
+  if (headers['tus-resumable'] !== '1.0.0') {
+    throw new MatrixError(
+      412,
+      'M_INVALID_PARAM',
+      'Tus-Resumable: 1.0.0 is required (the only tus version served)',
+      {},
+      {
+        'Tus-Version': '1.0.0',
+      },
+    );
+  }
+  for (const name of ['upload-offset', 'upload-length'] as const) {
+    const value = headers[name] as string | string[] | undefined;
+    if (Array.isArray(value)) throw new MatrixError(400, 'M_INVALID_PARAM', `${name} may be sent only once`);
+    if (value !== undefined && (!NON_NEGATIVE_INTEGER.test(value) || !Number.isSafeInteger(Number(value)))) {
+      throw new MatrixError(
+        400,
+        'M_INVALID_PARAM',
+        `${name} must be a non-negative whole number of bytes, not "${value}"`,
+      );
+    }
+  }
+  if (method === 'PATCH' && headers['upload-offset'] === undefined) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'A tus PATCH needs an Upload-Offset header');
+  }
+  if (method === 'PATCH' && headers['content-type'] !== 'application/offset+octet-stream') {
+    throw new MatrixError(
+      415,
+      'M_INVALID_PARAM',
+      'A tus PATCH body must be Content-Type: application/offset+octet-stream',
+    );
+  }
+}
+
+/** tus errors carry a status and a plain-text body; Matrix clients expect `{errcode, error}`. */
+function errcodeFor(status: number): string {
+  if (status === 404 || status === 410) return 'M_NOT_FOUND';
+  if (status === 403) return 'M_FORBIDDEN';
+  if (status === 413) return 'M_TOO_LARGE';
+  if (status === 409) return 'ORG.MATRIX.MSC4016_OFFSET_MISMATCH';
+  if (status === 423) return 'ORG.MATRIX.MSC4016_UPLOAD_IN_PROGRESS';
+  return status >= 500 ? 'M_UNKNOWN' : 'M_INVALID_PARAM';
+}
+
+/**
+ * tus 1.0.0 (OPTIONS, HEAD, PATCH, DELETE) on `…/org.matrix.msc4016/upload/{serverName}/{mediaId}`,
+ * served by @tus/server over `MediaTusStore`. Auth and ownership are checked in `onIncomingRequest`,
+ * before @tus/server touches the upload: the same rules as the PUT.
+ */
+export function tusHandler(context: MediaServerContext): Handler {
+  const tus = new TusServer({
+    path: TUS_PATH_PREFIX,
+    datastore: new MediaTusStore(context),
+    locker: new MemoryLocker(),
+    maxSize: context.config.limits.maxUploadBytes,
+    disableTerminationForFinishedUploads: true,
+    getFileIdFromRequest(req) {
+      const match = TUS_PATH.exec(new URL(req.url).pathname);
+      if (!match || match.groups?.serverName !== context.config.serverName) return undefined;
+      return match.groups.mediaId;
+    },
+    async onIncomingRequest(req, uploadId) {
+      const url = new URL(req.url);
+      const token = accessTokenOf(
+        { headers: { authorization: req.headers.get('authorization') ?? undefined } } as never,
+        url,
+        false,
+      );
+      if (token === undefined) throw missingToken();
+      const userId = await context.verifier.verify(token);
+      const record = await loadMedia(context, { serverName: context.config.serverName, mediaId: uploadId });
+      if (!record || record.state === 'expired' || record.state === 'cancelled') {
+        throw new MatrixError(404, 'M_NOT_FOUND', 'No such upload: unknown, not local, expired or terminated');
+      }
+      if (record.owner !== userId)
+        throw new MatrixError(403, 'M_FORBIDDEN', 'Only the creator may upload to this media');
+    },
+    onResponseError(_req, error) {
+      if (error instanceof MatrixError) {
+        return { status_code: error.status, body: JSON.stringify({ errcode: error.errcode, error: error.message }) };
+      }
+      const status = 'status_code' in error ? error.status_code : 500;
+      const message = ('body' in error ? error.body : error.message).trim() || 'Upload failed';
+      return { status_code: status, body: JSON.stringify({ errcode: errcodeFor(status), error: message }) };
+    },
+  });
+  return async ({ req, res }) => {
+    validateTusHeaders(req.method ?? '', req.headers);
+    await tus.handle(req, res);
+  };
+}
+
+export const isTusPath = (pathname: string): boolean =>
+  TUS_PATH.test(pathname) || pathname.startsWith(`${TUS_PATH_PREFIX}/`);
