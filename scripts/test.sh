@@ -12,6 +12,15 @@ step() {
   "$@" || { printf '!! %s failed\n' "$*"; status=1; }
 }
 
+# The integration tests use the local stack (Synapse, the media server, nginx). Provision and start
+# it here, outside any test timeout (a cold start installs Synapse), and stop it afterwards unless it
+# was already running.
+stack_was_running=no
+if npm run --silent stack -- status 2>/dev/null | grep -q '^Synapse .*running'; then stack_was_running=yes; fi
+step "start the local stack" npm run --silent stack -- up
+stop_stack() { [ "$stack_was_running" = yes ] || npm run --silent stack -- down >/dev/null 2>&1 || true; }
+trap stop_stack EXIT
+
 step "type-check every layer" npm run --silent typecheck
 step "lint (layering rules, style)" npm run --silent lint
 mkdir -p .cache
