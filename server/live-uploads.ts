@@ -45,6 +45,11 @@ export class LiveUploadRegistry {
     return this.uploads.get(keyOf(record))?.status ?? statusOf(record);
   }
 
+  /** The phase of an upload being followed or written; undefined when nobody is. */
+  phaseOf(key: MediaKey): LivePhase | undefined {
+    return this.uploads.get(keyOf(key))?.status.phase;
+  }
+
   private track(record: MediaRecord): LiveUpload {
     let upload = this.uploads.get(keyOf(record));
     if (!upload) {

@@ -27,6 +27,9 @@ export async function receiveUpload(
   try {
     try {
       for await (const chunk of body) {
+        // Terminated (tus DELETE) or expired while this body was still arriving: stop writing, and
+        // never let the sender believe the upload succeeded.
+        if (isEnded(context, key)) throw endedWhileWriting();
         const end = appender.writtenOffset + chunk.byteLength;
         if (end > limit) throw overLimit(limit);
         if (expectedEnd !== null && end > expectedEnd) {
@@ -47,6 +50,7 @@ export async function receiveUpload(
       const offset = await appender.acknowledge();
       return { kind: 'interrupted', acknowledgedOffset: offset };
     }
+    if (isEnded(context, key)) throw endedWhileWriting();
     if (!completeAtEnd) {
       const offset = await appender.acknowledge();
       return { kind: 'interrupted', acknowledgedOffset: offset };
@@ -55,7 +59,9 @@ export async function receiveUpload(
     context.live.finish(key, 'complete', appender.writtenOffset);
     return { kind: 'complete', length: appender.writtenOffset };
   } catch (error) {
-    if (error instanceof MatrixError && error.errcode === 'M_TOO_LARGE') {
+    if (error instanceof MatrixError && error.errcode === 'M_NOT_FOUND') {
+      // Ended by someone else: its data is already gone; nothing to acknowledge.
+    } else if (error instanceof MatrixError && error.errcode === 'M_TOO_LARGE') {
       // Past the limit the upload can never complete: cancel it so readers stop and its data is freed.
       await context.store.terminateMedia(key, 'cancelled');
       context.live.finish(key, 'cancelled');
@@ -66,6 +72,17 @@ export async function receiveUpload(
   } finally {
     await appender.close();
   }
+}
+
+function isEnded(context: MediaServerContext, key: MediaKey): boolean {
+  const phase = context.live.phaseOf(key);
+  return phase === 'cancelled' || phase === 'expired';
+}
+
+function endedWhileWriting(): MatrixError {
+  const error = new MatrixError(404, 'M_NOT_FOUND', 'The upload was cancelled or expired while it was being written');
+  error.headers.Connection = 'close';
+  return error;
 }
 
 /** The body is still arriving: answer and close the connection rather than read gigabytes we will discard. */

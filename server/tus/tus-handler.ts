@@ -76,6 +76,10 @@ export function tusHandler(context: MediaServerContext): Handler {
     locker: new MemoryLocker(),
     maxSize: context.config.limits.maxUploadBytes,
     disableTerminationForFinishedUploads: true,
+    // A request that needs an upload's lock (a DELETE, or a resumed PATCH after a dropped connection)
+    // asks the holder to let go and waits this long before cutting it; tus's default, 3 s, left readers
+    // receiving bytes of a cancelled upload for three seconds.
+    lockDrainTimeout: 250,
     getFileIdFromRequest(req) {
       const match = TUS_PATH.exec(new URL(req.url).pathname);
       if (!match || match.groups?.serverName !== context.config.serverName) return undefined;

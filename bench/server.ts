@@ -1,0 +1,368 @@
+/**
+ * `npm run bench:server`: the media server against the local stack (`npm run stack -- up`; started
+ * here if it is not running).
+ *
+ * 1. Upload throughput of a 1 GiB generated upload through the stack's nginx to the media server, as a
+ *    streamed PUT and as tus PATCHes of 64 MiB (Upload-Length declared on the first), beside a baseline
+ *    measured in the same run: a PUT of the same body to a private nginx that writes it to disk itself
+ *    (WebDAV module; bench/server-baseline.ts). One raw Node HTTP client for all three.
+ * 2. Fan-out: 1, 10 and 50 readers of one 256 MiB upload in progress (they ask right after /create,
+ *    then the uploader PUTs at full speed): per-reader throughput, time to first byte, the media
+ *    server's RSS (VmRSS of its process, sampled every 10 ms from a worker thread).
+ *
+ * The machine is shared and noisy: every measurement is repeated in rounds that visit each
+ * configuration in turn, in a rotating order, after a `sync` so no one inherits another's dirty pages;
+ * figures are medians over the rounds. Completed media cannot be deleted through the API, so each full
+ * run leaves its uploads (about 6.5 GiB) in the stack's data directory; `npm run stack -- down` and
+ * removing `.stack/media-server/data` frees them.
+ *
+ *   npm run bench:server              full run (about 5 minutes on 2 cores)
+ *   npm run bench:server -- --quick   small sizes, one round, to check the harness
+ */
+import { execFileSync } from 'node:child_process';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
+import { ensureStack, registerUser, type StackInfo } from '../tests/support/stack.js';
+import { sampleRss, startBaselineNginx, type RssSampler } from './server-baseline.js';
+import { exchange, expectStatus, read, type ReaderResult } from './server-http.js';
+
+const quick = process.argv.includes('--quick');
+const MiB = 2 ** 20;
+const MB = 1e6;
+const UPLOAD_BYTES = (quick ? 64 : 1024) * MiB;
+const PATCH_BYTES = (quick ? 16 : 64) * MiB;
+const UPLOAD_ROUNDS = quick ? 1 : 3;
+const FANOUT_BYTES = (quick ? 32 : 256) * MiB;
+const FANOUT_READERS = [1, 10, 50];
+const FANOUT_ROUNDS = quick ? 1 : 3;
+const TUS_PREFIX = '/_matrix/media/unstable/org.matrix.msc4016/upload';
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+const rate = (bytes: number, ms: number): number => bytes / MB / (ms / 1000);
+const mib = (bytes: number): string => (bytes / MiB).toFixed(0);
+const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length]!);
+/** Flushes everyone's dirty pages, so a measurement does not pay for the writeback of the previous one. */
+const sync = (): void => void execFileSync('sync');
+
+const stack: StackInfo = await ensureStack();
+if (stack.mediaBackend !== 'slipstream' || stack.pids.mediaServer === undefined) {
+  throw new Error(`the stack routes media to ${stack.mediaBackend}, not to Slipstream's media server`);
+}
+const user = await registerUser(stack, `bench-${Date.now().toString(36)}`);
+const auth = { Authorization: `Bearer ${user.accessToken}` };
+const rss: RssSampler = sampleRss(stack.pids.mediaServer);
+const baseline = await startBaselineNginx();
+let stopping = false;
+const cleanUp = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await Promise.allSettled([baseline.stop(), rss.close()]);
+};
+process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+process.once('SIGTERM', () => void cleanUp().then(() => process.exit(143)));
+
+async function createMedia(): Promise<string> {
+  const created = expectStatus(
+    '/create',
+    await exchange({ method: 'POST', url: `${stack.baseUrl}/_matrix/media/v1/create`, headers: auth, json: {} }),
+    200,
+  );
+  const uri = (JSON.parse(created.body) as { content_uri: string }).content_uri;
+  return uri.slice(uri.lastIndexOf('/') + 1);
+}
+
+/** Cancels an upload that did not complete (tus termination), so a failed run leaves no partial data. */
+async function cancel(mediaId: string): Promise<void> {
+  await exchange({
+    method: 'DELETE',
+    url: `${stack.baseUrl}${TUS_PREFIX}/${stack.serverName}/${mediaId}`,
+    headers: { ...auth, 'Tus-Resumable': '1.0.0' },
+  }).catch(() => undefined);
+}
+
+/** Checks, untimed, that the media server holds the whole upload. */
+async function expectStored(mediaId: string, bytes: number): Promise<void> {
+  const head = expectStatus(
+    'HEAD download',
+    await exchange({
+      method: 'HEAD',
+      url: `${stack.baseUrl}/_matrix/client/v1/media/download/${stack.serverName}/${mediaId}`,
+      headers: auth,
+    }),
+    200,
+  );
+  if (Number(head.headers['content-length']) !== bytes) {
+    throw new Error(`media ${mediaId} holds ${head.headers['content-length']} bytes, not ${bytes}`);
+  }
+}
+
+const putUrl = (mediaId: string): string => `${stack.baseUrl}/_matrix/media/v3/upload/${stack.serverName}/${mediaId}`;
+
+/** A streamed PUT of `bytes` through nginx to the media server; milliseconds from request to response. */
+async function mediaPut(bytes: number): Promise<number> {
+  const mediaId = await createMedia();
+  let done = false;
+  try {
+    const response = expectStatus(
+      'PUT',
+      await exchange({
+        method: 'PUT',
+        url: putUrl(mediaId),
+        headers: { ...auth, 'Content-Type': 'application/octet-stream' },
+        bodyBytes: bytes,
+      }),
+      200,
+    );
+    done = true;
+    await expectStored(mediaId, bytes);
+    return response.ended - response.started;
+  } finally {
+    if (!done) await cancel(mediaId);
+  }
+}
+
+/** tus PATCHes of PATCH_BYTES over one kept-alive connection, the length declared on the first. */
+async function mediaTus(bytes: number): Promise<number> {
+  const mediaId = await createMedia();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let done = false;
+  try {
+    const started = performance.now();
+    for (let offset = 0; offset < bytes;) {
+      const length = Math.min(PATCH_BYTES, bytes - offset);
+      const response = expectStatus(
+        `PATCH at ${offset}`,
+        await exchange({
+          method: 'PATCH',
+          url: `${stack.baseUrl}${TUS_PREFIX}/${stack.serverName}/${mediaId}`,
+          headers: {
+            ...auth,
+            'Tus-Resumable': '1.0.0',
+            'Upload-Offset': offset,
+            ...(offset === 0 && { 'Upload-Length': bytes }),
+            'Content-Type': 'application/offset+octet-stream',
+          },
+          bodyBytes: length,
+          bodyOffset: offset,
+          agent,
+        }),
+        204,
+      );
+      offset += length;
+      if (Number(response.headers['upload-offset']) !== offset) {
+        throw new Error(`PATCH acknowledged ${response.headers['upload-offset']}, expected ${offset}`);
+      }
+    }
+    const elapsed = performance.now() - started;
+    done = true;
+    await expectStored(mediaId, bytes);
+    return elapsed;
+  } finally {
+    agent.destroy();
+    if (!done) await cancel(mediaId);
+  }
+}
+
+/** Per round: the baseline PUT plus an fdatasync of the file it wrote. */
+const baselineDurableMs: number[] = [];
+
+/** The same PUT to the baseline nginx, which writes the body to a file; the file is deleted after. */
+async function baselinePut(bytes: number, round: number): Promise<number> {
+  const url = `${baseline.url}/upload/bench-${round}.bin`;
+  try {
+    const response = expectStatus(
+      'baseline PUT',
+      await exchange({
+        method: 'PUT',
+        url,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        bodyBytes: bytes,
+      }),
+      201,
+      204,
+    );
+    // The same body made durable: fdatasync the file, the cost the media server pays every 8 MiB.
+    execFileSync('sync', ['--data', join(baseline.directory, 'upload', `bench-${round}.bin`)]);
+    baselineDurableMs.push(performance.now() - response.started);
+    return response.ended - response.started;
+  } finally {
+    await exchange({ method: 'DELETE', url }).catch(() => undefined);
+  }
+}
+
+interface UploadConfiguration {
+  readonly label: string;
+  readonly run: (bytes: number, round: number) => Promise<number>;
+}
+const uploadConfigurations: UploadConfiguration[] = [
+  { label: 'baseline: nginx PUT to disk (dav_methods PUT), no proxy', run: baselinePut },
+  { label: 'streamed PUT, nginx → media server', run: (bytes) => mediaPut(bytes) },
+  { label: `tus PATCH × ${mib(PATCH_BYTES)} MiB, nginx → media server`, run: (bytes) => mediaTus(bytes) },
+];
+
+interface FanOutRound {
+  readonly uploadMBps: number;
+  readonly readers: readonly ReaderResult[];
+  readonly wallMs: number;
+  readonly rssBefore: number;
+  readonly rssPeak: number;
+}
+
+/** One upload in progress, `readers` readers started right after /create, the uploader right after them. */
+async function fanOut(readers: number, bytes: number): Promise<FanOutRound> {
+  const mediaId = await createMedia();
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  let done = false;
+  try {
+    const rssBefore = await rss.reset();
+    const started = performance.now();
+    const url = `${stack.baseUrl}/_matrix/client/v1/media/download/${stack.serverName}/${mediaId}?timeout_ms=60000`;
+    const readings = Array.from({ length: readers }, (_, i) => read(url, auth, agent, i === 0));
+    const upload = exchange({
+      method: 'PUT',
+      url: putUrl(mediaId),
+      headers: { ...auth, 'Content-Type': 'application/octet-stream' },
+      bodyBytes: bytes,
+    });
+    const [uploaded, results] = await Promise.all([upload, Promise.all(readings)]);
+    const wallMs = performance.now() - started;
+    expectStatus('fan-out PUT', uploaded, 200);
+    done = true;
+    for (const result of results) {
+      if (result.status !== 200 || result.bytes !== bytes || result.verified === false) {
+        throw new Error(
+          `a reader got HTTP ${result.status}, ${result.bytes} of ${bytes} bytes${result.verified === false ? ', corrupted' : ''}`,
+        );
+      }
+    }
+    return {
+      uploadMBps: rate(bytes, uploaded.ended - uploaded.started),
+      readers: results,
+      wallMs,
+      rssBefore,
+      rssPeak: await rss.peak(),
+    };
+  } finally {
+    agent.destroy();
+    if (!done) await cancel(mediaId);
+  }
+}
+
+const startedAt = new Date();
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const loadBefore = loadavg().map((l) => l.toFixed(2));
+
+try {
+  // Warm-up, untimed: tsx has compiled every module, the JIT has seen every path, nginx's workers run.
+  process.stderr.write('warm-up\n');
+  for (const { run } of uploadConfigurations) await run(16 * MiB, -1);
+  await fanOut(10, 16 * MiB);
+  baselineDurableMs.length = 0;
+
+  const uploadSamples = uploadConfigurations.map(() => [] as number[]);
+  const uploadRss = uploadConfigurations.map(() => [] as number[]);
+  let uploadRssBefore = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < UPLOAD_ROUNDS; round++) {
+    for (const index of rotate([0, 1, 2], round)) {
+      const { label, run } = uploadConfigurations[index]!;
+      sync();
+      uploadRssBefore = Math.min(uploadRssBefore, await rss.reset());
+      const ms = await run(UPLOAD_BYTES, round);
+      uploadSamples[index]!.push(rate(UPLOAD_BYTES, ms));
+      uploadRss[index]!.push(await rss.peak());
+      process.stderr.write(
+        `upload round ${round + 1}/${UPLOAD_ROUNDS}: ${label}: ${rate(UPLOAD_BYTES, ms).toFixed(0)} MB/s\n`,
+      );
+    }
+  }
+
+  const fanOutRounds = new Map<number, FanOutRound[]>(FANOUT_READERS.map((n) => [n, []]));
+  for (let round = 0; round < FANOUT_ROUNDS; round++) {
+    for (const readers of rotate(FANOUT_READERS, round)) {
+      sync();
+      const result = await fanOut(readers, FANOUT_BYTES);
+      fanOutRounds.get(readers)!.push(result);
+      process.stderr.write(
+        `fan-out round ${round + 1}/${FANOUT_ROUNDS}: ${readers} readers: upload ${result.uploadMBps.toFixed(0)} MB/s, ` +
+          `per reader ${median(result.readers.map((r) => rate(r.bytes, r.totalMs))).toFixed(0)} MB/s, ` +
+          `TTFB max ${Math.max(...result.readers.map((r) => r.firstByteMs)).toFixed(0)} ms, ` +
+          `RSS ${mib(result.rssBefore)} → ${mib(result.rssPeak)} MiB\n`,
+      );
+    }
+  }
+
+  const command = `npm run bench:server${quick ? ' -- --quick' : ''}`;
+  console.log(
+    `\n\`${command}\` — ${startedAt.toISOString()}, commit ${commit}, Node ${process.version}, nginx ${baseline.version}, ` +
+      `${availableParallelism()} cores, load average before ${loadBefore.join(' / ')}, after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' / ')}.`,
+  );
+  console.log(
+    `\nMethod: one raw Node HTTP client (node:http, generated body from one random 1 MiB chunk written with ` +
+      `backpressure, Content-Length declared) on 127.0.0.1 for every configuration. The media server runs as the ` +
+      `stack runs it (\`slipstream serve\`, fsync and offset recorded every 8 MiB and at the end of each body), behind ` +
+      `the stack's nginx (proxy_request_buffering off); the baseline is a private nginx (same binary, one worker) ` +
+      `whose \`dav_methods PUT\` location writes the body into a temp file as it arrives and renames it into place ` +
+      `(no fsync, no proxy hop); "+ fdatasync" adds an fdatasync of that file after the response (\`sync --data\`). Time is from issuing the request to the end of the response (for tus, the first ` +
+      `PATCH to the last response, ${mib(PATCH_BYTES)} MiB PATCHes on one kept-alive connection, Upload-Length on the first). ` +
+      `Each measurement follows a \`sync\`; ${UPLOAD_ROUNDS} rounds visit the configurations in a rotating order; ` +
+      `MB/s = 10^6 bytes/s, medians over the rounds. Fan-out: per round and reader count, /create, then N ` +
+      `readers GET the authenticated download (timeout_ms=60000) through nginx, then the same client PUTs ` +
+      `${mib(FANOUT_BYTES)} MiB at full speed; a reader's throughput is its bytes over its request's whole life, ` +
+      `TTFB from its request to its first body byte; reader 1 checks every byte. RSS is the media server's VmRSS, ` +
+      `sampled every 10 ms from a worker thread. ${FANOUT_ROUNDS} rounds in rotating order; TTFB max and RSS peak ` +
+      `are the worst over the rounds, other figures medians of the per-round medians.`,
+  );
+
+  const baselineRate = median(uploadSamples[0]!);
+  const durableRates = baselineDurableMs.map((ms) => rate(UPLOAD_BYTES, ms));
+  const durableRate = median(durableRates);
+  const percent = (value: number, of: number): string => `${((100 * value) / of).toFixed(0)}%`;
+  console.log(`\nUpload of ${mib(UPLOAD_BYTES)} MiB (server RSS before: ${mib(uploadRssBefore)} MiB)\n`);
+  console.log(
+    '| configuration | MB/s (median) | runs, MB/s | ÷ baseline | ÷ baseline + fdatasync | media server RSS peak |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  const row = (label: string, rates: number[], peak: string): void =>
+    console.log(
+      `| ${label} | ${median(rates).toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ` +
+        `${percent(median(rates), baselineRate)} | ${percent(median(rates), durableRate)} | ${peak} |`,
+    );
+  row(uploadConfigurations[0]!.label, uploadSamples[0]!, '—');
+  row('baseline + fdatasync of the file (same PUTs)', durableRates, '—');
+  for (const [index, { label }] of uploadConfigurations.entries()) {
+    if (index > 0) row(label, uploadSamples[index]!, `${mib(Math.max(...uploadRss[index]!))} MiB`);
+  }
+
+  console.log(`\nFan-out: readers of one ${mib(FANOUT_BYTES)} MiB upload in progress\n`);
+  console.log(
+    '| readers | upload MB/s | per-reader MB/s (median) | all readers, MB/s | TTFB median | TTFB max | RSS before | RSS peak |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const readers of FANOUT_READERS) {
+    const rounds = fanOutRounds.get(readers)!;
+    const perReader = median(rounds.map((r) => median(r.readers.map((x) => rate(x.bytes, x.totalMs)))));
+    const aggregate = median(rounds.map((r) => rate(readers * FANOUT_BYTES, r.wallMs)));
+    const ttfbMedian = median(rounds.map((r) => median(r.readers.map((x) => x.firstByteMs))));
+    const ttfbMax = Math.max(...rounds.flatMap((r) => r.readers.map((x) => x.firstByteMs)));
+    console.log(
+      `| ${readers} | ${median(rounds.map((r) => r.uploadMBps)).toFixed(0)} | ${perReader.toFixed(0)} | ` +
+        `${aggregate.toFixed(0)} | ${ttfbMedian.toFixed(0)} ms | ${ttfbMax.toFixed(0)} ms | ` +
+        `${mib(median(rounds.map((r) => r.rssBefore)))} MiB | ${mib(Math.max(...rounds.map((r) => r.rssPeak)))} MiB |`,
+    );
+  }
+} finally {
+  await cleanUp();
+}
