@@ -272,15 +272,19 @@ try {
 
   const uploadSamples = uploadConfigurations.map(() => [] as number[]);
   const uploadRss = uploadConfigurations.map(() => [] as number[]);
+  const uploadRssGrowth = uploadConfigurations.map(() => [] as number[]);
   let uploadRssBefore = Number.POSITIVE_INFINITY;
   for (let round = 0; round < UPLOAD_ROUNDS; round++) {
     for (const index of rotate([0, 1, 2], round)) {
       const { label, run } = uploadConfigurations[index]!;
       sync();
-      uploadRssBefore = Math.min(uploadRssBefore, await rss.reset());
+      const before = await rss.reset();
+      uploadRssBefore = Math.min(uploadRssBefore, before);
       const ms = await run(UPLOAD_BYTES, round);
       uploadSamples[index]!.push(rate(UPLOAD_BYTES, ms));
-      uploadRss[index]!.push(await rss.peak());
+      const peak = await rss.peak();
+      uploadRss[index]!.push(peak);
+      uploadRssGrowth[index]!.push(peak - before);
       process.stderr.write(
         `upload round ${round + 1}/${UPLOAD_ROUNDS}: ${label}: ${rate(UPLOAD_BYTES, ms).toFixed(0)} MB/s\n`,
       );
@@ -322,7 +326,7 @@ try {
       `readers GET the authenticated download (timeout_ms=60000) through nginx, then the same client PUTs ` +
       `${mib(FANOUT_BYTES)} MiB at full speed; a reader's throughput is its bytes over its request's whole life, ` +
       `TTFB from its request to its first body byte; reader 1 checks every byte. RSS is the media server's VmRSS, ` +
-      `sampled every 10 ms from a worker thread. ${FANOUT_ROUNDS} rounds in rotating order; TTFB max and RSS peak ` +
+      `sampled every 10 ms from a worker thread (growth: peak minus the value at the start of the same measurement). ${FANOUT_ROUNDS} rounds in rotating order; TTFB max and RSS peak ` +
       `are the worst over the rounds, other figures medians of the per-round medians.`,
   );
 
@@ -330,9 +334,9 @@ try {
   const durableRates = baselineDurableMs.map((ms) => rate(UPLOAD_BYTES, ms));
   const durableRate = median(durableRates);
   const percent = (value: number, of: number): string => `${((100 * value) / of).toFixed(0)}%`;
-  console.log(`\nUpload of ${mib(UPLOAD_BYTES)} MiB (server RSS before: ${mib(uploadRssBefore)} MiB)\n`);
+  console.log(`\nUpload of ${mib(UPLOAD_BYTES)} MiB (media server RSS before, lowest: ${mib(uploadRssBefore)} MiB)\n`);
   console.log(
-    '| configuration | MB/s (median) | runs, MB/s | ÷ baseline | ÷ baseline + fdatasync | media server RSS peak |',
+    '| configuration | MB/s (median) | runs, MB/s | ÷ baseline | ÷ baseline + fdatasync | media server RSS peak (growth), worst |',
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   const row = (label: string, rates: number[], peak: string): void =>
@@ -343,14 +347,17 @@ try {
   row(uploadConfigurations[0]!.label, uploadSamples[0]!, '—');
   row('baseline + fdatasync of the file (same PUTs)', durableRates, '—');
   for (const [index, { label }] of uploadConfigurations.entries()) {
-    if (index > 0) row(label, uploadSamples[index]!, `${mib(Math.max(...uploadRss[index]!))} MiB`);
+    if (index > 0) {
+      const growth = Math.max(...uploadRssGrowth[index]!);
+      row(label, uploadSamples[index]!, `${mib(Math.max(...uploadRss[index]!))} MiB (+${mib(growth)} MiB)`);
+    }
   }
 
   console.log(`\nFan-out: readers of one ${mib(FANOUT_BYTES)} MiB upload in progress\n`);
   console.log(
-    '| readers | upload MB/s | per-reader MB/s (median) | all readers, MB/s | TTFB median | TTFB max | RSS before | RSS peak |',
+    '| readers | upload MB/s | per-reader MB/s (median) | all readers, MB/s | TTFB median | TTFB max | RSS before | RSS peak | RSS growth, worst |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const readers of FANOUT_READERS) {
     const rounds = fanOutRounds.get(readers)!;
     const perReader = median(rounds.map((r) => median(r.readers.map((x) => rate(x.bytes, x.totalMs)))));
@@ -360,7 +367,8 @@ try {
     console.log(
       `| ${readers} | ${median(rounds.map((r) => r.uploadMBps)).toFixed(0)} | ${perReader.toFixed(0)} | ` +
         `${aggregate.toFixed(0)} | ${ttfbMedian.toFixed(0)} ms | ${ttfbMax.toFixed(0)} ms | ` +
-        `${mib(median(rounds.map((r) => r.rssBefore)))} MiB | ${mib(Math.max(...rounds.map((r) => r.rssPeak)))} MiB |`,
+        `${mib(median(rounds.map((r) => r.rssBefore)))} MiB | ${mib(Math.max(...rounds.map((r) => r.rssPeak)))} MiB | ` +
+        `+${mib(Math.max(...rounds.map((r) => r.rssPeak - r.rssBefore)))} MiB |`,
     );
   }
 } finally {
