@@ -24,7 +24,7 @@ echo "1. Encrypt (MSC4016 v3, 64 KiB blocks)"
 start=$(seconds)
 ./bin/slipstream encrypt "$sample" "$dir/sample.mxc" --info "$dir/sample.json"
 elapsed=$(awk -v a="$start" -v b="$(seconds)" 'BEGIN { print b - a }')
-echo "   $dir/sample.mxc: $(stat -c %s "$dir/sample.mxc") bytes in ${elapsed}s ($(rate "$bytes" "$elapsed"))"
+echo "   $dir/sample.mxc: $(stat -c %s "$dir/sample.mxc") bytes in ${elapsed}s ($(rate "$bytes" "$elapsed"), including start-up and fsync)"
 echo "   file block (the event's \"file\" without \"url\"): $dir/sample.json"
 
 echo
@@ -32,7 +32,7 @@ echo "2. Decrypt, authenticating every block"
 start=$(seconds)
 ./bin/slipstream decrypt "$dir/sample.mxc" "$dir/restored.bin" --info "$dir/sample.json" --expect-size "$bytes"
 elapsed=$(awk -v a="$start" -v b="$(seconds)" 'BEGIN { print b - a }')
-echo "   restored in ${elapsed}s ($(rate "$bytes" "$elapsed"))"
+echo "   restored in ${elapsed}s ($(rate "$bytes" "$elapsed"), including start-up and fsync)"
 original=$(sha256sum "$sample" | cut -d' ' -f1)
 restored=$(sha256sum "$dir/restored.bin" | cut -d' ' -f1)
 echo "   SHA-256 original $original"
