@@ -20,16 +20,6 @@ import { describeFsError, openInput, openRandomAccess } from './input-source.js'
 /** Below this, starting worker threads costs more than it saves. */
 const WORKER_THRESHOLD = 8 * 1024 * 1024;
 
-async function withCipher<T>(inputSize: number | undefined, run: (cipher: FrameCipher) => Promise<T>): Promise<T> {
-  if (inputSize !== undefined && inputSize < WORKER_THRESHOLD) return run(inlineFrameCipher);
-  const pool = new CipherWorkerPool(recommendedPoolOptions());
-  try {
-    return await run(pool);
-  } finally {
-    await pool.close();
-  }
-}
-
 export interface EncryptArguments {
   input: string;
   output: string;
@@ -57,7 +47,9 @@ export async function encryptCommand(args: EncryptArguments): Promise<void> {
     let fileInfo: object;
     if (args.format === 'v3') {
       const keys = generateV3KeyMaterial();
-      await withCipher(input.size, (cipher) => output.write(encryptV3(input.stream, { keys, blockSize, cipher })));
+      await output.write(
+        withCipherStream(input.size, (cipher) => encryptV3(input.stream, { keys, blockSize, cipher })),
+      );
       fileInfo = v3FileInfo(keys, blockSize);
     } else {
       const keys = generateV2KeyMaterial();
@@ -192,7 +184,10 @@ export async function decryptCommand(args: DecryptArguments): Promise<void> {
   }
 }
 
-/** Like withCipher, for a generator: the pool lives exactly as long as the iteration. */
+/**
+ * Runs a codec stream on worker threads for inputs large (or unknown) enough to repay starting them,
+ * inline otherwise; the pool lives exactly as long as the iteration.
+ */
 async function* withCipherStream(
   inputSize: number | undefined,
   run: (cipher: FrameCipher) => AsyncGenerator<Buffer>,

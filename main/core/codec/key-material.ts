@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import type { JsonWebKey } from '../../../shared/msc4016/encrypted-file.js';
-import { decodeBase64Url, decodeUnpaddedBase64, encodeBase64Url, encodeUnpaddedBase64 } from './base64.js';
+import { decodeBase64Url, decodeUnpaddedBase64, encodeBase64Url } from './base64.js';
 
 /** The secret half of an attachment: a 256-bit AES key and the IV its blocks are derived from. */
 export interface KeyMaterial {
@@ -44,5 +44,3 @@ export function importKeyMaterial(jwk: JsonWebKey, ivText: string, ivLength: 12 
     throw new CodecError('INVALID_KEY', `the IV is ${iv.length} bytes; it must be ${ivLength}`);
   return { key, iv };
 }
-
-export { encodeUnpaddedBase64 };
