@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, realpathSync, statSync, type Stats, type WriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CliError } from './cli-error.js';
+import { fsyncPath, syncDirectory } from '../main/core/state/durable-file.js';
 import { describeFsError } from './input-source.js';
 
 /**
@@ -79,21 +80,6 @@ export function openAtomicOutput(requested: string, options: OutputOptions = {})
       liveTemporaries.delete(temporary);
     },
   };
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Makes the rename itself durable; not every platform can open a directory, which is fine. */
-async function syncDirectory(directory: string): Promise<void> {
-  // Windows cannot fsync a directory; the rename is still atomic there.
-  await fsyncPath(directory).catch(() => undefined);
 }
 
 /** File-system errors name the user's path, not the hidden temporary. */

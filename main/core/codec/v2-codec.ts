@@ -12,19 +12,28 @@ import type { ByteSource, KeyMaterial } from './key-material.js';
  * cipher is restarted with the wrapped counter at exactly that point; with a spec-conforming IV
  * (low half zero) that never happens.
  */
-class CounterModeStream {
+export class CounterModeStream {
   private cipher;
   private blocksBeforeWrap: bigint;
   private readonly highHalf: Buffer;
 
+  /**
+   * `startBlock` positions the keystream at AES block `startBlock` (byte `16 × startBlock`), which is
+   * what lets a resumed upload or download continue CTR mid-file without replaying it.
+   */
   constructor(
     private readonly keys: KeyMaterial,
     private readonly direction: 'encrypt' | 'decrypt',
+    startBlock = 0n,
   ) {
     if (keys.iv.length !== 16) throw new CodecError('INVALID_KEY', 'a v2 IV must be 16 bytes');
     this.highHalf = keys.iv.subarray(0, 8);
-    this.blocksBeforeWrap = 2n ** 64n - keys.iv.readBigUInt64BE(8);
-    this.cipher = this.create(keys.iv);
+    const counter = (keys.iv.readBigUInt64BE(8) + startBlock) % 2n ** 64n;
+    this.blocksBeforeWrap = 2n ** 64n - counter;
+    const iv = Buffer.alloc(16);
+    this.highHalf.copy(iv, 0);
+    iv.writeBigUInt64BE(counter, 8);
+    this.cipher = this.create(iv);
   }
 
   private create(iv: Buffer) {

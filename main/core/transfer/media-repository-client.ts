@@ -1,0 +1,259 @@
+import { formatMxcUri, parseMxcUri, type MxcUri } from '../../../shared/matrix/mxc.js';
+import { MatrixHttpError, matrixHttpErrorOf } from './matrix-http-error.js';
+
+/** What the homeserver's media repository can do, from its config endpoint (docs/PROTOCOL.md §4.1). */
+export interface MediaCapabilities {
+  /** `m.upload.size`, when the server states it. */
+  readonly maxUploadBytes?: number;
+  /** MSC4016 streaming: downloads of uploads in progress deliver bytes as they arrive. */
+  readonly streamingDownloads: boolean;
+  /** `PUT /upload/{serverName}/{mediaId}` is written as it arrives. */
+  readonly streamingPut: boolean;
+  /** Single byte ranges, waiting for bytes not yet uploaded. */
+  readonly range: boolean;
+  /** The cap the server applies to `timeout_ms`. */
+  readonly maxTimeoutMs?: number;
+  /** The tus endpoint template (`{serverName}`, `{mediaId}`), when tus is served. */
+  readonly tusEndpoint?: string;
+}
+
+export interface CreatedMedia extends MxcUri {
+  readonly contentUri: string;
+  readonly unusedExpiresAt?: number;
+}
+
+export interface TusStatus {
+  readonly offset: number;
+  readonly length?: number;
+}
+
+export interface DownloadOptions {
+  /** Inclusive byte range; `last` undefined means to the end. */
+  readonly range?: { readonly first: number; readonly last?: number };
+  /** MSC2246 `timeout_ms`: how long the server waits for content that is not uploaded yet. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface MediaRepositoryClientOptions {
+  /** Base URL of the homeserver (its reverse proxy), e.g. `https://matrix.example.org`. */
+  readonly homeserverUrl: string;
+  readonly accessToken: string;
+  /** Injected for tests (a proxy that corrupts bytes, a server that fails); the global fetch by default. */
+  readonly fetch?: typeof fetch;
+}
+
+const TUS_VERSION = '1.0.0';
+
+/**
+ * The client side of the media repository: MSC2246 create, the three ways to upload (tus, streamed
+ * PUT, one-shot POST), and downloads with `timeout_ms` and Range. Every refusal becomes a
+ * MatrixHttpError carrying the status, errcode and `retry_after_ms`.
+ *
+ * Written on `fetch` rather than matrix-js-sdk's media helpers: those buffer whole uploads and know
+ * neither tus, streamed PUT nor Range, which are the point here.
+ */
+export class MediaRepositoryClient {
+  readonly homeserverUrl: string;
+  private readonly accessToken: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: MediaRepositoryClientOptions) {
+    this.homeserverUrl = options.homeserverUrl.replace(/\/+$/, '');
+    this.accessToken = options.accessToken;
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  get authorization(): Record<string, string> {
+    return { Authorization: `Bearer ${this.accessToken}` };
+  }
+
+  /** The config endpoint, authenticated first, then the legacy one; a server with neither has no limits we know. */
+  async capabilities(signal?: AbortSignal): Promise<MediaCapabilities> {
+    let response = await this.request('GET', '/_matrix/client/v1/media/config', { signal });
+    if (response.status === 404 || response.status === 405) {
+      response = await this.request('GET', '/_matrix/media/v3/config', { signal });
+    }
+    if (!response.ok) throw await matrixHttpErrorOf(response, 'reading the media configuration');
+    const body = (await response.json()) as Record<string, unknown>;
+    const streaming = body['org.matrix.msc4016'];
+    const msc4016 = typeof streaming === 'object' && streaming !== null ? (streaming as Record<string, unknown>) : {};
+    const tus =
+      typeof msc4016['tus'] === 'object' && msc4016['tus'] !== null ? (msc4016['tus'] as Record<string, unknown>) : {};
+    const size = body['m.upload.size'];
+    const maxTimeout = msc4016['max_timeout_ms'];
+    return {
+      ...(typeof size === 'number' && size > 0 && { maxUploadBytes: size }),
+      streamingDownloads: msc4016['streaming_downloads'] === true,
+      streamingPut: msc4016['streaming_put'] === true,
+      range: msc4016['range'] === true,
+      ...(typeof maxTimeout === 'number' && { maxTimeoutMs: maxTimeout }),
+      ...(tus['version'] === TUS_VERSION &&
+        typeof tus['endpoint'] === 'string' &&
+        tus['endpoint'].includes('{mediaId}') && { tusEndpoint: tus['endpoint'] }),
+    };
+  }
+
+  /** MSC2246 `/create`; undefined when the server does not implement it (then only a one-shot upload works). */
+  async create(signal?: AbortSignal): Promise<CreatedMedia | undefined> {
+    const response = await this.request('POST', '/_matrix/media/v1/create', {
+      signal,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    if (response.status === 404 || response.status === 405) {
+      const error = await matrixHttpErrorOf(response, 'creating a media ID');
+      if (error.errcode === undefined || error.errcode === 'M_UNRECOGNIZED') return undefined;
+      throw error;
+    }
+    if (!response.ok) throw await matrixHttpErrorOf(response, 'creating a media ID');
+    const body = (await response.json()) as { content_uri?: unknown; unused_expires_at?: unknown };
+    if (typeof body.content_uri !== 'string') {
+      throw new MatrixHttpError(response.status, undefined, 'the server answered /create without a content_uri');
+    }
+    return {
+      ...parseMxcUri(body.content_uri),
+      contentUri: body.content_uri,
+      ...(typeof body.unused_expires_at === 'number' && { unusedExpiresAt: body.unused_expires_at }),
+    };
+  }
+
+  /** The tus upload URL of a media ID, from the advertised endpoint template. */
+  tusUploadUrl(capabilities: MediaCapabilities, media: MxcUri): string | undefined {
+    if (capabilities.tusEndpoint === undefined) return undefined;
+    const path = capabilities.tusEndpoint
+      .replace('{serverName}', encodeURIComponent(media.serverName))
+      .replace('{mediaId}', encodeURIComponent(media.mediaId));
+    return new URL(path, `${this.homeserverUrl}/`).toString();
+  }
+
+  /** tus `HEAD`: how many bytes the server has acknowledged, and the length once declared. */
+  async tusStatus(uploadUrl: string, signal?: AbortSignal): Promise<TusStatus> {
+    const response = await this.fetchImpl(uploadUrl, {
+      method: 'HEAD',
+      headers: { ...this.authorization, 'Tus-Resumable': TUS_VERSION },
+      signal,
+    });
+    if (!response.ok) throw await matrixHttpErrorOf(response, 'asking the server how much it has');
+    const offset = Number(response.headers.get('Upload-Offset'));
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new MatrixHttpError(response.status, undefined, 'the server reported no valid Upload-Offset');
+    }
+    const lengthHeader = response.headers.get('Upload-Length');
+    const length = lengthHeader === null ? undefined : Number(lengthHeader);
+    return { offset, ...(length !== undefined && Number.isSafeInteger(length) && { length }) };
+  }
+
+  /**
+   * Declares a deferred-length tus upload's length with an empty PATCH, so readers learn the size
+   * (Content-Length, 416) from the first moment rather than from the last PATCH.
+   */
+  async tusDeclareLength(uploadUrl: string, offset: number, length: number, signal?: AbortSignal): Promise<void> {
+    const response = await this.fetchImpl(uploadUrl, {
+      method: 'PATCH',
+      headers: {
+        ...this.authorization,
+        'Tus-Resumable': TUS_VERSION,
+        'Upload-Offset': String(offset),
+        'Upload-Length': String(length),
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body: new Uint8Array(0),
+      signal,
+    });
+    if (!response.ok) throw await matrixHttpErrorOf(response, 'declaring the upload length');
+  }
+
+  /** tus termination: the upload is cancelled and its readers are told. */
+  async tusTerminate(uploadUrl: string, signal?: AbortSignal): Promise<void> {
+    const response = await this.fetchImpl(uploadUrl, {
+      method: 'DELETE',
+      headers: { ...this.authorization, 'Tus-Resumable': TUS_VERSION },
+      signal,
+    });
+    if (!response.ok && response.status !== 404) throw await matrixHttpErrorOf(response, 'cancelling the upload');
+  }
+
+  /** MSC2246 `PUT /upload/{serverName}/{mediaId}` with a streamed body of exactly `length` bytes. */
+  async put(
+    media: MxcUri,
+    body: AsyncIterable<Uint8Array>,
+    length: number,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const path = `/_matrix/media/v3/upload/${encodeURIComponent(media.serverName)}/${encodeURIComponent(media.mediaId)}`;
+    const response = await this.request('PUT', path, {
+      signal,
+      headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
+      body: streamOf(body),
+    });
+    if (!response.ok) throw await matrixHttpErrorOf(response, 'uploading');
+    await response.body?.cancel();
+  }
+
+  /** The classic one-shot `POST /_matrix/media/v3/upload`; returns the new `mxc://` URI. */
+  async postUpload(
+    body: AsyncIterable<Uint8Array>,
+    length: number,
+    contentType: string,
+    fileName: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<CreatedMedia> {
+    const query = fileName === undefined ? '' : `?filename=${encodeURIComponent(fileName)}`;
+    const response = await this.request('POST', `/_matrix/media/v3/upload${query}`, {
+      signal,
+      headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
+      body: streamOf(body),
+    });
+    if (!response.ok) throw await matrixHttpErrorOf(response, 'uploading');
+    const answer = (await response.json()) as { content_uri?: unknown };
+    if (typeof answer.content_uri !== 'string') {
+      throw new MatrixHttpError(response.status, undefined, 'the server answered the upload without a content_uri');
+    }
+    return { ...parseMxcUri(answer.content_uri), contentUri: answer.content_uri };
+  }
+
+  /**
+   * An authenticated-media download (`/_matrix/client/v1/media/download`), streaming: the Response is
+   * returned as soon as headers arrive. 200 and 206 are returned; anything else becomes a MatrixHttpError.
+   */
+  async download(media: MxcUri, options: DownloadOptions = {}): Promise<Response> {
+    const path = `/_matrix/client/v1/media/download/${encodeURIComponent(media.serverName)}/${encodeURIComponent(media.mediaId)}`;
+    const query = options.timeoutMs === undefined ? '' : `?timeout_ms=${Math.max(0, Math.round(options.timeoutMs))}`;
+    const headers: Record<string, string> = {};
+    if (options.range) headers['Range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
+    const response = await this.request('GET', path + query, { signal: options.signal, headers });
+    if (response.status === 200 || response.status === 206) return response;
+    throw await matrixHttpErrorOf(response, `downloading ${formatMxcUri(media)}`);
+  }
+
+  private request(
+    method: string,
+    path: string,
+    init: { signal?: AbortSignal | undefined; headers?: Record<string, string>; body?: RequestInit['body'] },
+  ): Promise<Response> {
+    return this.fetchImpl(`${this.homeserverUrl}${path}`, {
+      method,
+      headers: { ...this.authorization, ...init.headers },
+      ...(init.body !== undefined && { body: init.body }),
+      ...(init.signal && { signal: init.signal }),
+      // A streamed request body needs half duplex in Node's fetch.
+      ...(init.body instanceof ReadableStream && { duplex: 'half' }),
+    } as RequestInit);
+  }
+}
+
+function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  });
+}

@@ -1,0 +1,99 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import { TransferError } from './transfer-error.js';
+
+const MAGIC = Buffer.from('SLPLEDG1');
+const HEADER_LENGTH = MAGIC.length + 8;
+const DIGEST_LENGTH = 32;
+
+/**
+ * The guarantee that one key and IV never encrypt two different plaintexts, kept across crashes.
+ *
+ * A resumed upload re-encrypts bytes it may already have sent (the server keeps only what it
+ * acknowledged). If the file had changed in between, the same block IVs would then encrypt different
+ * plaintext: with GCM that leaks the XOR of the two plaintexts and lets a server forge tags. So the
+ * plaintext is cut into groups, and before any ciphertext of a group leaves the process the group's
+ * SHA-256 is either durably recorded here (first time) or compared with the record (every later
+ * time). A mismatch stops the transfer with SOURCE_CHANGED before a single block is encrypted.
+ *
+ * File format: "SLPLEDG1", the group size as u64 little-endian, then one 32-byte digest per group in
+ * order. A torn final digest (crash during the append) is dropped on open: its group's ciphertext had
+ * not been released, because release waits for the append's fsync.
+ */
+export class PlaintextLedger {
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly groupSize: number,
+    private readonly digests: Buffer[],
+  ) {}
+
+  static async open(path: string, groupSize: number): Promise<PlaintextLedger> {
+    const handle = await open(path, 'a+', 0o600);
+    try {
+      const { size } = await handle.stat();
+      if (size < HEADER_LENGTH) {
+        await handle.truncate(0);
+        const header = Buffer.alloc(HEADER_LENGTH);
+        MAGIC.copy(header);
+        header.writeBigUInt64LE(BigInt(groupSize), MAGIC.length);
+        await handle.write(header, 0, HEADER_LENGTH, 0);
+        await handle.sync();
+        return new PlaintextLedger(handle, groupSize, []);
+      }
+      const contents = Buffer.alloc(size);
+      await handle.read(contents, 0, size, 0);
+      if (!contents.subarray(0, MAGIC.length).equals(MAGIC)) {
+        throw new TransferError('STATE_UNREADABLE', `${path} is not a Slipstream plaintext ledger`);
+      }
+      const recordedGroupSize = Number(contents.readBigUInt64LE(MAGIC.length));
+      if (recordedGroupSize !== groupSize) {
+        throw new TransferError('STATE_UNREADABLE', `${path} was written with another group size`);
+      }
+      const count = Math.floor((size - HEADER_LENGTH) / DIGEST_LENGTH);
+      const digests = Array.from({ length: count }, (_, group) =>
+        Buffer.from(
+          contents.subarray(HEADER_LENGTH + group * DIGEST_LENGTH, HEADER_LENGTH + (group + 1) * DIGEST_LENGTH),
+        ),
+      );
+      if (size !== HEADER_LENGTH + count * DIGEST_LENGTH) await handle.truncate(HEADER_LENGTH + count * DIGEST_LENGTH);
+      return new PlaintextLedger(handle, groupSize, digests);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** Groups recorded so far. */
+  get recordedGroups(): number {
+    return this.digests.length;
+  }
+
+  /**
+   * Admits group `group`'s plaintext for encryption: records its digest if it is the next group, or
+   * checks it against the record. Groups are admitted in order the first time.
+   */
+  async admit(group: number, plaintext: Uint8Array, sourceName: string): Promise<void> {
+    const digest = createHash('sha256').update(plaintext).digest();
+    const recorded = this.digests[group];
+    if (recorded !== undefined) {
+      if (!timingSafeEqual(recorded, digest)) {
+        throw new TransferError(
+          'SOURCE_CHANGED',
+          `${sourceName} changed after its transfer began (bytes ${group * this.groupSize}–${group * this.groupSize + plaintext.length - 1} differ from what was encrypted before); it cannot be sent under the same key, so the transfer stopped. Send the file again.`,
+        );
+      }
+      return;
+    }
+    if (group !== this.digests.length) {
+      throw new RangeError(`ledger group ${group} admitted before group ${this.digests.length}`);
+    }
+    // O_APPEND writes land at the end whatever the position argument says.
+    await this.handle.write(digest, 0, DIGEST_LENGTH, null);
+    await this.handle.datasync();
+    this.digests.push(digest);
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,75 @@
+import { CodecError } from '../../../shared/msc4016/codec-error.js';
+import type { TransferFailure } from '../../../shared/transfer/transfer-update.js';
+import { MatrixHttpError } from './matrix-http-error.js';
+
+/**
+ * Why a transfer stopped for good. Codec refusals (TAMPERED_BLOCK, TRUNCATED, …) keep their own
+ * codes; these are the engine's.
+ */
+export type TransferErrorCode =
+  /** The source file is not what it was when the transfer began: re-encrypting it would reuse the key and IV. */
+  | 'SOURCE_CHANGED'
+  | 'SOURCE_UNREADABLE'
+  | 'DESTINATION_UNWRITABLE'
+  | 'DISK_FULL'
+  /** The server refused in a way waiting cannot fix (403, 413, …). */
+  | 'SERVER_REFUSED'
+  /** The media is gone: cancelled by its sender, expired, or never existed. */
+  | 'MEDIA_UNAVAILABLE'
+  /** The server or network kept failing after every retry. */
+  | 'NETWORK'
+  /** The server cannot take this upload at all (too large for its limit, no usable upload method). */
+  | 'UNSUPPORTED_SERVER'
+  /** The stored state of a transfer cannot be read back (its keys cannot be unsealed, say). */
+  | 'STATE_UNREADABLE';
+
+export class TransferError extends Error {
+  constructor(
+    readonly code: TransferErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransferError';
+  }
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exhausted',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  EROFS: 'the file system is read-only',
+  ENOENT: 'it does not exist',
+  EISDIR: 'it is a directory',
+  EIO: 'the disk reported an I/O error',
+};
+
+/** A file-system error in plain words, naming the path. */
+export function describeFsFailure(error: NodeJS.ErrnoException, what: string): string {
+  const reason = (error.code && FS_REASONS[error.code]) ?? error.message;
+  return `${what}${error.path ? ` (${error.path})` : ''}: ${reason}`;
+}
+
+export function isErrno(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
+}
+
+/** Any error, as the code and sentence a transfer's final state carries. */
+export function failureOf(error: unknown): TransferFailure {
+  if (error instanceof TransferError || error instanceof CodecError) {
+    return { code: error.code, message: error.message };
+  }
+  if (error instanceof MatrixHttpError) {
+    return { code: error.errcode ?? `HTTP_${error.status}`, message: error.message };
+  }
+  if (isErrno(error) && (error.code === 'ENOSPC' || error.code === 'EDQUOT')) {
+    return { code: 'DISK_FULL', message: describeFsFailure(error, 'writing the file failed') };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message: message || 'an unexpected error occurred' };
+}
+
+export function isTransferError(error: unknown, code?: TransferErrorCode): error is TransferError {
+  return error instanceof TransferError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * What the UI learns about a transfer: one snapshot per update, small enough to cross IPC often.
+ * The engine in main/core produces these; the renderer (through the IPC contract) and the CLI's
+ * progress display consume them. No key material and no access token ever appears here.
+ */
+
+export const transferStatuses = [
+  'queued',
+  'uploading',
+  'downloading',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export const transferStatusSchema = z.enum(transferStatuses);
+export type TransferStatus = z.infer<typeof transferStatusSchema>;
+
+/** Statuses a transfer never leaves. */
+export const finalStatuses: readonly TransferStatus[] = ['completed', 'failed', 'cancelled'];
+export const isFinalStatus = (status: TransferStatus): boolean => finalStatuses.includes(status);
+
+export const transferDirectionSchema = z.enum(['send', 'receive']);
+export type TransferDirection = z.infer<typeof transferDirectionSchema>;
+
+/** Why a transfer failed: a stable machine code and a sentence a person can act on. */
+export const transferFailureSchema = z.strictObject({
+  code: z.string().min(1).max(64),
+  message: z.string().min(1).max(2000),
+});
+export type TransferFailure = z.infer<typeof transferFailureSchema>;
+
+export const transferUpdateSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  direction: transferDirectionSchema,
+  status: transferStatusSchema,
+  /** The file's display name (already sanitised for receives). */
+  fileName: z.string(),
+  mimetype: z.string(),
+  /** Plaintext bytes sent (acknowledged by the server) or received (authenticated and written). */
+  bytesDone: z.number().int().nonnegative(),
+  bytesTotal: z.number().int().nonnegative(),
+  /** Bytes per second, smoothed; 0 when idle. */
+  rate: z.number().nonnegative(),
+  /** Seconds to completion at the current rate, when it can be estimated. */
+  etaSeconds: z.number().nonnegative().optional(),
+  /** The `mxc://` URI of the media. */
+  contentUri: z.string().optional(),
+  /** Where a completed receive was saved (the final name). */
+  savedPath: z.string().optional(),
+  /** Set while the engine waits to try again after a transient failure. */
+  retry: z.strictObject({ attempt: z.number().int().positive(), inMs: z.number().nonnegative() }).optional(),
+  failure: transferFailureSchema.optional(),
+});
+export type TransferUpdate = z.infer<typeof transferUpdateSchema>;
