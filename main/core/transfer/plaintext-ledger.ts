@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { TransferError } from './transfer-error.js';
 
 const MAGIC = Buffer.from('SLPLEDG1');
@@ -28,6 +29,7 @@ export class PlaintextLedger {
   ) {}
 
   static async open(path: string, groupSize: number): Promise<PlaintextLedger> {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const handle = await open(path, 'a+', 0o600);
     try {
       const { size } = await handle.stat();

@@ -1,0 +1,53 @@
+import { link, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { numberedFileName } from '../../../shared/transfer/safe-file-name.js';
+import { syncDirectory } from '../state/durable-file.js';
+
+/** The hidden name a receive writes to until every byte is authenticated. */
+export function partialPathOf(destinationDir: string, transferId: string): string {
+  return join(destinationDir, `.slipstream-${transferId}.part`);
+}
+
+const MAX_NUMBERED = 9999;
+
+/**
+ * Gives a complete, fsynced partial file its final name without ever replacing an existing file:
+ * "film.mp4", else "film (1).mp4", "film (2).mp4", … `link` fails if the name exists, so two receives
+ * finishing at once cannot take the same name; where the file system has no hard links (FAT, exFAT),
+ * a checked rename is used instead. Returns the path the file now has.
+ */
+export async function finalisePartialFile(
+  partialPath: string,
+  destinationDir: string,
+  fileName: string,
+): Promise<string> {
+  for (let n = 0; n <= MAX_NUMBERED; n++) {
+    const candidate = join(destinationDir, n === 0 ? fileName : numberedFileName(fileName, n));
+    try {
+      await link(partialPath, candidate);
+      await unlink(partialPath);
+      await syncDirectory(destinationDir);
+      return candidate;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error;
+    }
+    // No hard links here: rename only onto a name that does not exist.
+    if (await exists(candidate)) continue;
+    await rename(partialPath, candidate);
+    await syncDirectory(destinationDir);
+    return candidate;
+  }
+  throw new Error(`${destinationDir} already holds ${MAX_NUMBERED} files named like ${fileName}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,349 @@
+import { createHash, type Hash, timingSafeEqual } from 'node:crypto';
+import { type FileHandle, open, rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ReceivableFile } from '../../../shared/matrix/file-message.js';
+import { parseMxcUri } from '../../../shared/matrix/mxc.js';
+import { CodecError } from '../../../shared/msc4016/codec-error.js';
+import { type EncryptedFile, V3_VERSION } from '../../../shared/msc4016/encrypted-file.js';
+import { safeFileName } from '../../../shared/transfer/safe-file-name.js';
+import { decodeUnpaddedBase64 } from '../codec/base64.js';
+import { declaredBlockSize, keyMaterialOf } from '../codec/file-info.js';
+import type { KeyMaterial } from '../codec/key-material.js';
+import { CounterModeStream } from '../codec/v2-codec.js';
+import { decryptV3 } from '../codec/v3-decryptor.js';
+import { finalisePartialFile, partialPathOf } from './destination.js';
+import type { EngineContext, TransferRunner } from './engine-context.js';
+import { FrameBoundaryTracker } from './frame-boundaries.js';
+import { MatrixHttpError } from './matrix-http-error.js';
+import { fileBlockOf } from './outgoing-transfer.js';
+import { NetworkError, withRetries } from './retry-policy.js';
+import { describeFsFailure, isErrno, TransferError } from './transfer-error.js';
+import type { ReceiveCheckpoint, ReceiveRecord } from './transfer-record.js';
+import { TransferStore } from './transfer-store.js';
+
+export interface ReceiveOptions {
+  readonly homeserverUrl: string;
+  readonly destinationDir: string;
+  /** Overrides the name from the event (still sanitised). */
+  readonly fileName?: string;
+}
+
+/** Persist a checkpoint after this many bytes or this long, whichever comes first. */
+const CHECKPOINT_BYTES = 32 * 1024 * 1024;
+const CHECKPOINT_MS = 2000;
+/** A download that delivers nothing for this long is treated as a broken connection and retried. */
+const STALL_MS = 60_000;
+
+const START: ReceiveCheckpoint = { plaintextOffset: 0, ciphertextOffset: 0, nextSequence: 0 };
+
+/** Validates a receive and persists it; nothing is downloaded yet. */
+export async function prepareReceive(
+  context: EngineContext,
+  receivable: ReceivableFile,
+  options: ReceiveOptions,
+): Promise<ReceiveRecord> {
+  const { file } = receivable;
+  if (file.v === V3_VERSION && receivable.size === undefined) {
+    throw new TransferError(
+      'SERVER_REFUSED',
+      'the event does not say how large the file is (info.size), so a stream cut short could not be told from a complete one',
+    );
+  }
+  keyMaterialOf(file); // An unusable key fails here, before anything is written.
+  parseMxcUri(file.url);
+  const destinationDir = resolve(options.destinationDir);
+  try {
+    if (!(await stat(destinationDir)).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (error) {
+    throw new TransferError(
+      'DESTINATION_UNWRITABLE',
+      isErrno(error) && error.code === 'ENOTDIR'
+        ? `${destinationDir} is not a folder`
+        : describeFsFailure(error as NodeJS.ErrnoException, `cannot save into ${destinationDir}`),
+    );
+  }
+  const id = TransferStore.newId();
+  const now = context.now();
+  const record: ReceiveRecord = {
+    id,
+    direction: 'receive',
+    createdAt: now,
+    updatedAt: now,
+    status: 'queued',
+    homeserverUrl: options.homeserverUrl.replace(/\/+$/, ''),
+    fileName: safeFileName(options.fileName ?? receivable.untrustedName),
+    mimetype: receivable.mimetype ?? 'application/octet-stream',
+    format: file.v === V3_VERSION ? 'v3' : 'v2',
+    size: receivable.size ?? 0,
+    sealedFile: await context.secrets.seal(JSON.stringify(file)),
+    contentUri: file.url,
+    destinationDir,
+    partialPath: partialPathOf(destinationDir, id),
+    checkpoint: START,
+  };
+  await context.store.save(record);
+  return record;
+}
+
+function writeFailure(error: unknown, path: string): unknown {
+  if (!isErrno(error)) return error;
+  const code = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? 'DISK_FULL' : 'DESTINATION_UNWRITABLE';
+  return new TransferError(code, describeFsFailure(error, `cannot write ${path}`), { cause: error });
+}
+
+async function openPartial(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r+');
+  } catch (error) {
+    if (!isErrno(error) || error.code !== 'ENOENT') throw writeFailure(error, path);
+  }
+  try {
+    return await open(path, 'w+', 0o600);
+  } catch (error) {
+    throw writeFailure(error, path);
+  }
+}
+
+/** A response body as chunks, failing as a broken connection when nothing arrives for `stallMs`. */
+async function* watched(body: AsyncIterable<Uint8Array>, abort: (reason: Error) => void, stallMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => abort(new NetworkError(`no data arrived for ${stallMs / 1000} s`)), stallMs);
+  };
+  arm();
+  try {
+    for await (const chunk of body) {
+      arm();
+      yield chunk;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Attempt {
+  readonly record: ReceiveRecord;
+  readonly file: EncryptedFile;
+  readonly keys: KeyMaterial;
+  readonly handle: FileHandle;
+  readonly body: AsyncIterable<Uint8Array>;
+  readonly checkpoint: ReceiveCheckpoint;
+  /** Writes authenticated (v3) or provisional (v2) plaintext at the current end; returns the new end. */
+  write(plaintext: Uint8Array): Promise<number>;
+  /** A position every byte before which is written; persisted when due. */
+  reached(checkpoint: ReceiveCheckpoint): Promise<void>;
+}
+
+async function receiveV3(attempt: Attempt, context: EngineContext): Promise<void> {
+  const { checkpoint, record } = attempt;
+  const tracker = new FrameBoundaryTracker(checkpoint);
+  async function* observed(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of attempt.body) {
+      tracker.observe(chunk);
+      yield chunk;
+    }
+  }
+  const plaintext = decryptV3(observed(), {
+    keys: attempt.keys,
+    expectedSize: record.size,
+    blockSize: attempt.file.v === V3_VERSION ? declaredBlockSize(attempt.file) : undefined,
+    firstSequence: checkpoint.nextSequence,
+    expectMagic: checkpoint.ciphertextOffset === 0,
+    plaintextOffset: checkpoint.plaintextOffset,
+    cipher: context.cipher,
+  });
+  for await (const bytes of plaintext) {
+    const end = await attempt.write(bytes);
+    const position = tracker.positionAt(end);
+    if (position) await attempt.reached(position);
+  }
+}
+
+const AES_BLOCK = 16;
+
+/** Re-derives the SHA-256 state of a v2 ciphertext from the plaintext already written (CTR is its own inverse). */
+async function hashOfWrittenPrefix(handle: FileHandle, keys: KeyMaterial, length: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  const counter = new CounterModeStream(keys, 'encrypt');
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  for (let position = 0; position < length;) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - position), position);
+    if (bytesRead === 0) throw new TransferError('DESTINATION_UNWRITABLE', 'the partial file is shorter than recorded');
+    hash.update(counter.update(buffer.subarray(0, bytesRead)));
+    position += bytesRead;
+  }
+  return hash;
+}
+
+/**
+ * v2 (the spec's AES-CTR attachments): nothing is authenticated until the SHA-256 of the whole
+ * ciphertext matched, so the partial file stays hidden until then. A resume re-derives the hash
+ * state from the plaintext already written.
+ */
+async function receiveV2(attempt: Attempt): Promise<void> {
+  const { checkpoint, keys } = attempt;
+  if (attempt.file.v === V3_VERSION) throw new TypeError('not a v2 file');
+  const expected = decodeUnpaddedBase64(attempt.file.hashes.sha256, 'hashes.sha256');
+  const hash = await hashOfWrittenPrefix(attempt.handle, keys, checkpoint.plaintextOffset);
+  const counter = new CounterModeStream(keys, 'decrypt', BigInt(checkpoint.plaintextOffset / AES_BLOCK));
+  let carry = Buffer.alloc(0);
+  const take = async (ciphertext: Buffer): Promise<void> => {
+    hash.update(ciphertext);
+    const end = await attempt.write(counter.update(ciphertext));
+    await attempt.reached({ plaintextOffset: end, ciphertextOffset: end, nextSequence: 0 });
+  };
+  for await (const chunk of attempt.body) {
+    const input = carry.length === 0 ? Buffer.from(chunk) : Buffer.concat([carry, chunk]);
+    // Whole AES blocks only, so every checkpoint sits where the keystream can be restarted.
+    const aligned = input.length - (input.length % AES_BLOCK);
+    if (aligned > 0) await take(input.subarray(0, aligned));
+    carry = input.subarray(aligned);
+  }
+  if (carry.length > 0) await take(carry);
+  if (expected.length !== 32 || !timingSafeEqual(hash.digest(), expected)) {
+    throw new CodecError('HASH_MISMATCH', 'the file does not match its SHA-256: it was altered or cut short');
+  }
+}
+
+/**
+ * Downloads, authenticates and saves a receive, resuming from its last checkpoint with a Range
+ * request, and starting at once even while the sender is still uploading (the server streams the
+ * upload as it arrives; `timeout_ms` covers a sender who has not started). Only a file whose every
+ * block authenticated and whose size matched gets its final name.
+ */
+export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial, signal, reporter) => {
+  let record = initial;
+  const file = await fileBlockOf(context, record);
+  const keys = keyMaterialOf(file);
+  const client = await context.clientFor(record.homeserverUrl);
+  const media = parseMxcUri(record.contentUri);
+  const handle = await openPartial(record.partialPath);
+  let written = 0;
+  let saved = { bytes: record.checkpoint.plaintextOffset, at: context.now() };
+  const persist = async (checkpoint: ReceiveCheckpoint): Promise<void> => {
+    try {
+      await handle.datasync();
+    } catch (error) {
+      throw writeFailure(error, record.partialPath);
+    }
+    record = { ...record, checkpoint };
+    await reporter.save(record);
+    saved = { bytes: checkpoint.plaintextOffset, at: context.now() };
+  };
+  let latest = record.checkpoint;
+  try {
+    await withRetries({
+      policy: context.retry,
+      signal,
+      progressMark: () => latest.plaintextOffset,
+      onRetry: (attempt, inMs) => reporter.retrying(attempt, inMs),
+      attempt: async () => {
+        if (latest.plaintextOffset > record.checkpoint.plaintextOffset) await persist(latest);
+        let checkpoint = record.checkpoint;
+        const attemptController = new AbortController();
+        const onAbort = (): void => attemptController.abort(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          const response = await client.download(media, {
+            timeoutMs: context.downloadTimeoutMs,
+            signal: attemptController.signal,
+            ...(checkpoint.ciphertextOffset > 0 && { range: { first: checkpoint.ciphertextOffset } }),
+          });
+          if (checkpoint.ciphertextOffset > 0 && response.status !== 206) {
+            // The server ignored the Range: start over from this full response.
+            checkpoint = START;
+          } else if (response.status === 206) {
+            const start = /^bytes (\d+)-/.exec(response.headers.get('Content-Range') ?? '')?.[1];
+            if (Number(start) !== checkpoint.ciphertextOffset) {
+              await response.body?.cancel();
+              throw new TransferError('SERVER_REFUSED', 'the server answered a different byte range than asked for');
+            }
+          }
+          try {
+            await handle.truncate(checkpoint.plaintextOffset);
+          } catch (error) {
+            throw writeFailure(error, record.partialPath);
+          }
+          written = checkpoint.plaintextOffset;
+          latest = checkpoint;
+          reporter.progress(written);
+          const attempt: Attempt = {
+            record,
+            file,
+            keys,
+            handle,
+            checkpoint,
+            body: watched(
+              (response.body ?? []) as AsyncIterable<Uint8Array>,
+              (reason) => attemptController.abort(reason),
+              STALL_MS,
+            ),
+            write: async (plaintext) => {
+              try {
+                await handle.write(plaintext, 0, plaintext.length, written);
+              } catch (error) {
+                throw writeFailure(error, record.partialPath);
+              }
+              written += plaintext.length;
+              reporter.progress(written);
+              return written;
+            },
+            reached: async (position) => {
+              latest = position;
+              if (
+                position.plaintextOffset - saved.bytes >= CHECKPOINT_BYTES ||
+                context.now() - saved.at >= CHECKPOINT_MS
+              ) {
+                await persist(position);
+              }
+            },
+          };
+          if (record.format === 'v3') await receiveV3(attempt, context);
+          else await receiveV2(attempt);
+          if (record.format === 'v2' && record.size > 0 && written !== record.size) {
+            throw new CodecError('TRUNCATED', `the file holds ${written} bytes, not the announced ${record.size}`);
+          }
+        } catch (error) {
+          // An aborted attempt reports why it was aborted (a stall, a pause), not the abort itself.
+          if (attemptController.signal.aborted && !signal.aborted) throw attemptController.signal.reason;
+          if (error instanceof MatrixHttpError && error.status === 404) {
+            throw new TransferError(
+              'MEDIA_UNAVAILABLE',
+              'the file is no longer on the server: its sender cancelled it, or it expired',
+              { cause: error },
+            );
+          }
+          throw error;
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      },
+    });
+    try {
+      await handle.sync();
+    } catch (error) {
+      throw writeFailure(error, record.partialPath);
+    }
+  } catch (error) {
+    // Keep what is authenticated for a resume; a stopped transfer resumes from here.
+    if (signal.aborted && latest.plaintextOffset > record.checkpoint.plaintextOffset) {
+      await persist(latest).catch(() => undefined);
+    }
+    await handle.close();
+    throw error;
+  }
+  await handle.close();
+  const savedPath = await finalisePartialFile(record.partialPath, record.destinationDir, record.fileName).catch(
+    (error: unknown) => {
+      throw writeFailure(error, record.destinationDir);
+    },
+  );
+  return { ...record, savedPath, size: written, checkpoint: { ...latest, plaintextOffset: written } };
+};
+
+/** Removes a receive's partial file: after a failure or a cancel, its bytes are of no use to anyone. */
+export async function discardPartial(record: ReceiveRecord): Promise<void> {
+  await rm(record.partialPath, { force: true });
+}

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import mime from 'mime';
+import { parseMxcUri } from '../../../shared/matrix/mxc.js';
+import { type EncryptedFile, parseEncryptedFile } from '../../../shared/msc4016/encrypted-file.js';
+import { DEFAULT_PLAINTEXT_BLOCK_SIZE } from '../../../shared/msc4016/frame.js';
+import { BlockLayout } from '../../../shared/msc4016/block-layout.js';
+import { encodeUnpaddedBase64 } from '../codec/base64.js';
+import { keyMaterialOf, v2FileInfo, v3FileInfo } from '../codec/file-info.js';
+import { generateV2KeyMaterial, generateV3KeyMaterial, type KeyMaterial } from '../codec/key-material.js';
+import { assertValidBlockSize } from '../codec/v3-encryptor.js';
+import {
+  AdmittedPlaintext,
+  type CiphertextSource,
+  ledgerGroupSize,
+  V2CiphertextSource,
+  V3CiphertextSource,
+} from './ciphertext-source.js';
+import type { EngineContext, TransferRunner } from './engine-context.js';
+import type { MediaCapabilities, MediaRepositoryClient } from './media-repository-client.js';
+import { PlaintextLedger } from './plaintext-ledger.js';
+import { withRetries } from './retry-policy.js';
+import { identifySource, SourceFile } from './source-file.js';
+import { TransferError } from './transfer-error.js';
+import type { SendRecord, UploadMethod } from './transfer-record.js';
+import { TransferStore } from './transfer-store.js';
+import { uploadWithPost, uploadWithPut, uploadWithTus } from './upload-methods.js';
+
+export interface SendOptions {
+  readonly homeserverUrl: string;
+  /** `v3` (MSC4016, streamable) unless the room's other clients can only read the spec's `v2`. */
+  readonly format?: 'v3' | 'v2';
+  readonly blockSize?: number;
+  /** From the file's extension when not given. */
+  readonly mimetype?: string;
+  /** The name shown in the room; the file's own name when not given. */
+  readonly fileName?: string;
+}
+
+interface OpenedSource {
+  readonly file: SourceFile;
+  readonly ledger: PlaintextLedger;
+  readonly ciphertext: CiphertextSource;
+  close(): Promise<void>;
+}
+
+async function openCiphertext(
+  context: EngineContext,
+  record: Pick<SendRecord, 'id' | 'source' | 'format' | 'ledgerGroupSize'>,
+  keys: KeyMaterial,
+  blockSize: number | undefined,
+): Promise<OpenedSource> {
+  const file = await SourceFile.open(record.source);
+  let ledger: PlaintextLedger;
+  try {
+    ledger = await PlaintextLedger.open(context.store.pathOf(record.id, '.ledger'), record.ledgerGroupSize);
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+  const plaintext = new AdmittedPlaintext(file, ledger);
+  const ciphertext =
+    record.format === 'v3'
+      ? new V3CiphertextSource(plaintext, keys, blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE, context.cipher)
+      : new V2CiphertextSource(plaintext, keys);
+  return {
+    file,
+    ledger,
+    ciphertext,
+    close: async () => {
+      await ledger.close();
+      await file.close();
+    },
+  };
+}
+
+function chooseMethod(capabilities: MediaCapabilities, created: boolean): UploadMethod {
+  if (!created) return 'post';
+  return capabilities.tusEndpoint !== undefined ? 'tus' : 'put';
+}
+
+/** The unsealed `file` block of a transfer. */
+export async function fileBlockOf(context: EngineContext, record: { sealedFile: string }): Promise<EncryptedFile> {
+  let text: string;
+  try {
+    text = await context.secrets.open(record.sealedFile);
+  } catch (error) {
+    throw new TransferError('STATE_UNREADABLE', `the transfer's keys cannot be unsealed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return parseEncryptedFile(JSON.parse(text));
+}
+
+/**
+ * Everything a send does before its first byte is uploaded (MSC2246): stat the file, make a key and
+ * IV, create the media ID, and persist the transfer, so the caller can post the room event at once.
+ * For `v2` the whole file is encrypted once here to compute `hashes.sha256`, which the event must
+ * carry; the upload then encrypts it again under the ledger's guarantee that nothing changed.
+ */
+export async function prepareSend(
+  context: EngineContext,
+  path: string,
+  options: SendOptions,
+): Promise<{ record: SendRecord; file: EncryptedFile }> {
+  const format = options.format ?? 'v3';
+  const blockSize = options.blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE;
+  if (format === 'v3') assertValidBlockSize(blockSize);
+  const source = await identifySource(path);
+  const ciphertextSize = format === 'v3' ? new BlockLayout(blockSize, source.size).ciphertextSize : source.size;
+  const client = await context.clientFor(options.homeserverUrl);
+  const capabilities = await client.capabilities();
+  if (capabilities.maxUploadBytes !== undefined && ciphertextSize > capabilities.maxUploadBytes) {
+    throw new TransferError(
+      'UNSUPPORTED_SERVER',
+      `${source.path} is ${source.size} bytes; ${client.homeserverUrl} accepts uploads of at most ${capabilities.maxUploadBytes} bytes`,
+    );
+  }
+  const created = await client.create();
+  const keys = format === 'v3' ? generateV3KeyMaterial() : generateV2KeyMaterial();
+  const id = TransferStore.newId();
+  const now = context.now();
+  const fileName = options.fileName ?? basename(source.path);
+  const record: SendRecord = {
+    id,
+    direction: 'send',
+    createdAt: now,
+    updatedAt: now,
+    status: 'queued',
+    homeserverUrl: client.homeserverUrl,
+    fileName,
+    mimetype: options.mimetype ?? mime.getType(fileName) ?? 'application/octet-stream',
+    format,
+    size: source.size,
+    sealedFile: 'unsealed',
+    source,
+    ...(created && { contentUri: created.contentUri }),
+    uploadMethod: chooseMethod(capabilities, created !== undefined),
+    ciphertextSize,
+    acknowledged: 0,
+    ledgerGroupSize: ledgerGroupSize(format === 'v3' ? blockSize : 16),
+  };
+  let file: EncryptedFile;
+  if (format === 'v3') {
+    file = { ...v3FileInfo(keys, blockSize), ...(created && { url: created.contentUri }) };
+  } else {
+    const opened = await openCiphertext(context, record, keys, undefined);
+    try {
+      const hash = createHash('sha256');
+      for await (const chunk of opened.ciphertext.read(0, opened.ciphertext.size)) hash.update(chunk);
+      file = { ...v2FileInfo(keys, encodeUnpaddedBase64(hash.digest())), ...(created && { url: created.contentUri }) };
+    } finally {
+      await opened.close();
+    }
+  }
+  record.sealedFile = await context.secrets.seal(JSON.stringify(file));
+  await context.store.save(record);
+  return { record, file };
+}
+
+/**
+ * Uploads a prepared send to the end, resuming from whatever the server already has: on every
+ * attempt, tus asks the server for its offset and re-encrypts from there.
+ */
+export const runSend: TransferRunner<SendRecord> = async (context, initial, signal, reporter) => {
+  let record = initial;
+  const file = await fileBlockOf(context, record);
+  const keys = keyMaterialOf(file);
+  const blockSize = file.v === 'org.matrix.msc4016.v3' ? file['org.slipstream.block_size'] : undefined;
+  const opened = await openCiphertext(context, record, keys, blockSize);
+  const client = await context.clientFor(record.homeserverUrl);
+  let acknowledged = record.acknowledged;
+  const plaintextDone = (ciphertextOffset: number): number =>
+    record.ciphertextSize === 0 ? 0 : Math.floor((record.size * ciphertextOffset) / record.ciphertextSize);
+  const observer = {
+    onAcknowledged: (offset: number) => {
+      acknowledged = offset;
+      reporter.progress(plaintextDone(offset));
+    },
+  };
+  try {
+    await withRetries({
+      policy: context.retry,
+      signal,
+      progressMark: () => acknowledged,
+      onRetry: (attempt, inMs) => reporter.retrying(attempt, inMs),
+      attempt: async () => {
+        record = await uploadOnce(client, record, file, opened.ciphertext, signal, observer, context);
+      },
+    });
+  } finally {
+    await opened.close();
+  }
+  reporter.progress(record.size);
+  return { ...record, acknowledged: record.ciphertextSize };
+};
+
+async function uploadOnce(
+  client: MediaRepositoryClient,
+  record: SendRecord,
+  file: EncryptedFile,
+  ciphertext: CiphertextSource,
+  signal: AbortSignal,
+  observer: { onAcknowledged(offset: number): void },
+  context: EngineContext,
+): Promise<SendRecord> {
+  if (record.uploadMethod === 'post') {
+    const created = await uploadWithPost(client, ciphertext, signal, observer);
+    const withUrl = { ...file, url: created.contentUri };
+    return {
+      ...record,
+      contentUri: created.contentUri,
+      sealedFile: await context.secrets.seal(JSON.stringify(withUrl)),
+    };
+  }
+  const media = parseMxcUri(record.contentUri!);
+  if (record.uploadMethod === 'tus') {
+    const uploadUrl = client.tusUploadUrl(await client.capabilities(signal), media);
+    if (uploadUrl !== undefined) {
+      await uploadWithTus({
+        client,
+        uploadUrl,
+        source: ciphertext,
+        chunkSize: context.tusChunkSize,
+        signal,
+        ...observer,
+      });
+      return record;
+    }
+    // The server no longer offers tus (redeployed without our media server): a PUT still works.
+  }
+  await uploadWithPut(client, media, ciphertext, signal, observer);
+  return record;
+}
+
+/** Cancels the upload on the server (tus termination), so readers following it are told at once. */
+export async function terminateUpload(context: EngineContext, record: SendRecord): Promise<void> {
+  if (record.contentUri === undefined || record.uploadMethod !== 'tus') return;
+  const client = await context.clientFor(record.homeserverUrl);
+  const uploadUrl = client.tusUploadUrl(await client.capabilities(), parseMxcUri(record.contentUri));
+  if (uploadUrl !== undefined) await client.tusTerminate(uploadUrl);
+}

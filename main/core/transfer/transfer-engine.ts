@@ -1,0 +1,452 @@
+import {
+  parseReceivableFile,
+  type FileMessageContent,
+  fileMessageContent,
+} from '../../../shared/matrix/file-message.js';
+import type { EncryptedFile } from '../../../shared/msc4016/encrypted-file.js';
+import { isFinalStatus, type TransferStatus, type TransferUpdate } from '../../../shared/transfer/transfer-update.js';
+import { type FrameCipher, inlineFrameCipher } from '../codec/frame-cipher.js';
+import type { SecretStore } from '../state/secret-store.js';
+import type { EngineContext, TransferReporter } from './engine-context.js';
+import { discardPartial, prepareReceive, type ReceiveOptions, runReceive } from './incoming-transfer.js';
+import { MediaRepositoryClient } from './media-repository-client.js';
+import { fileBlockOf, prepareSend, runSend, type SendOptions, terminateUpload } from './outgoing-transfer.js';
+import { ProgressMeter } from './progress-meter.js';
+import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { failureOf, TransferError } from './transfer-error.js';
+import type { ReceiveRecord, SendRecord, SourceIdentity, TransferRecord } from './transfer-record.js';
+import { TransferStore } from './transfer-store.js';
+
+export interface MediaAccess {
+  readonly homeserverUrl: string;
+  readonly accessToken: string;
+}
+
+export interface TransferEngineOptions {
+  /** Where transfer records live (`<dataDir>/transfers`). */
+  readonly dataDir: string;
+  readonly secretStore: SecretStore;
+  /** Transfers running at once; more wait as `queued`. */
+  readonly maxConcurrent?: number;
+  /** Where blocks are sealed and opened; the caller owns it (a worker pool, say). Inline by default. */
+  readonly cipher?: FrameCipher;
+  readonly retry?: RetryPolicy;
+  readonly tusChunkSize?: number;
+  readonly downloadTimeoutMs?: number;
+  /** Shortest interval between two progress updates of one transfer; status changes are sent at once. */
+  readonly updateIntervalMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  /** Damaged records and similar notices. */
+  readonly log?: (line: string) => void;
+}
+
+interface Running {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** What a receive is asked to fetch: an event's content or a bare `file` block, as parseReceivableFile reads. */
+export interface ReceiveRequest extends ReceiveOptions {
+  readonly event: unknown;
+}
+
+/** A send ready to announce: post `content` as the room event now; the upload goes on behind it. */
+export interface OutgoingFile {
+  readonly transferId: string;
+  readonly content: FileMessageContent;
+}
+
+type StopReason = 'pause' | 'cancel' | 'close';
+
+/**
+ * The transfer engine of the main process (plain Node): sends and receives files through a Matrix
+ * media repository, several at once, persisting each so it resumes after a crash or a restart, and
+ * reporting every change as a TransferUpdate. Tokens are supplied per homeserver and never stored.
+ */
+export class TransferEngine {
+  private readonly store: TransferStore;
+  private readonly context: EngineContext;
+  private readonly records = new Map<string, TransferRecord>();
+  private readonly running = new Map<string, Running>();
+  private readonly queue: string[] = [];
+  private readonly meters = new Map<string, ProgressMeter>();
+  private readonly live = new Map<string, Pick<TransferUpdate, 'bytesDone' | 'retry'>>();
+  private readonly lastEmitted = new Map<string, number>();
+  private readonly pendingEmits = new Map<string, NodeJS.Timeout>();
+  private readonly listeners = new Set<(update: TransferUpdate) => void>();
+  private readonly settledWaiters = new Map<string, ((update: TransferUpdate) => void)[]>();
+  private readonly accessTokens = new Map<string, string>();
+  private readonly maxConcurrent: number;
+  private readonly updateIntervalMs: number;
+  private readonly now: () => number;
+  private closed = false;
+
+  private constructor(private readonly options: TransferEngineOptions) {
+    this.store = new TransferStore(options.dataDir);
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 3);
+    this.updateIntervalMs = options.updateIntervalMs ?? 250;
+    this.now = options.now ?? Date.now;
+    this.context = {
+      store: this.store,
+      secrets: options.secretStore,
+      cipher: options.cipher ?? inlineFrameCipher,
+      retry: options.retry ?? defaultRetryPolicy,
+      tusChunkSize: options.tusChunkSize ?? 32 * 1024 * 1024,
+      downloadTimeoutMs: options.downloadTimeoutMs ?? 20_000,
+      now: this.now,
+      clientFor: async (homeserverUrl) => {
+        const accessToken = this.accessTokens.get(normalise(homeserverUrl));
+        if (accessToken === undefined) {
+          throw new TransferError('STATE_UNREADABLE', `no access token for ${homeserverUrl}: sign in to resume`);
+        }
+        return new MediaRepositoryClient({
+          homeserverUrl,
+          accessToken,
+          ...(options.fetch && { fetch: options.fetch }),
+        });
+      },
+    };
+  }
+
+  /** Opens the engine over its data directory, loading every persisted transfer (none is started). */
+  static async open(options: TransferEngineOptions): Promise<TransferEngine> {
+    const engine = new TransferEngine(options);
+    for (const record of await engine.store.list((file, error) =>
+      options.log?.(`ignoring the damaged transfer record ${file}: ${(error as Error).message}`),
+    )) {
+      engine.records.set(record.id, record);
+    }
+    return engine;
+  }
+
+  /** The access token for a homeserver, used by every transfer there from now on (kept in memory only). */
+  authorise(access: MediaAccess): void {
+    this.accessTokens.set(normalise(access.homeserverUrl), access.accessToken);
+  }
+
+  /**
+   * Starts sending a file. Resolves as soon as the media ID exists and the `file` block is known —
+   * before any byte is uploaded — with the event content to post; the upload runs on. Against a
+   * server without MSC2246 the media URI exists only after a one-shot upload, so then it resolves
+   * when the upload is done.
+   */
+  async send(path: string, options: SendOptions & { accessToken?: string }): Promise<OutgoingFile> {
+    this.assertOpen();
+    if (options.accessToken) this.authorise({ homeserverUrl: options.homeserverUrl, accessToken: options.accessToken });
+    const { record, file } = await prepareSend(this.context, path, options);
+    this.records.set(record.id, record);
+    this.enqueue(record.id);
+    if (record.contentUri === undefined) {
+      const final = await this.settled(record.id);
+      if (final.status !== 'completed') {
+        throw new TransferError('NETWORK', final.failure?.message ?? `the upload was ${final.status}`);
+      }
+      return { transferId: record.id, content: await this.contentOf(record.id) };
+    }
+    return { transferId: record.id, content: fileMessageContent(record.fileName, file, this.infoOf(record)) };
+  }
+
+  /** Starts receiving a file from an event; resolves with the transfer's id once it is queued. */
+  async receive(request: ReceiveRequest & { accessToken?: string }): Promise<string> {
+    this.assertOpen();
+    if (request.accessToken) this.authorise({ homeserverUrl: request.homeserverUrl, accessToken: request.accessToken });
+    const receivable = parseReceivableFile(request.event);
+    const record = await prepareReceive(this.context, receivable, request);
+    this.records.set(record.id, record);
+    this.enqueue(record.id);
+    return record.id;
+  }
+
+  /** The event content of a send (with its `url`), for announcing it again. */
+  async contentOf(id: string): Promise<FileMessageContent> {
+    const record = this.recordOf(id);
+    if (record.direction !== 'send') throw new Error(`transfer ${id} is a receive`);
+    return fileMessageContent(record.fileName, await this.fileBlock(id), this.infoOf(record));
+  }
+
+  /** The complete `file` block (key included) of any transfer, for the media handler. */
+  fileBlock(id: string): Promise<EncryptedFile> {
+    return fileBlockOf(this.context, this.recordOf(id));
+  }
+
+  record(id: string): TransferRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** A media client for the homeserver of a transfer, with the token the front end authorised. */
+  mediaClient(id: string): Promise<MediaRepositoryClient> {
+    return this.context.clientFor(this.recordOf(id).homeserverUrl);
+  }
+
+  /** Plaintext bytes of a receive that are authenticated and written to its partial (or final) file. */
+  bytesDone(id: string): number {
+    const live = this.live.get(id);
+    const record = this.recordOf(id);
+    if (record.status === 'completed') return record.size;
+    return live?.bytesDone ?? (record.direction === 'receive' ? record.checkpoint.plaintextOffset : 0);
+  }
+
+  /** An unfinished send of this very file (same path, size, timestamps, inode) to this homeserver. */
+  findResumableSend(identity: SourceIdentity, homeserverUrl: string): SendRecord | undefined {
+    return [...this.records.values()].find(
+      (record): record is SendRecord =>
+        record.direction === 'send' &&
+        !isFinalStatus(record.status) &&
+        record.homeserverUrl === normalise(homeserverUrl) &&
+        JSON.stringify(record.source) === JSON.stringify(identity),
+    );
+  }
+
+  /** An unfinished receive of this media into this folder. */
+  findResumableReceive(contentUri: string, destinationDir: string): ReceiveRecord | undefined {
+    return [...this.records.values()].find(
+      (record): record is ReceiveRecord =>
+        record.direction === 'receive' &&
+        !isFinalStatus(record.status) &&
+        record.contentUri === contentUri &&
+        record.destinationDir === destinationDir,
+    );
+  }
+
+  list(): TransferUpdate[] {
+    return [...this.records.keys()].map((id) => this.snapshot(id));
+  }
+
+  snapshot(id: string): TransferUpdate {
+    const record = this.recordOf(id);
+    const live = this.live.get(id);
+    const meter = this.meters.get(id);
+    const bytesDone = this.bytesDone(id);
+    const active = record.status === 'uploading' || record.status === 'downloading';
+    const eta = active ? meter?.etaSeconds(bytesDone, record.size) : undefined;
+    return {
+      id,
+      direction: record.direction,
+      status: record.status,
+      fileName: record.fileName,
+      mimetype: record.mimetype,
+      bytesDone,
+      bytesTotal: record.size,
+      rate: active ? (meter?.rate ?? 0) : 0,
+      ...(eta !== undefined && { etaSeconds: eta }),
+      ...(record.contentUri !== undefined && { contentUri: record.contentUri }),
+      ...(record.direction === 'receive' && record.savedPath !== undefined && { savedPath: record.savedPath }),
+      ...(active && live?.retry && { retry: live.retry }),
+      ...(record.failure && { failure: record.failure }),
+    };
+  }
+
+  /** Every update of every transfer; returns the function that unsubscribes. */
+  subscribe(listener: (update: TransferUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves when the transfer is completed, failed or cancelled (not when merely paused). */
+  settled(id: string): Promise<TransferUpdate> {
+    const snapshot = this.snapshot(id);
+    if (isFinalStatus(snapshot.status)) return Promise.resolve(snapshot);
+    return new Promise((resolve) => {
+      const waiters = this.settledWaiters.get(id) ?? [];
+      waiters.push(resolve);
+      this.settledWaiters.set(id, waiters);
+    });
+  }
+
+  /**
+   * Restarts every transfer that was running or queued when the engine last stopped (a crash, a
+   * quit). Paused ones stay paused.
+   */
+  resumeInterrupted(): string[] {
+    const ids = [...this.records.values()]
+      .filter((record) => ['queued', 'uploading', 'downloading'].includes(record.status))
+      .map((record) => record.id);
+    for (const id of ids) if (!this.running.has(id) && !this.queue.includes(id)) this.enqueue(id);
+    return ids;
+  }
+
+  /** Queues a paused or interrupted transfer again. */
+  resume(id: string): void {
+    this.assertOpen();
+    const record = this.recordOf(id);
+    if (isFinalStatus(record.status)) throw new Error(`transfer ${id} is ${record.status} and cannot be resumed`);
+    if (this.running.has(id) || this.queue.includes(id)) return;
+    this.enqueue(id);
+  }
+
+  async pause(id: string): Promise<void> {
+    const record = this.recordOf(id);
+    if (isFinalStatus(record.status)) return;
+    await this.stop(id, 'pause');
+    await this.setStatus(id, 'paused');
+  }
+
+  /** Cancels for good: a send's upload is terminated on the server (readers are told), a receive's partial file removed. */
+  async cancel(id: string): Promise<void> {
+    const record = this.recordOf(id);
+    if (isFinalStatus(record.status)) return;
+    await this.stop(id, 'cancel');
+    await this.cleanUp(this.recordOf(id));
+    await this.setStatus(id, 'cancelled');
+  }
+
+  /** Stops every transfer where it is (they resume with resumeInterrupted next time) and flushes state. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    await Promise.all([...this.running.keys()].map((id) => this.stop(id, 'close')));
+    for (const timer of this.pendingEmits.values()) clearTimeout(timer);
+    this.pendingEmits.clear();
+  }
+
+  private enqueue(id: string): void {
+    void this.setStatus(id, 'queued');
+    this.queue.push(id);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running.size < this.maxConcurrent && this.queue.length > 0) {
+      this.start(this.queue.shift()!);
+    }
+  }
+
+  private start(id: string): void {
+    const controller = new AbortController();
+    const record = this.recordOf(id);
+    const meter = new ProgressMeter(() => performance.now());
+    this.meters.set(id, meter);
+    this.live.set(id, { bytesDone: this.bytesDone(id) });
+    const reporter: TransferReporter = {
+      progress: (bytesDone) => {
+        meter.sample(bytesDone);
+        this.live.set(id, { bytesDone });
+        this.emit(id, false);
+      },
+      retrying: (attempt, inMs) => {
+        meter.reset();
+        this.live.set(id, { bytesDone: this.bytesDone(id), retry: { attempt, inMs } });
+        this.emit(id, true);
+      },
+      save: async (updated) => {
+        const current = this.recordOf(id);
+        const merged = { ...updated, status: current.status, updatedAt: this.now() } as TransferRecord;
+        this.records.set(id, merged);
+        await this.store.save(merged);
+      },
+    };
+    const run = async (): Promise<void> => {
+      await this.setStatus(id, record.direction === 'send' ? 'uploading' : 'downloading');
+      try {
+        const current = this.recordOf(id);
+        const final =
+          current.direction === 'send'
+            ? await runSend(this.context, current, controller.signal, reporter)
+            : await runReceive(this.context, current, controller.signal, reporter);
+        this.records.set(id, { ...final, status: this.recordOf(id).status });
+        this.live.set(id, { bytesDone: final.size });
+        await this.setStatus(id, 'completed');
+      } catch (error) {
+        if (controller.signal.aborted) return; // pause, cancel or close: the caller sets the status.
+        const current = this.recordOf(id);
+        await this.cleanUp(current, error).catch((cleanupError: unknown) =>
+          this.options.log?.(`cleaning up transfer ${id} failed: ${(cleanupError as Error).message}`),
+        );
+        await this.setStatus(id, 'failed', failureOf(error));
+      }
+    };
+    const done = run()
+      .catch((error: unknown) => this.options.log?.(`transfer ${id}: ${(error as Error).message}`))
+      .finally(() => {
+        this.running.delete(id);
+        this.pump();
+      });
+    this.running.set(id, { controller, done });
+  }
+
+  private async stop(id: string, reason: StopReason): Promise<void> {
+    const index = this.queue.indexOf(id);
+    if (index >= 0) this.queue.splice(index, 1);
+    const running = this.running.get(id);
+    if (!running) return;
+    running.controller.abort(new TransferError('NETWORK', `the transfer was stopped (${reason})`));
+    await running.done;
+  }
+
+  /**
+   * After a failure or a cancel: a send whose source changed, or that is cancelled, is terminated on
+   * the server so its readers stop at once; a receive's partial file is deleted (it is unauthenticated
+   * or incomplete and must never be mistaken for the file).
+   */
+  private async cleanUp(record: TransferRecord, error?: unknown): Promise<void> {
+    if (record.direction === 'receive') {
+      await discardPartial(record);
+      return;
+    }
+    const terminate = error === undefined || (error instanceof TransferError && error.code === 'SOURCE_CHANGED');
+    if (terminate) await terminateUpload(this.context, record).catch(() => undefined);
+  }
+
+  private async setStatus(id: string, status: TransferStatus, failure?: TransferUpdate['failure']): Promise<void> {
+    const record = this.recordOf(id);
+    const { failure: _previous, ...rest } = record;
+    const updated = { ...rest, status, updatedAt: this.now(), ...(failure && { failure }) } as TransferRecord;
+    this.records.set(id, updated);
+    if (status !== 'uploading' && status !== 'downloading') this.meters.get(id)?.reset();
+    this.emit(id, true);
+    try {
+      await this.store.save(updated);
+    } catch (error) {
+      this.options.log?.(`saving transfer ${id} failed: ${(error as Error).message}`);
+    }
+    if (isFinalStatus(status)) {
+      const snapshot = this.snapshot(id);
+      for (const resolve of this.settledWaiters.get(id) ?? []) resolve(snapshot);
+      this.settledWaiters.delete(id);
+    }
+  }
+
+  /** Sends an update now (`force`) or at most once per interval, the last one always delivered. */
+  private emit(id: string, force: boolean): void {
+    const now = performance.now();
+    const last = this.lastEmitted.get(id) ?? -Infinity;
+    const wait = this.updateIntervalMs - (now - last);
+    if (!force && wait > 0) {
+      if (!this.pendingEmits.has(id)) {
+        this.pendingEmits.set(
+          id,
+          setTimeout(() => {
+            this.pendingEmits.delete(id);
+            this.emit(id, true);
+          }, wait).unref(),
+        );
+      }
+      return;
+    }
+    clearTimeout(this.pendingEmits.get(id));
+    this.pendingEmits.delete(id);
+    this.lastEmitted.set(id, now);
+    const snapshot = this.snapshot(id);
+    for (const listener of this.listeners) listener(snapshot);
+  }
+
+  private infoOf(record: TransferRecord): { size: number; mimetype: string } {
+    return { size: record.size, mimetype: record.mimetype };
+  }
+
+  private recordOf(id: string): TransferRecord {
+    const record = this.records.get(id);
+    if (!record) throw new Error(`no transfer ${id}`);
+    return record;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the transfer engine is closed');
+  }
+}
+
+function normalise(homeserverUrl: string): string {
+  return homeserverUrl.replace(/\/+$/, '');
+}

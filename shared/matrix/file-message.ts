@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { type EncryptedFile, parseEncryptedFile } from '../msc4016/encrypted-file.js';
+
+/**
+ * The content of the `m.room.message` event that shares an encrypted file: what a sender posts as
+ * soon as the media ID exists (MSC2246), and what a receiver starts from.
+ */
+export type FileMsgtype = 'm.file' | 'm.image' | 'm.video' | 'm.audio';
+
+export interface FileInfo {
+  readonly size: number;
+  readonly mimetype: string;
+}
+
+export interface FileMessageContent {
+  readonly msgtype: FileMsgtype;
+  /** The caption, or the file name when there is none (Matrix spec, `m.file`). */
+  readonly body: string;
+  readonly filename: string;
+  readonly file: EncryptedFile;
+  readonly info: FileInfo;
+}
+
+export function msgtypeFor(mimetype: string): FileMsgtype {
+  if (mimetype.startsWith('video/')) return 'm.video';
+  if (mimetype.startsWith('image/')) return 'm.image';
+  if (mimetype.startsWith('audio/')) return 'm.audio';
+  return 'm.file';
+}
+
+export function fileMessageContent(fileName: string, file: EncryptedFile, info: FileInfo): FileMessageContent {
+  return { msgtype: msgtypeFor(info.mimetype), body: fileName, filename: fileName, file, info };
+}
+
+const infoSchema = z.looseObject({
+  size: z.number().int().nonnegative().optional(),
+  mimetype: z.string().optional(),
+});
+
+/** What a receiver needs from an event: the file block with its URL, and whatever the event says about it. */
+export interface ReceivableFile {
+  readonly file: EncryptedFile & { readonly url: string };
+  readonly size: number | undefined;
+  readonly mimetype: string | undefined;
+  /** The name as the event gives it: untrusted, to be sanitised before any use as a path. */
+  readonly untrustedName: string | undefined;
+}
+
+/**
+ * Accepts a whole event content (`{msgtype, body, filename, file, info}`), or a bare `file` block, and
+ * returns what a receive needs. Errors are one sentence saying what is missing.
+ */
+export function parseReceivableFile(value: unknown): ReceivableFile {
+  if (typeof value !== 'object' || value === null) throw new TypeError('expected a JSON object');
+  const content = value as Record<string, unknown>;
+  const isBareBlock = 'v' in content && 'key' in content;
+  const file = parseEncryptedFile(isBareBlock ? content : content['file']);
+  if (typeof file.url !== 'string') throw new TypeError('the file block has no "url": it names no media to download');
+  const parsedInfo = infoSchema.safeParse(isBareBlock ? {} : (content['info'] ?? {}));
+  if (!parsedInfo.success)
+    throw new TypeError('the event\'s "info" is not valid: size must be a whole number of bytes');
+  const name = [content['filename'], content['body']].find((candidate) => typeof candidate === 'string');
+  return {
+    file: file as EncryptedFile & { url: string },
+    size: parsedInfo.data.size,
+    mimetype: parsedInfo.data.mimetype,
+    untrustedName: isBareBlock ? undefined : (name as string | undefined),
+  };
+}
