@@ -1,10 +1,14 @@
 /**
- * A FIFO of received chunks that can be peeked at any offset and consumed by length, copying only
- * when a requested span crosses chunk boundaries. Frames rarely line up with network chunks; this
- * avoids re-copying a growing buffer on every arrival.
+ * A FIFO of received chunks that can be peeked at any offset and consumed by length without
+ * copying: frames rarely line up with network chunks, and the cipher stage copies what it needs
+ * exactly once, so this stage hands out views. Consumed chunks are dropped in bulk, so a stream of
+ * tiny chunks costs linear, not quadratic, time.
  */
 export class ChunkQueue {
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
+  /** Index of the first chunk still (partly) unconsumed. */
+  private first = 0;
+  /** Bytes of that chunk already consumed. */
   private head = 0;
   length = 0;
 
@@ -14,53 +18,54 @@ export class ChunkQueue {
     this.length += chunk.length;
   }
 
-  /** Copies `length` bytes starting `offset` bytes in, without consuming them. */
+  /** `length` bytes starting `offset` bytes in, without consuming them: a view when they sit in one chunk. */
   peek(offset: number, length: number): Buffer {
-    if (offset + length > this.length) throw new RangeError('peek past the end of the queue');
-    const out = Buffer.allocUnsafe(length);
+    const pieces = this.views(offset, length);
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
+  }
+
+  /** Removes the first `length` bytes and returns them as views into the chunks they sit in, in order. */
+  take(length: number): Buffer[] {
+    const pieces = this.views(0, length);
+    this.discard(length);
+    return pieces;
+  }
+
+  discard(length: number): void {
+    if (length > this.length) throw new RangeError('discard past the end of the queue');
+    this.length -= length;
+    let remaining = length;
+    while (remaining > 0) {
+      const available = this.chunks[this.first]!.length - this.head;
+      if (available > remaining) {
+        this.head += remaining;
+        break;
+      }
+      remaining -= available;
+      this.first++;
+      this.head = 0;
+    }
+    if (this.first > 64 && this.first * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
+    }
+  }
+
+  private views(offset: number, length: number): Buffer[] {
+    if (offset + length > this.length) throw new RangeError('read past the end of the queue');
+    const pieces: Buffer[] = [];
     let skip = offset + this.head;
-    let written = 0;
-    for (const chunk of this.chunks) {
-      if (written === length) break;
+    for (let index = this.first; length > 0; index++) {
+      const chunk = this.chunks[index]!;
       if (skip >= chunk.length) {
         skip -= chunk.length;
         continue;
       }
-      const part = chunk.subarray(skip, Math.min(chunk.length, skip + length - written));
-      out.set(part, written);
-      written += part.length;
+      const piece = chunk.subarray(skip, Math.min(chunk.length, skip + length));
+      pieces.push(piece);
+      length -= piece.length;
       skip = 0;
     }
-    return out;
-  }
-
-  /** Removes and returns the first `length` bytes, as a view when they sit in one chunk. */
-  take(length: number): Buffer {
-    if (length > this.length) throw new RangeError('take past the end of the queue');
-    const first = this.chunks[0];
-    let out: Buffer;
-    if (first !== undefined && first.length - this.head >= length) {
-      out = first.subarray(this.head, this.head + length);
-    } else {
-      out = this.peek(0, length);
-    }
-    this.discard(length);
-    return out;
-  }
-
-  discard(length: number): void {
-    this.length -= length;
-    let remaining = length;
-    while (remaining > 0) {
-      const first = this.chunks[0]!;
-      const available = first.length - this.head;
-      if (available > remaining) {
-        this.head += remaining;
-        return;
-      }
-      remaining -= available;
-      this.chunks.shift();
-      this.head = 0;
-    }
+    return pieces;
   }
 }

@@ -1,22 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
-import type { OpenedFrames } from './block-cipher.js';
+import type { OpenedBlocks, OpenedFrames, SealedBlocks } from './block-cipher.js';
 import type { CipherJob, CipherJobResult, SerialisedError } from './cipher-worker-protocol.js';
-import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
+import { type FrameCipher, inlineFrameCipher, joinedResults } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type JobRequest = DistributiveOmit<CipherJob, 'id' | 'data' | 'length'>;
-
-/** What a worker hands back: sealed frames, or opened plaintext with the fault that stopped it, if any. */
-interface JobOutput {
-  readonly output: Buffer;
-  readonly failure?: CodecError;
-}
+type JobRequest = DistributiveOmit<CipherJob, 'id' | 'key' | 'iv' | 'data' | 'length'>;
 
 interface PendingJob {
-  resolve(output: JobOutput): void;
+  resolve(result: CipherJobResult): void;
   reject(error: Error): void;
 }
 
@@ -40,15 +34,24 @@ export interface CipherPoolOptions {
    * caller for about a millisecond per batch, so it suits a CLI or a utility process, not a UI thread.
    */
   readonly shareCallingThread?: boolean;
+  /**
+   * Batches kept in flight per thread. Results are consumed in order, so a thread that finishes
+   * early idles unless more batches are queued behind the one everyone waits for.
+   */
+  readonly batchesPerThread?: number;
 }
 
 /** Pool settings measured fastest on a machine with `cores` cores (bench/codec.ts). */
 export function recommendedPoolOptions(cores = availableParallelism()): Required<CipherPoolOptions> {
-  return cores <= 2 ? { threads: 1, shareCallingThread: true } : { threads: cores - 1, shareCallingThread: false };
+  return cores <= 2
+    ? { threads: 1, shareCallingThread: true, batchesPerThread: 4 }
+    : { threads: cores - 1, shareCallingThread: false, batchesPerThread: 4 };
 }
 
 export class CipherWorkerPool implements FrameCipher {
+  /** Threads that seal and open: the workers, and the calling thread when it takes its share. */
   readonly parallelism: number;
+  readonly batchesInFlight: number;
   private readonly workers: PooledWorker[];
   private readonly shareCallingThread: boolean;
   private readonly spareInputs: ArrayBuffer[] = [];
@@ -60,6 +63,7 @@ export class CipherWorkerPool implements FrameCipher {
     const threads = Math.max(1, options.threads ?? availableParallelism());
     this.shareCallingThread = options.shareCallingThread ?? false;
     this.parallelism = threads + (this.shareCallingThread ? 1 : 0);
+    this.batchesInFlight = this.parallelism * Math.max(1, options.batchesPerThread ?? 2);
     this.workers = Array.from({ length: threads }, () => this.spawn());
   }
 
@@ -75,14 +79,10 @@ export class CipherWorkerPool implements FrameCipher {
       const job = pooled.jobs.get(result.id);
       pooled.jobs.delete(result.id);
       if (pooled.jobs.size === 0) worker.unref();
-      if (this.spareInputs.length < this.parallelism * 2) this.spareInputs.push(result.input);
+      if (this.spareInputs.length < this.batchesInFlight) this.spareInputs.push(result.input);
       if (job === undefined) return;
-      if ('data' in result) {
-        const output = Buffer.from(result.data);
-        job.resolve(result.failure ? { output, failure: revive(result.failure) as CodecError } : { output });
-      } else {
-        job.reject(revive(result.error));
-      }
+      if ('error' in result) job.reject(revive(result.error));
+      else job.resolve(result);
     });
     // A worker that dies (an out-of-memory kill, a crash in native code) must not leave its jobs
     // waiting forever: they fail, and a fresh worker takes its place for the jobs that follow.
@@ -107,33 +107,61 @@ export class CipherWorkerPool implements FrameCipher {
     return new ArrayBuffer(Math.ceil(length / 65536) * 65536);
   }
 
-  private run(job: JobRequest, input: Uint8Array): Promise<JobOutput> {
+  private run(job: JobRequest, keys: KeyMaterial, pieces: readonly Buffer[]): Promise<CipherJobResult> {
     if (this.closed) return Promise.reject(new Error('the cipher pool is closed'));
     const pooled = this.workers.reduce((least, candidate) =>
       candidate.jobs.size < least.jobs.size ? candidate : least,
     );
     const id = this.nextJobId++;
-    // The input may be a view into a caller's chunk; the worker gets its own transferable copy.
-    const data = this.inputBuffer(input.length);
-    new Uint8Array(data, 0, input.length).set(input);
-    return new Promise<JobOutput>((resolve, reject) => {
+    // The pieces are views into the caller's chunks; the worker gets its own transferable copy, made
+    // straight from them: the only time the calling thread touches the batch's bytes.
+    const length = pieces.reduce((total, piece) => total + piece.length, 0);
+    const data = this.inputBuffer(length);
+    const input = new Uint8Array(data, 0, length);
+    let offset = 0;
+    for (const piece of pieces) {
+      input.set(piece, offset);
+      offset += piece.length;
+    }
+    // Exact copies: a key that is a view into a larger buffer would be cloned with all of it.
+    const request = { ...job, id, key: Uint8Array.from(keys.key), iv: Uint8Array.from(keys.iv), data, length };
+    return new Promise<CipherJobResult>((resolve, reject) => {
       if (pooled.jobs.size === 0) pooled.worker.ref();
       pooled.jobs.set(id, { resolve, reject });
-      pooled.worker.postMessage({ ...job, id, data, length: input.length } as CipherJob, [data]);
+      pooled.worker.postMessage(request as CipherJob, [data]);
     });
   }
 
+  sealBlocks(
+    keys: KeyMaterial,
+    firstSequence: number,
+    plaintext: readonly Buffer[],
+    blockSize: number,
+  ): Promise<SealedBlocks> {
+    if (this.takeInline()) return inlineFrameCipher.sealBlocks(keys, firstSequence, plaintext, blockSize);
+    return this.run({ op: 'seal', firstSequence, blockSize }, keys, plaintext).then((result) => {
+      if (!('framing' in result)) throw new Error('a cipher worker answered a seal with something else');
+      return { framing: Buffer.from(result.framing), ciphertexts: result.ciphertexts.map((ab) => Buffer.from(ab)) };
+    });
+  }
+
+  openBlocks(keys: KeyMaterial, frames: readonly Buffer[], count: number): Promise<OpenedBlocks> {
+    if (this.takeInline()) return inlineFrameCipher.openBlocks(keys, frames, count);
+    return this.run({ op: 'open', count }, keys, frames).then((result) => {
+      if (!('plaintexts' in result)) throw new Error('a cipher worker answered an open with something else');
+      const plaintexts = result.plaintexts.map((ab) => Buffer.from(ab));
+      return result.failure ? { plaintexts, failure: revive(result.failure) as CodecError } : { plaintexts };
+    });
+  }
+
+  private readonly joined = joinedResults(this);
+
   seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer> {
-    if (this.takeInline()) return inlineFrameCipher.seal(keys, firstSequence, plaintext, blockSize);
-    const request = { op: 'seal', key: keys.key, iv: keys.iv, firstSequence, blockSize } as const;
-    return this.run(request, plaintext).then(({ output }) => output);
+    return this.joined.seal(keys, firstSequence, plaintext, blockSize);
   }
 
   open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames> {
-    if (this.takeInline()) return inlineFrameCipher.open(keys, frames, count);
-    return this.run({ op: 'open', key: keys.key, iv: keys.iv, count }, frames).then(({ output, failure }) =>
-      failure ? { plaintext: output, failure } : { plaintext: output },
-    );
+    return this.joined.open(keys, frames, count);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,14 @@
 import type { CodecErrorCode } from '../../../shared/msc4016/codec-error.js';
 
 /**
- * Messages between CipherWorkerPool and its workers. Buffers travel as transferred ArrayBuffers; the
- * input buffer (`data`, of which the first `length` bytes are the input) comes back with the result
- * so the pool can reuse it: fresh large allocations fault in new pages on every batch, which cost
- * a fifth of the throughput on the machines we measured.
+ * Messages between CipherWorkerPool and its workers. Every byte buffer travels as a transferred
+ * ArrayBuffer, never a structured-clone copy, in both directions:
+ *
+ * - the input (`data`, of which the first `length` bytes are the batch) goes to the worker and comes
+ *   back with the result, so the pool reuses it: fresh large allocations fault in new pages on every
+ *   batch, which cost a fifth of the throughput on the machines we measured;
+ * - each block's ciphertext (sealing) or plaintext (opening) comes back in the buffer Node's cipher
+ *   produced it in, and sealing's headers and tags in one more, so no thread copies a result.
  */
 interface JobInput {
   id: number;
@@ -22,7 +26,8 @@ export interface SerialisedError {
   block?: number | undefined;
 }
 
-/** `failure` accompanies an open that stopped at a bad block; `data` then holds the blocks before it. */
+/** `failure` accompanies an open that stopped at a bad block; `plaintexts` then holds the blocks before it. */
 export type CipherJobResult =
-  | { id: number; input: ArrayBuffer; data: ArrayBuffer; failure?: SerialisedError }
+  | { id: number; input: ArrayBuffer; framing: ArrayBuffer; ciphertexts: ArrayBuffer[] }
+  | { id: number; input: ArrayBuffer; plaintexts: ArrayBuffer[]; failure?: SerialisedError }
   | { id: number; input: ArrayBuffer; error: SerialisedError };

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { type CodecError, isCodecError } from '../../../shared/msc4016/codec-error.js';
-import { openFrames, sealFrames } from './block-cipher.js';
+import { openFrames, sealBlocks } from './block-cipher.js';
 import type { CipherJob, CipherJobResult, SerialisedError } from './cipher-worker-protocol.js';
 
 /** A worker thread of CipherWorkerPool: seals or opens one batch of blocks per message. */
@@ -10,18 +10,26 @@ if (port === null) throw new Error('cipher-worker must run as a worker thread');
 port.on('message', (job: CipherJob) => {
   const keys = { key: Buffer.from(job.key), iv: Buffer.from(job.iv) };
   const input = Buffer.from(job.data, 0, job.length);
-  let reply: CipherJobResult;
   try {
-    const { output, failure } =
-      job.op === 'seal'
-        ? { output: sealFrames(keys, job.firstSequence, input, job.blockSize), failure: undefined }
-        : (({ plaintext, failure }) => ({ output: plaintext, failure }))(openFrames(keys, input, job.count));
-    const transferable = ownsItsMemory(output) ? output : exactCopy(output);
-    reply = { id: job.id, input: job.data, data: transferable.buffer as ArrayBuffer };
-    if (failure) reply.failure = serialise(failure);
-    port.postMessage(reply, [job.data, transferable.buffer as ArrayBuffer]);
+    if (job.op === 'seal') {
+      const { framing, ciphertexts } = sealBlocks(keys, job.firstSequence, input, job.blockSize);
+      const results = [framing, ...ciphertexts].map(ownArrayBuffer);
+      const reply: CipherJobResult = {
+        id: job.id,
+        input: job.data,
+        framing: results[0]!,
+        ciphertexts: results.slice(1),
+      };
+      port.postMessage(reply, transferList(job.data, results));
+    } else {
+      const { plaintexts, failure } = openFrames(keys, input, job.count);
+      const results = plaintexts.map(ownArrayBuffer);
+      const reply: CipherJobResult = { id: job.id, input: job.data, plaintexts: results };
+      if (failure) reply.failure = serialise(failure);
+      port.postMessage(reply, transferList(job.data, results));
+    }
   } catch (error) {
-    reply = {
+    const reply: CipherJobResult = {
       id: job.id,
       input: job.data,
       error: isCodecError(error) ? serialise(error) : { message: String((error as Error)?.message ?? error) },
@@ -30,16 +38,21 @@ port.on('message', (job: CipherJob) => {
   }
 });
 
-/** Small Buffers live in a shared slab; the reply needs an ArrayBuffer holding exactly the result. */
-function exactCopy(buffer: Buffer): Uint8Array {
-  const copy = new Uint8Array(buffer.length);
-  copy.set(buffer);
-  return copy;
+/** Each buffer once: a transfer list naming one twice is refused (empty results may share one). */
+function transferList(input: ArrayBuffer, results: readonly ArrayBuffer[]): ArrayBuffer[] {
+  return [...new Set([input, ...results])];
 }
 
-/** Large Buffers get an ArrayBuffer of their own, which can be transferred instead of cloned. */
-function ownsItsMemory(buffer: Buffer): boolean {
-  return buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.length;
+/**
+ * An ArrayBuffer holding exactly these bytes and nothing else, to transfer. Node's cipher returns
+ * each result in memory of its own, which is transferred as it is; a buffer that shares its memory
+ * (Node pools small allocations) is copied, since transferring would take its neighbours along.
+ */
+function ownArrayBuffer(buffer: Buffer): ArrayBuffer {
+  if (buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.length) return buffer.buffer as ArrayBuffer;
+  const copy = new Uint8Array(buffer.length);
+  copy.set(buffer);
+  return copy.buffer;
 }
 
 function serialise(error: CodecError): SerialisedError {

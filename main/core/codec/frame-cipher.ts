@@ -1,22 +1,70 @@
-import { type OpenedFrames, openFrames, sealFrames } from './block-cipher.js';
+import {
+  type OpenedBlocks,
+  type OpenedFrames,
+  type SealedBlocks,
+  openFrames,
+  sealBlocks,
+  streamPartsOf,
+} from './block-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
 /**
  * Where blocks are sealed and opened. The stream code hands over batches of whole blocks and
  * consumes results strictly in order, so an implementation may run them in parallel (see
- * CipherWorkerPool) as long as each call's result is that call's alone. Input buffers may be views
- * into the caller's chunks: an implementation that moves them to another thread copies them first.
+ * CipherWorkerPool) as long as each call's result is that call's alone.
+ *
+ * `sealBlocks`/`openBlocks` are the streaming path and copy nothing they need not: inputs come as
+ * the pieces they arrived in (views into the caller's chunks, in order), since a batch rarely lines
+ * up with input chunks and an implementation that moves bytes to another thread copies them anyway;
+ * results come back in the buffers the cipher produced them in. `seal`/`open` give the same results
+ * joined into one buffer, for callers that slice the stream by offset.
  */
 export interface FrameCipher {
-  /** How many batches the stream code should keep in flight to keep this cipher busy. */
+  /** Threads that seal and open. */
   readonly parallelism: number;
+  /** How many batches the stream code should keep in flight to keep every thread busy. */
+  readonly batchesInFlight: number;
+  sealBlocks(
+    keys: KeyMaterial,
+    firstSequence: number,
+    plaintext: readonly Buffer[],
+    blockSize: number,
+  ): Promise<SealedBlocks>;
+  openBlocks(keys: KeyMaterial, frames: readonly Buffer[], count: number): Promise<OpenedBlocks>;
   seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer>;
   open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames>;
 }
 
+/** The pieces as one buffer, copying only when there is more than one. */
+export function joined(pieces: readonly Buffer[]): Buffer {
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+}
+
+/** `seal` and `open` of a FrameCipher, from its `sealBlocks` and `openBlocks`. */
+export function joinedResults(
+  cipher: Pick<FrameCipher, 'sealBlocks' | 'openBlocks'>,
+): Pick<FrameCipher, 'seal' | 'open'> {
+  return {
+    seal: async (keys, firstSequence, plaintext, blockSize) =>
+      Buffer.concat(streamPartsOf(await cipher.sealBlocks(keys, firstSequence, [plaintext], blockSize))),
+    open: async (keys, frames, count) => {
+      const { plaintexts, failure } = await cipher.openBlocks(keys, [frames], count);
+      const plaintext = Buffer.concat(plaintexts);
+      return failure ? { plaintext, failure } : { plaintext };
+    },
+  };
+}
+
+const inlineBlocks: Pick<FrameCipher, 'sealBlocks' | 'openBlocks'> = {
+  sealBlocks: async (keys, firstSequence, plaintext, blockSize) =>
+    sealBlocks(keys, firstSequence, joined(plaintext), blockSize),
+  openBlocks: async (keys, frames, count) => openFrames(keys, joined(frames), count),
+};
+
 /** Runs on the calling thread. Results are computed eagerly; the promises only keep the interface uniform. */
 export const inlineFrameCipher: FrameCipher = {
   parallelism: 1,
-  seal: async (keys, firstSequence, plaintext, blockSize) => sealFrames(keys, firstSequence, plaintext, blockSize),
-  open: async (keys, frames, count) => openFrames(keys, frames, count),
+  batchesInFlight: 1,
+  ...inlineBlocks,
+  ...joinedResults(inlineBlocks),
 };

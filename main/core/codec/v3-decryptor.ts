@@ -9,7 +9,7 @@ import {
   isPlausibleCiphertextLength,
   readFrameHeader,
 } from '../../../shared/msc4016/frame.js';
-import type { OpenedFrames } from './block-cipher.js';
+import type { OpenedBlocks } from './block-cipher.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
@@ -53,7 +53,7 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
   const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   const expectedSize = options.expectedSize;
   const firstSequence = options.firstSequence ?? 0;
-  const pipeline = new OrderedPipeline<OpenedFrames>(cipher.parallelism * 2);
+  const pipeline = new OrderedPipeline<OpenedBlocks>(cipher.batchesInFlight);
   const pending = new ChunkQueue();
   let awaitingMagic = options.expectMagic ?? firstSequence === 0;
   let sawAnyByte = false;
@@ -63,21 +63,29 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
   /** A header fault found behind complete frames; raised once those frames have been delivered. */
   let headerFault: CodecError | undefined;
 
+  /** Complete frames whose headers passed, waiting to be handed to the cipher as one batch. */
+  const scanned = { bytes: 0, count: 0 };
+
   /**
-   * Checks the headers of as many complete frames as are buffered and returns how many bytes and
-   * frames they span. Header checks happen here, before any cipher work, so a lying length is never
-   * buffered and a gap is reported at the block where it occurs.
+   * Checks the headers of as many further complete frames as are buffered, adding them to `scanned`.
+   * Header checks happen here, before any cipher work, so a lying length is never buffered and a gap
+   * is reported at the block where it occurs.
    */
-  const scanCompleteFrames = (): { bytes: number; count: number } => {
-    const batch = { bytes: 0, count: 0 };
+  const scanCompleteFrames = (): void => {
     try {
-      scanInto(batch);
+      scanInto(scanned);
     } catch (error) {
       // Frames before the fault are sound: deliver them first, raise the fault after.
-      if (!(error instanceof CodecError) || batch.count === 0) throw error;
+      if (!(error instanceof CodecError) || scanned.count === 0) throw error;
       headerFault = error;
     }
-    return batch;
+  };
+
+  const submitScanned = (): void => {
+    pipeline.push(cipher.openBlocks(options.keys, pending.take(scanned.bytes), scanned.count));
+    nextSequence += scanned.count;
+    scanned.bytes = 0;
+    scanned.count = 0;
   };
 
   function scanInto(batch: { bytes: number; count: number }): void {
@@ -134,8 +142,8 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
 
   /** The oldest batch's authenticated plaintext; its failure, if any, ends the stream right after. */
   async function* deliverOldest(): AsyncGenerator<Buffer> {
-    const { plaintext, failure } = await pipeline.next();
-    if (plaintext.length > 0) yield plaintext;
+    const { plaintexts, failure } = await pipeline.next();
+    for (const plaintext of plaintexts) if (plaintext.length > 0) yield plaintext;
     if (failure) throw failure;
   }
 
@@ -159,18 +167,21 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
     }
     for (;;) {
       if (headerFault) yield* drainThen(headerFault);
-      let batch: { bytes: number; count: number };
       try {
-        batch = scanCompleteFrames();
+        scanCompleteFrames();
       } catch (error) {
         return yield* drainThen(error);
       }
-      if (batch.count === 0) break;
-      pipeline.push(cipher.open(options.keys, pending.take(batch.bytes), batch.count));
-      nextSequence += batch.count;
+      // A full batch goes at once, and so does anything when the cipher is idle; otherwise frames
+      // wait for more input. Every batch costs a message to a worker, and network chunks often hold
+      // a single frame: batching them keeps a busy pool efficient without delaying a slow stream.
+      const worthSubmitting = scanned.bytes >= maxBatchBytes || pipeline.isEmpty || headerFault !== undefined;
+      if (scanned.count === 0 || !worthSubmitting) break;
+      submitScanned();
       while (pipeline.isFull) yield* deliverOldest();
     }
   }
+  if (scanned.count > 0) submitScanned();
   while (!pipeline.isEmpty) yield* deliverOldest();
   if (headerFault) throw headerFault;
 

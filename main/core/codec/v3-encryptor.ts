@@ -5,6 +5,7 @@ import {
   MAX_BLOCK_COUNT,
   MAX_PLAINTEXT_BLOCK_SIZE,
 } from '../../../shared/msc4016/frame.js';
+import { type SealedBlocks, streamPartsOf } from './block-cipher.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
@@ -28,7 +29,7 @@ export function assertValidBlockSize(blockSize: number): void {
 /**
  * Encrypts a plaintext stream into an MSC4016 v3 stream: the magic, then one frame per block.
  *
- * Memory is bounded by the batch size times the cipher's parallelism, whatever the input size. Input
+ * Memory is bounded by the batch size times the cipher's batches in flight, whatever the input size. Input
  * is cut into blocks as it arrives; a partial block waits for more input or the end of the stream,
  * so a slow source is encrypted as soon as each block is complete.
  */
@@ -36,32 +37,40 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
   const blockSize = options.blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE;
   assertValidBlockSize(blockSize);
   const cipher = options.cipher ?? inlineFrameCipher;
-  const blocksPerBatch = Math.max(1, Math.floor((options.maxBatchBytes ?? 1024 * 1024) / blockSize));
-  const pipeline = new OrderedPipeline<Buffer>(cipher.parallelism * 2);
+  const batchBytes = Math.max(1, Math.floor((options.maxBatchBytes ?? 1024 * 1024) / blockSize)) * blockSize;
+  const pipeline = new OrderedPipeline<SealedBlocks>(cipher.batchesInFlight);
   let nextSequence = 0;
   // Input waits here until whole blocks are available; each byte is copied at most once, however
   // small the chunks and large the blocks.
   const pending = new ChunkQueue();
 
-  const submit = (plaintext: Buffer): void => {
-    const blocks = Math.ceil(plaintext.length / blockSize);
+  const submit = (length: number): void => {
+    const blocks = Math.ceil(length / blockSize);
     if (nextSequence + blocks > MAX_BLOCK_COUNT) {
       throw new CodecError('TOO_MANY_BLOCKS', 'the file needs more than 2^32 blocks; use a larger block size');
     }
-    pipeline.push(cipher.seal(options.keys, nextSequence, plaintext, blockSize));
+    pipeline.push(cipher.sealBlocks(options.keys, nextSequence, pending.take(length), blockSize));
     nextSequence += blocks;
   };
+
+  /** The oldest batch, as the stream parts it already consists of: its ciphertext is never copied into frames. */
+  async function* deliverOldest(): AsyncGenerator<Buffer> {
+    for (const part of streamPartsOf(await pipeline.next())) yield part;
+  }
 
   yield Buffer.from(MAGIC);
   for await (const chunk of source) {
     pending.push(toBuffer(chunk));
-    while (pending.length >= blockSize) {
-      submit(pending.take(Math.min(blocksPerBatch, Math.floor(pending.length / blockSize)) * blockSize));
-      while (pipeline.isFull) yield await pipeline.next();
+    // A full batch goes at once, and whole blocks go when the cipher is idle; otherwise input waits
+    // for more. Every batch costs a message to a worker, so a busy pool gets whole batches, while a
+    // slow source is still encrypted block by block as it arrives.
+    while (pending.length >= batchBytes || (pending.length >= blockSize && pipeline.isEmpty)) {
+      submit(Math.min(batchBytes, pending.length - (pending.length % blockSize)));
+      while (pipeline.isFull) yield* deliverOldest();
     }
   }
-  if (pending.length > 0) submit(pending.take(pending.length));
-  while (!pipeline.isEmpty) yield await pipeline.next();
+  if (pending.length > 0) submit(pending.length);
+  while (!pipeline.isEmpty) yield* deliverOldest();
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {
