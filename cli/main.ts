@@ -1,16 +1,19 @@
 import { unlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isCodecError } from '../shared/msc4016/codec-error.js';
+import { isTransferError } from '../main/core/transfer/transfer-error.js';
 import { removeTemporariesSync } from './atomic-output.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 import { decryptCommand, encryptCommand } from './codec-commands.js';
 import { describeFsError } from './input-source.js';
 import { serveCommand } from './serve-command.js';
+import { downloadCommand, serveMediaCommand, TRANSFER_USAGE, uploadCommand } from './transfer-commands.js';
 
 const USAGE = `Usage:
   slipstream encrypt <input> <output> --info <info.json> [--block-size <bytes>] [--format v3|v2]
   slipstream decrypt <input> <output> --info <info.json> [--expect-size <bytes>] [--range <first>-<last>]
   slipstream serve [--config <file.json>] [options]     (the media repository server; see serve --help)
+${TRANSFER_USAGE}
 
   <input> and <output> may be - for standard input and output.
   encrypt writes the ciphertext and, to --info, the event's "file" block without "url".
@@ -89,6 +92,12 @@ async function run(argv: string[]): Promise<void> {
       });
       return;
     }
+    case 'upload':
+      await uploadCommand(rest);
+      return;
+    case 'download':
+      await downloadCommand(rest);
+      return;
     case undefined:
     case '-h':
     case '--help':
@@ -104,7 +113,8 @@ async function run(argv: string[]): Promise<void> {
 /** One line on stderr, the reason in plain words; the code is appended for scripts that grep for it. */
 function describe(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (isCodecError(error)) return { message: `${error.message} [${error.code}]`, exitCode: 1 };
+  if (isCodecError(error) || isTransferError(error))
+    return { message: `${error.message} [${error.code}]`, exitCode: 1 };
   if ((error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
     return { message: `${(error as Error).message.split('\n')[0]}; see slipstream --help`, exitCode: USAGE_EXIT };
   }
@@ -118,13 +128,18 @@ function describe(error: unknown): { message: string; exitCode: number } {
 export async function main(argv: string[]): Promise<number> {
   // The server handles its own signals: it drains requests instead of exiting at once.
   if (argv[0] === 'serve') return serveCommand(argv.slice(1));
+  // So does serve-media, and it reports its usage errors like every command.
+  if (argv[0] === 'serve-media') return serveMediaCommand(argv.slice(1)).catch((error: unknown) => report(error));
   const cleanUp = (signal: NodeJS.Signals): void => {
     removeTemporariesSync(unlinkSync);
     process.stderr.write(`slipstream: interrupted by ${signal}; nothing was kept\n`);
     process.exit(130);
   };
-  process.once('SIGINT', cleanUp);
-  process.once('SIGTERM', cleanUp);
+  // Transfers stop where they are on a signal, to be resumed; only the codec commands clean up and exit.
+  if (argv[0] !== 'upload' && argv[0] !== 'download') {
+    process.once('SIGINT', cleanUp);
+    process.once('SIGTERM', cleanUp);
+  }
   // Errors of standard output reach the command through its pipeline; this listener only keeps a
   // late one (after the command finished writing) from crashing the process.
   process.stdout.on('error', () => undefined);
@@ -139,8 +154,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('slipstream: standard output was closed before the ciphertext was complete\n');
       return 1;
     }
-    const { message, exitCode } = describe(error);
-    process.stderr.write(`slipstream: ${message}\n`);
-    return exitCode;
+    return report(error);
   }
+}
+
+function report(error: unknown): number {
+  const { message, exitCode } = describe(error);
+  process.stderr.write(`slipstream: ${message}\n`);
+  return exitCode;
 }

@@ -39,7 +39,7 @@ export const transferUpdateSchema = z.strictObject({
   /** The file's display name (already sanitised for receives). */
   fileName: z.string(),
   mimetype: z.string(),
-  /** Plaintext bytes sent (acknowledged by the server) or received (authenticated and written). */
+  /** Plaintext bytes sent (on their way to the server) or received (authenticated and written). */
   bytesDone: z.number().int().nonnegative(),
   bytesTotal: z.number().int().nonnegative(),
   /** Bytes per second, smoothed; 0 when idle. */

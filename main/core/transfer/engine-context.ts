@@ -22,7 +22,7 @@ export interface EngineContext {
 
 /** What a running transfer tells the engine. */
 export interface TransferReporter {
-  /** Plaintext bytes done: acknowledged by the server (send) or authenticated and written (receive). */
+  /** Plaintext bytes done: sent to the server (send) or authenticated and written (receive). */
   progress(bytesDone: number): void;
   /** The runner waits `inMs` before attempt `attempt` after a transient failure. */
   retrying(attempt: number, inMs: number): void;

@@ -99,7 +99,8 @@ async function openPartial(path: string): Promise<FileHandle> {
     if (!isErrno(error) || error.code !== 'ENOENT') throw writeFailure(error, path);
   }
   try {
-    return await open(path, 'w+', 0o600);
+    // The mode the saved file will have (the umask applies), as any other download.
+    return await open(path, 'w+', 0o666);
   } catch (error) {
     throw writeFailure(error, path);
   }

@@ -24,7 +24,7 @@ import { identifySource, SourceFile } from './source-file.js';
 import { TransferError } from './transfer-error.js';
 import type { SendRecord, UploadMethod } from './transfer-record.js';
 import { TransferStore } from './transfer-store.js';
-import { uploadWithPost, uploadWithPut, uploadWithTus } from './upload-methods.js';
+import { type UploadObserver, uploadWithPost, uploadWithPut, uploadWithTus } from './upload-methods.js';
 
 export interface SendOptions {
   readonly homeserverUrl: string;
@@ -109,14 +109,23 @@ export async function prepareSend(
   const source = await identifySource(path);
   const ciphertextSize = format === 'v3' ? new BlockLayout(blockSize, source.size).ciphertextSize : source.size;
   const client = await context.clientFor(options.homeserverUrl);
-  const capabilities = await client.capabilities();
+  // A server restarting or rate-limiting `/create` is waited out here too, under the same policy.
+  const patiently = <T>(attempt: () => Promise<T>): Promise<T> =>
+    withRetries({
+      policy: context.retry,
+      signal: new AbortController().signal,
+      attempt,
+      progressMark: () => 0,
+      onRetry: () => undefined,
+    });
+  const capabilities = await patiently(() => client.capabilities());
   if (capabilities.maxUploadBytes !== undefined && ciphertextSize > capabilities.maxUploadBytes) {
     throw new TransferError(
       'UNSUPPORTED_SERVER',
       `${source.path} is ${source.size} bytes; ${client.homeserverUrl} accepts uploads of at most ${capabilities.maxUploadBytes} bytes`,
     );
   }
-  const created = await client.create();
+  const created = await patiently(() => client.create());
   const keys = format === 'v3' ? generateV3KeyMaterial() : generateV2KeyMaterial();
   const id = TransferStore.newId();
   const now = context.now();
@@ -172,8 +181,10 @@ export const runSend: TransferRunner<SendRecord> = async (context, initial, sign
   let acknowledged = record.acknowledged;
   const plaintextDone = (ciphertextOffset: number): number =>
     record.ciphertextSize === 0 ? 0 : Math.floor((record.size * ciphertextOffset) / record.ciphertextSize);
-  const observer = {
-    onAcknowledged: (offset: number) => {
+  // Progress shows bytes on their way (smooth); resuming and retry accounting use acknowledged ones.
+  const observer: UploadObserver = {
+    onSent: (offset) => reporter.progress(plaintextDone(offset)),
+    onAcknowledged: (offset) => {
       acknowledged = offset;
       reporter.progress(plaintextDone(offset));
     },
@@ -201,7 +212,7 @@ async function uploadOnce(
   file: EncryptedFile,
   ciphertext: CiphertextSource,
   signal: AbortSignal,
-  observer: { onAcknowledged(offset: number): void },
+  observer: UploadObserver,
   context: EngineContext,
 ): Promise<SendRecord> {
   if (record.uploadMethod === 'post') {

@@ -92,7 +92,7 @@ export class TransferEngine {
       secrets: options.secretStore,
       cipher: options.cipher ?? inlineFrameCipher,
       retry: options.retry ?? defaultRetryPolicy,
-      tusChunkSize: options.tusChunkSize ?? 32 * 1024 * 1024,
+      tusChunkSize: options.tusChunkSize ?? 16 * 1024 * 1024,
       downloadTimeoutMs: options.downloadTimeoutMs ?? 20_000,
       now: this.now,
       clientFor: async (homeserverUrl) => {
