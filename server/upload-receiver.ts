@@ -1,3 +1,4 @@
+import { AppendPipeline } from './append-pipeline.js';
 import { MatrixError, tooLarge } from './http/matrix-error.js';
 import type { MediaServerContext } from './media-context.js';
 import type { MediaAppender, MediaKey } from './storage/media-store.js';
@@ -5,10 +6,11 @@ import type { MediaAppender, MediaKey } from './storage/media-store.js';
 export type ReceiveOutcome = { kind: 'complete'; length: number } | { kind: 'interrupted'; acknowledgedOffset: number };
 
 /**
- * Streams a request body (a PUT's, or a tus PATCH's) onto the end of an upload as it arrives: every chunk is appended and announced
- * to live readers at once, and acknowledged (fsynced and recorded) every `acknowledgeEveryBytes` and
- * when the body ends or breaks. A broken connection keeps what arrived, so the upload can be resumed.
- * The caller holds the upload's writer slot.
+ * Streams a request body (a PUT's, or a tus PATCH's) onto the end of an upload as it arrives: chunks are
+ * written in batches as fast as the store takes them (`AppendPipeline`), announced to live readers once
+ * written, and acknowledged (fdatasynced and recorded) every `acknowledgeEveryBytes`, beside the following
+ * writes, and when the body ends or breaks. A broken connection keeps what arrived, so the upload can be
+ * resumed. The caller holds the upload's writer slot.
  *
  * `expectedEnd` is the offset the body must end at (the declared length), or null when unknown: then the
  * upload completes when the body ends. `completeAtEnd` false leaves the upload open (a tus PATCH).
@@ -21,41 +23,38 @@ export async function receiveUpload(
   completeAtEnd = true,
 ): Promise<ReceiveOutcome> {
   const limit = context.config.limits.maxUploadBytes;
-  const acknowledgeEvery = context.config.durability.acknowledgeEveryBytes;
   const appender: MediaAppender = await context.store.openAppender(key);
-  let acknowledged = appender.writtenOffset;
+  const pipeline = new AppendPipeline(appender, {
+    acknowledgeEvery: context.config.durability.acknowledgeEveryBytes,
+    onWritten: (offset) => context.live.progress(key, offset),
+  });
   try {
     try {
       for await (const chunk of body) {
         // Terminated (tus DELETE) or expired while this body was still arriving: stop writing, and
         // never let the sender believe the upload succeeded.
         if (isEnded(context, key)) throw endedWhileWriting();
-        const end = appender.writtenOffset + chunk.byteLength;
+        const end = pipeline.receivedOffset + chunk.byteLength;
         if (end > limit) throw overLimit(limit);
         if (expectedEnd !== null && end > expectedEnd) {
           throw new MatrixError(400, 'M_INVALID_PARAM', `The body is longer than the declared ${expectedEnd} bytes`);
         }
-        await appender.append(chunk);
-        context.live.progress(key, appender.writtenOffset);
-        if (appender.writtenOffset - acknowledged >= acknowledgeEvery) acknowledged = await appender.acknowledge();
+        pipeline.push(chunk);
+        await pipeline.whileCongested();
       }
     } catch (error) {
       if (error instanceof MatrixError) throw error;
       // The connection broke mid-body: keep and acknowledge what arrived; the client resumes from it.
-      const offset = await appender.acknowledge();
+      const offset = await pipeline.acknowledgeAll();
       context.live.progress(key, offset);
       return { kind: 'interrupted', acknowledgedOffset: offset };
     }
-    if (expectedEnd !== null && appender.writtenOffset < expectedEnd) {
-      const offset = await appender.acknowledge();
-      return { kind: 'interrupted', acknowledgedOffset: offset };
+    if (expectedEnd !== null && pipeline.receivedOffset < expectedEnd) {
+      return { kind: 'interrupted', acknowledgedOffset: await pipeline.acknowledgeAll() };
     }
     if (isEnded(context, key)) throw endedWhileWriting();
-    if (!completeAtEnd) {
-      const offset = await appender.acknowledge();
-      return { kind: 'interrupted', acknowledgedOffset: offset };
-    }
-    await appender.complete();
+    if (!completeAtEnd) return { kind: 'interrupted', acknowledgedOffset: await pipeline.acknowledgeAll() };
+    await pipeline.complete();
     context.live.finish(key, 'complete', appender.writtenOffset);
     return { kind: 'complete', length: appender.writtenOffset };
   } catch (error) {
@@ -66,7 +65,7 @@ export async function receiveUpload(
       await context.store.terminateMedia(key, 'cancelled');
       context.live.finish(key, 'cancelled');
     } else {
-      await appender.acknowledge().catch(() => undefined);
+      await pipeline.acknowledgeAll().catch(() => undefined);
     }
     throw error;
   } finally {

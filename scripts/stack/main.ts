@@ -12,7 +12,7 @@ async function main(command: string | undefined): Promise<number> {
   switch (command) {
     case 'up': {
       const started = Date.now();
-      const info = await stackUp(log);
+      const info = await stackUp(log, { restartStaleMediaServer: true });
       console.log(
         [
           `stack is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { sourceFingerprint } from './code-fingerprint.js';
 import { stackPaths, REPO_ROOT } from './paths.js';
 import { MAX_PENDING_MEDIA_UPLOADS } from './synapse-config.js';
 import { LOOPBACK } from './ports.js';
@@ -22,6 +23,8 @@ export const mediaServerFiles = {
   dataDir: join(stackPaths.mediaServerDir, 'data'),
   pidFile: join(stackPaths.mediaServerDir, 'media-server.pid'),
   log: join(stackPaths.mediaServerDir, 'media-server.log'),
+  /** The fingerprint of the code the running server was started from (code-fingerprint.ts). */
+  codeFingerprint: join(stackPaths.mediaServerDir, 'code-fingerprint'),
 } as const;
 
 export const mediaServerUrl = (port: number): string => `http://${LOOPBACK}:${port}`;
@@ -88,8 +91,17 @@ export async function isMediaServerHealthy(port: number): Promise<boolean> {
   return answersOk(`${mediaServerUrl(port)}/_matrix/client/v1/media/config`, 1_000, (status) => status < 500);
 }
 
+/** Whether the running server was started from other code than the checkout has now (or from unknown code). */
+export async function isMediaServerCodeStale(): Promise<boolean> {
+  const recorded = await readFile(mediaServerFiles.codeFingerprint, 'utf8').catch(() => undefined);
+  return recorded?.trim() !== (await sourceFingerprint(REPO_ROOT));
+}
+
 export async function startMediaServer(options: MediaServerOptions): Promise<number> {
   await mkdir(mediaServerFiles.dataDir, { recursive: true });
+  // Taken before the start: code edited while the server starts makes the next `up` restart it.
+  const fingerprint = await sourceFingerprint(REPO_ROOT);
+  await rm(mediaServerFiles.codeFingerprint, { force: true });
   const started = await startDetached(process.execPath, mediaServerArgs(options), {
     cwd: REPO_ROOT,
     logFile: mediaServerFiles.log,
@@ -97,6 +109,7 @@ export async function startMediaServer(options: MediaServerOptions): Promise<num
   });
   const url = `${mediaServerUrl(options.port)}/_matrix/client/v1/media/config`;
   await waitUntilHealthy('the media server', url, started, mediaServerFiles.log, 30_000, (status) => status < 500);
+  await writeFile(mediaServerFiles.codeFingerprint, `${fingerprint}\n`);
   return started.pid;
 }
 

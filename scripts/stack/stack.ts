@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { withLock } from './lock.js';
 import {
   isMediaServerAvailable,
+  isMediaServerCodeStale,
   isMediaServerHealthy,
   mediaServerPid,
   mediaServerUrl,
@@ -26,11 +27,20 @@ import { MAX_PENDING_MEDIA_UPLOADS, SERVER_NAME, SYNAPSE_VERSION } from './synap
 
 export type Log = (line: string) => void;
 
+export interface StackUpOptions {
+  /**
+   * Restart a media server started from other code than the checkout's (`npm run stack -- up` and the
+   * benchmark do). Tests only warn: another test file of the same run may be using that server.
+   */
+  readonly restartStaleMediaServer?: boolean;
+}
+
 /**
  * Provisions what is missing and starts what is not running: Synapse, the media server (when this
- * checkout has one), then nginx in front. Idempotent: with everything up it only checks health.
+ * checkout has one), then nginx in front. Idempotent: with everything up it only checks health (and,
+ * with `restartStaleMediaServer`, restarts a media server whose code changed).
  */
-export async function stackUp(log: Log): Promise<StackInfo> {
+export async function stackUp(log: Log, options: StackUpOptions = {}): Promise<StackInfo> {
   await mkdir(STACK_DIR, { recursive: true });
   return withLock(stackPaths.lock, async () => {
     const settings = await loadOrCreateSettings();
@@ -69,6 +79,15 @@ export async function stackUp(log: Log): Promise<StackInfo> {
         log(`the media server (pid ${mediaServer}) is not answering: restarting it`);
         await stopMediaServer();
         mediaServer = undefined;
+      } else if (mediaServer !== undefined && (await isMediaServerCodeStale())) {
+        if (options.restartStaleMediaServer) {
+          // Only the media server restarts (about a second); Synapse, nginx and their clients stay up.
+          log(`the media server's code changed since it started (pid ${mediaServer}): restarting it`);
+          await stopMediaServer();
+          mediaServer = undefined;
+        } else {
+          log(`the media server (pid ${mediaServer}) runs older code; \`npm run stack -- up\` restarts it`);
+        }
       }
       if (mediaServer === undefined) {
         await assertPortFree(ports.mediaServer, 'the media server');

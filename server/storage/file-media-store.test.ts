@@ -26,9 +26,9 @@ describe('FileMediaStore', () => {
     const { store } = await FileMediaStore.open(dataDir);
     await store.createMedia(newMedia);
     const appender = await store.openAppender(key);
-    await appender.append(Buffer.from('acknowledged|'));
+    await appender.append([Buffer.from('acknowledged|')]);
     expect(await appender.acknowledge()).toBe(13);
-    await appender.append(Buffer.from('lost in a crash'));
+    await appender.append([Buffer.from('lost in a crash')]);
     expect(appender.writtenOffset).toBe(28);
     expect((await store.getMedia(key))?.uploadOffset).toBe(13);
     expect((await store.getMedia(key))?.state).toBe('uploading');
@@ -41,7 +41,7 @@ describe('FileMediaStore', () => {
     expect((await collect(reopened.store.readRange(key, 0, 13))).toString()).toBe('acknowledged|');
     const resumed = await reopened.store.openAppender(key);
     expect(resumed.writtenOffset).toBe(13);
-    await resumed.append(Buffer.from('rest'));
+    await resumed.append([Buffer.from('rest')]);
     await resumed.complete();
     await resumed.close();
     expect(await reopened.store.getMedia(key)).toMatchObject({
@@ -61,7 +61,7 @@ describe('FileMediaStore', () => {
     expect(await store.countPendingUploads('@a:example.test', 100)).toBe(0);
     expect((await store.listExpiredUploads(100)).map((r) => r.mediaId).sort()).toEqual([key.mediaId, 'second'].sort());
     const appender = await store.openAppender(key);
-    await appender.append(Buffer.from('partial'));
+    await appender.append([Buffer.from('partial')]);
     await appender.acknowledge();
     await appender.close();
     await store.terminateMedia(key, 'expired');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   MediaAppender,
+  MediaReader,
   MediaKey,
   MediaMetadataUpdate,
   MediaRecord,
@@ -221,6 +222,14 @@ export class FileMediaStore implements MediaStore {
     for await (const chunk of stream) yield chunk as Buffer;
   }
 
+  async openReader(key: MediaKey): Promise<MediaReader> {
+    const handle = await open(this.dataPath(key), 'r');
+    return {
+      read: async (target, position, length) => (await handle.read(target, 0, length, position)).bytesRead,
+      close: () => handle.close(),
+    };
+  }
+
   async terminateMedia(key: MediaKey, state: 'cancelled' | 'expired'): Promise<void> {
     this.db
       .prepare('UPDATE media SET state = ? WHERE server_name = ? AND media_id = ?')
@@ -266,29 +275,38 @@ class FileAppender implements MediaAppender {
     return this.written;
   }
 
-  async append(chunk: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < chunk.byteLength) {
-      const { bytesWritten } = await this.handle.write(chunk, done, chunk.byteLength - done, this.written + done);
-      done += bytesWritten;
+  async append(chunks: readonly Uint8Array[]): Promise<void> {
+    let pending = chunks.filter((chunk) => chunk.byteLength > 0);
+    while (pending.length > 0) {
+      // One writev per batch: the receiver hands over everything that arrived during the previous write.
+      let { bytesWritten } = await this.handle.writev(pending as Uint8Array[], this.written);
+      this.written += bytesWritten;
+      // A short write (or more buffers than one writev takes): continue after what was written.
+      while (pending.length > 0 && bytesWritten >= pending[0]!.byteLength) bytesWritten -= pending.shift()!.byteLength;
+      if (bytesWritten > 0) pending = [pending[0]!.subarray(bytesWritten), ...pending.slice(1)];
     }
-    this.written += done;
   }
 
   async acknowledge(): Promise<number> {
-    if (this.written !== this.acknowledged) {
-      // fsync before the offset is recorded: a recorded offset never points past durable bytes.
-      await this.handle.sync();
-      this.record(this.written, false);
-      this.acknowledged = this.written;
+    // Only what was written before the sync started is covered by it; a concurrent append is not.
+    const target = this.written;
+    if (target > this.acknowledged) {
+      // fdatasync before the offset is recorded: a recorded offset never points past durable bytes.
+      // (fdatasync also flushes the file size, which reading the data back needs.)
+      await this.handle.datasync();
+      if (target > this.acknowledged) {
+        this.record(target, false);
+        this.acknowledged = target;
+      }
     }
     return this.acknowledged;
   }
 
   async complete(): Promise<void> {
-    await this.handle.sync();
-    this.record(this.written, true);
-    this.acknowledged = this.written;
+    const target = this.written;
+    await this.handle.datasync();
+    this.record(target, true);
+    this.acknowledged = target;
   }
 
   async close(): Promise<void> {

@@ -49,16 +49,33 @@ export interface MediaMetadataUpdate {
   fileName?: string | null;
 }
 
-/** Appends to one upload, starting at its acknowledged offset. One appender per media at a time. */
+/**
+ * Appends to one upload, starting at its acknowledged offset. One appender per media at a time.
+ *
+ * `acknowledge` may run while a later `append` is in flight (the receiver overlaps the two so the disk
+ * syncs while the network keeps delivering): it covers exactly the bytes whose `append` had completed
+ * when it was called, and never records an offset past them.
+ */
 export interface MediaAppender {
   /** Bytes accepted so far (acknowledged or not): what live readers may read up to. */
   readonly writtenOffset: number;
-  append(chunk: Uint8Array): Promise<void>;
-  /** Makes everything appended durable and records it as the upload offset; returns that offset. */
+  /** Writes the chunks, in order, at `writtenOffset`. At most one append runs at a time. */
+  append(chunks: readonly Uint8Array[]): Promise<void>;
+  /** Makes everything appended so far durable and records it as the upload offset; returns that offset. */
   acknowledge(): Promise<number>;
   /** Acknowledges and marks the media complete at its current length. */
   complete(): Promise<void>;
   /** Releases resources without acknowledging anything further. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads one upload's stored bytes, for one reader of it: opened once and kept for the whole response,
+ * so following a growing upload costs one read per batch of new bytes, not a new open per wake-up.
+ */
+export interface MediaReader {
+  /** Up to `length` bytes from `position` into `target` (fewer at the end of what is stored); the byte count. */
+  read(target: Uint8Array, position: number, length: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -71,6 +88,8 @@ export interface MediaStore {
   openAppender(key: MediaKey): Promise<MediaAppender>;
   /** Reads [start, endExclusive) of the stored bytes; the range must lie below what was written. */
   readRange(key: MediaKey, start: number, endExclusive: number): AsyncIterable<Uint8Array>;
+  /** A reader of the stored bytes that stays open while the upload grows. */
+  openReader(key: MediaKey): Promise<MediaReader>;
   /** Moves the media to a terminal state and removes its data; the record stays so it answers 404. */
   terminateMedia(key: MediaKey, state: 'cancelled' | 'expired'): Promise<void>;
   /** Open uploads whose `expiresAt` has passed. */
