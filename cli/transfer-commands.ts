@@ -7,7 +7,6 @@ import { serveFetchHandler } from '../main/core/http/fetch-handler-server.js';
 import { FileSecretStore } from '../main/core/state/secret-store.js';
 import { defaultStateDirectory } from '../main/core/state/state-directory.js';
 import { createMediaHandler } from '../main/core/transfer/media-handler.js';
-import { identifySource } from '../main/core/transfer/source-file.js';
 import { type MediaAccess, TransferEngine } from '../main/core/transfer/transfer-engine.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 import { chooseProgressMode, ProgressDisplay } from './progress-display.js';
@@ -118,7 +117,7 @@ export async function uploadCommand(argv: string[]): Promise<void> {
   const engine = await openEngine(common.stateDir);
   try {
     engine.authorise(access);
-    const existing = engine.findResumableSend(await identifySource(path), access.homeserverUrl);
+    const existing = engine.findResumableSend(path, access.homeserverUrl);
     let id: string;
     if (existing) {
       id = existing.id;

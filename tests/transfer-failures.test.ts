@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OutgoingFile } from '../main/core/transfer/transfer-engine.js';
 import { type FrameTamper, startMediaProxy } from './support/media-proxy.js';
-import { freshInbox, makeSampleFile, useTransferPair } from './support/transfer.js';
+import { freshInbox, makeSampleFile, receiveAsBob, sendOverSlowLink, useTransferPair } from './support/transfer.js';
 
 /*
  * Failures end a transfer in a failed state with the right reason, and the file never gets its final
@@ -75,16 +75,10 @@ describe('a transfer fails closed', () => {
 
   it('a source file modified during its upload stops the send, and its readers, without re-encrypting anything', async () => {
     const path = await makeSampleFile(join(pair.scratch.path, 'changing.bin'), 64 * MiB);
-    const slow = await startMediaProxy({ upstream: pair.stack.baseUrl, uploadBytesPerSecond: 16 * MiB });
     const inbox = await freshInbox(pair, 'inbox-changing');
+    const { proxy: slow, outgoing } = await sendOverSlowLink(pair, path, 16 * MiB);
     try {
-      const outgoing = await pair.sender.send(path, { homeserverUrl: slow.url, accessToken: pair.alice.accessToken });
-      const receiveId = await pair.receiver.receive({
-        event: outgoing.content,
-        homeserverUrl: pair.stack.baseUrl,
-        accessToken: pair.bob.accessToken,
-        destinationDir: inbox,
-      });
+      const receiveId = await receiveAsBob(pair, outgoing.content, inbox);
       while (pair.sender.snapshot(outgoing.transferId).bytesDone < 8 * MiB) await new Promise((r) => setTimeout(r, 20));
       const handle = await open(path, 'r+');
       await handle.write(Buffer.from('edited while uploading'), 0, 22, 40 * MiB);

@@ -55,6 +55,76 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
   });
 }
 
+/** A CLI child still running: its stderr lines as they come, and how it ended. */
+export interface RunningCli {
+  readonly child: ReturnType<typeof spawn>;
+  /** Resolves at the first stderr line for which `match` is true. */
+  waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `slipstream <args>` and lets the test act while it runs (kill it at a chosen moment, say). */
+export function spawnCli(args: readonly string[], options: Omit<RunOptions, 'stdin'> = {}): RunningCli {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: Buffer[] = [];
+  let stderr = '';
+  const watchers: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  let partialLine = '';
+  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    stderr += text;
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      for (const watcher of [...watchers]) {
+        if (watcher.match(line)) {
+          watchers.splice(watchers.indexOf(watcher), 1);
+          watcher.resolve(line);
+        }
+      }
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15),
+        stdout: Buffer.concat(stdout),
+        stderr,
+      });
+    });
+  });
+  return {
+    child,
+    done,
+    waitForLine: (match, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const timeout = setTimeout(
+          () => reject(new Error(`no matching line within ${timeoutMs} ms:\n${stderr}`)),
+          timeoutMs,
+        );
+        void done.then(() => {
+          clearTimeout(timeout);
+          reject(new Error(`the CLI exited before a matching line:\n${stderr}`));
+        });
+        watchers.push({
+          match,
+          resolve: (line) => {
+            clearTimeout(timeout);
+            resolve(line);
+          },
+        });
+      }),
+  };
+}
+
 /** This process's environment without any ELECTRON_* variable. */
 export function environmentWithoutElectron(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ELECTRON_')));

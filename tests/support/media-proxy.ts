@@ -12,7 +12,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 export interface PatchRecord {
   readonly offset: number;
-  /** Body bytes that reached the proxy (not necessarily the server). */
+  /** Body bytes the client sent the proxy (not necessarily all forwarded to the server). */
   bytes: number;
   status?: number;
 }
@@ -28,6 +28,8 @@ export interface MediaProxyOptions {
   readonly upstream: string;
   /** Upload bodies are released at this many bytes per second at most. */
   uploadBytesPerSecond?: number;
+  /** Download bodies likewise. */
+  downloadBytesPerSecond?: number;
   /** Applied to v3 downloads (GET of a media download path) that start at byte 0. */
   tamper?: FrameTamper;
 }
@@ -35,11 +37,12 @@ export interface MediaProxyOptions {
 class Throttle extends Transform {
   private started = performance.now();
   private sent = 0;
-  constructor(private readonly options: MediaProxyOptions) {
+  /** `rate` is read on every chunk, so a test can change it while a transfer runs. */
+  constructor(private readonly rate: () => number | undefined) {
     super();
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const rate = this.options.uploadBytesPerSecond;
+    const rate = this.rate();
     this.sent += chunk.length;
     if (!rate) {
       callback(null, chunk);
@@ -144,8 +147,8 @@ export async function startMediaProxy(options: MediaProxyOptions): Promise<Media
         const headers = { ...response.headers };
         if (rewrite) delete headers['content-length'];
         outgoing.writeHead(response.statusCode ?? 502, headers);
-        const body = rewrite ? response.pipe(new FrameRewriter(tamper)) : response;
-        body.pipe(outgoing);
+        const rewritten = rewrite ? response.pipe(new FrameRewriter(tamper)) : response;
+        rewritten.pipe(new Throttle(() => options.downloadBytesPerSecond)).pipe(outgoing);
         response.on('error', () => outgoing.destroy());
       },
     );
@@ -154,11 +157,11 @@ export async function startMediaProxy(options: MediaProxyOptions): Promise<Media
     outgoing.on('close', () => {
       if (!outgoing.writableFinished) forward.destroy();
     });
-    const throttled = incoming.pipe(new Throttle(options));
-    throttled.on('data', (chunk: Buffer) => {
+    // Counted as they leave the client (the proxy reads only as fast as its throttle lets them through).
+    incoming.on('data', (chunk: Buffer) => {
       if (patch) patch.bytes += chunk.length;
     });
-    throttled.pipe(forward);
+    incoming.pipe(new Throttle(() => options.uploadBytesPerSecond)).pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

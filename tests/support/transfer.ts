@@ -4,7 +4,12 @@ import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSecretStore } from '../../main/core/state/secret-store.js';
-import { TransferEngine, type TransferEngineOptions } from '../../main/core/transfer/transfer-engine.js';
+import {
+  type OutgoingFile,
+  TransferEngine,
+  type TransferEngineOptions,
+} from '../../main/core/transfer/transfer-engine.js';
+import { type MediaProxy, startMediaProxy } from './media-proxy.js';
 import { afterAll, beforeAll } from 'vitest';
 import { ensureStack, type MatrixUser, registerUser, type StackInfo } from './stack.js';
 
@@ -92,4 +97,36 @@ export async function freshInbox(pair: TransferPair, name: string): Promise<stri
   const path = join(pair.scratch.path, `${name}-${randomBytes(4).toString('hex')}`);
   await mkdir(path);
   return path;
+}
+
+/** Bob receives `event` straight from the stack into `destinationDir`. */
+export function receiveAsBob(
+  pair: TransferPair,
+  event: unknown,
+  destinationDir: string,
+  options: { start?: boolean; homeserverUrl?: string } = {},
+): Promise<string> {
+  return pair.receiver.receive({
+    event,
+    homeserverUrl: options.homeserverUrl ?? pair.stack.baseUrl,
+    accessToken: pair.bob.accessToken,
+    destinationDir,
+    ...(options.start !== undefined && { start: options.start }),
+  });
+}
+
+/** Alice sends `path` through a proxy that holds her upload to `bytesPerSecond`. Close the proxy afterwards. */
+export async function sendOverSlowLink(
+  pair: TransferPair,
+  path: string,
+  bytesPerSecond: number,
+): Promise<{ proxy: MediaProxy; outgoing: OutgoingFile }> {
+  const proxy = await startMediaProxy({ upstream: pair.stack.baseUrl, uploadBytesPerSecond: bytesPerSecond });
+  try {
+    const outgoing = await pair.sender.send(path, { homeserverUrl: proxy.url, accessToken: pair.alice.accessToken });
+    return { proxy, outgoing };
+  } catch (error) {
+    await proxy.close();
+    throw error;
+  }
 }

@@ -168,7 +168,7 @@ export async function openPlaintextAccess(
       let position = first;
       while (position <= last) {
         const now = current();
-        if (now.status === 'completed' && now.savedPath !== undefined) {
+        if (now.savedPath !== undefined) {
           yield* readLocal(now.savedPath, position, last);
           return;
         }
@@ -181,8 +181,9 @@ export async function openPlaintextAccess(
               position += piece.length;
             }
           } catch (error) {
-            // Completed meanwhile: the partial file now has its final name.
+            // Completed meanwhile: the partial file now has its final name (savedPath, next turn).
             if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+            if (current().savedPath === undefined) await sleep(POLL_MS, signal);
           }
           continue;
         }

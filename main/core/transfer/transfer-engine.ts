@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   parseReceivableFile,
   type FileMessageContent,
@@ -14,7 +15,7 @@ import { fileBlockOf, prepareSend, runSend, type SendOptions, terminateUpload } 
 import { ProgressMeter } from './progress-meter.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { failureOf, TransferError } from './transfer-error.js';
-import type { ReceiveRecord, SendRecord, SourceIdentity, TransferRecord } from './transfer-record.js';
+import type { ReceiveRecord, SendRecord, TransferRecord } from './transfer-record.js';
 import { TransferStore } from './transfer-store.js';
 
 export interface MediaAccess {
@@ -49,6 +50,11 @@ interface Running {
 /** What a receive is asked to fetch: an event's content or a bare `file` block, as parseReceivableFile reads. */
 export interface ReceiveRequest extends ReceiveOptions {
   readonly event: unknown;
+  /**
+   * False registers the receive paused: nothing is saved until it is resumed, but the media handler
+   * can already stream any part of it from the server (watching without keeping a copy).
+   */
+  readonly start?: boolean;
 }
 
 /** A send ready to announce: post `content` as the room event now; the upload goes on behind it. */
@@ -154,7 +160,8 @@ export class TransferEngine {
     const receivable = parseReceivableFile(request.event);
     const record = await prepareReceive(this.context, receivable, request);
     this.records.set(record.id, record);
-    this.enqueue(record.id);
+    if (request.start === false) await this.setStatus(record.id, 'paused');
+    else this.enqueue(record.id);
     return record.id;
   }
 
@@ -187,14 +194,19 @@ export class TransferEngine {
     return live?.bytesDone ?? (record.direction === 'receive' ? record.checkpoint.plaintextOffset : 0);
   }
 
-  /** An unfinished send of this very file (same path, size, timestamps, inode) to this homeserver. */
-  findResumableSend(identity: SourceIdentity, homeserverUrl: string): SendRecord | undefined {
+  /**
+   * The unfinished send of the file at `path` to this homeserver, if any. Resuming it checks that the
+   * file is unchanged (same size, timestamps, inode) and fails it with SOURCE_CHANGED otherwise, so
+   * a changed file is never sent under the key and IV of its earlier content.
+   */
+  findResumableSend(path: string, homeserverUrl: string): SendRecord | undefined {
+    const absolute = resolve(path);
     return [...this.records.values()].find(
       (record): record is SendRecord =>
         record.direction === 'send' &&
         !isFinalStatus(record.status) &&
         record.homeserverUrl === normalise(homeserverUrl) &&
-        JSON.stringify(record.source) === JSON.stringify(identity),
+        record.source.path === absolute,
     );
   }
 
@@ -276,9 +288,10 @@ export class TransferEngine {
   }
 
   async pause(id: string): Promise<void> {
-    const record = this.recordOf(id);
-    if (isFinalStatus(record.status)) return;
+    if (isFinalStatus(this.recordOf(id).status)) return;
     await this.stop(id, 'pause');
+    // It may have finished (or failed) while it was being stopped: that outcome stands.
+    if (isFinalStatus(this.recordOf(id).status)) return;
     await this.setStatus(id, 'paused');
   }
 
@@ -287,6 +300,7 @@ export class TransferEngine {
     const record = this.recordOf(id);
     if (isFinalStatus(record.status)) return;
     await this.stop(id, 'cancel');
+    if (isFinalStatus(this.recordOf(id).status)) return;
     await this.cleanUp(this.recordOf(id));
     await this.setStatus(id, 'cancelled');
   }
