@@ -30,6 +30,10 @@ export interface MediaProxyOptions {
   uploadBytesPerSecond?: number;
   /** Download bodies likewise. */
   downloadBytesPerSecond?: number;
+  /** Breaks the next upload (PUT/PATCH) connection once this many body bytes went through, then clears. */
+  breakNextUploadAfter?: number;
+  /** Breaks the next download connection once this many body bytes went through, then clears. */
+  breakNextDownloadAfter?: number;
   /** Applied to v3 downloads (GET of a media download path) that start at byte 0. */
   tamper?: FrameTamper;
 }
@@ -112,9 +116,32 @@ class FrameRewriter extends Transform {
   }
 }
 
+/**
+ * Destroys the client's connection (no clean end) once `bytes` have flowed through `stream`, then
+ * calls `broke`: a one-shot break is used up only by a request that really carried that much.
+ */
+function breakConnectionAfter(
+  stream: NodeJS.ReadableStream,
+  bytes: number,
+  outgoing: { destroy(): void },
+  broke: () => void,
+): void {
+  let seen = 0;
+  const onData = (chunk: Buffer): void => {
+    seen += chunk.length;
+    if (seen < bytes) return;
+    stream.off('data', onData);
+    broke();
+    outgoing.destroy();
+  };
+  stream.on('data', onData);
+}
+
 export interface MediaProxy {
   readonly url: string;
   readonly patches: PatchRecord[];
+  /** The Range header of every download request, in order (undefined: the whole file). */
+  readonly downloadRanges: (string | undefined)[];
   readonly options: MediaProxyOptions;
   close(): Promise<void>;
 }
@@ -122,12 +149,15 @@ export interface MediaProxy {
 export async function startMediaProxy(options: MediaProxyOptions): Promise<MediaProxy> {
   const upstream = new URL(options.upstream);
   const patches: PatchRecord[] = [];
+  const downloadRanges: (string | undefined)[] = [];
   const server: Server = createServer((incoming: IncomingMessage, outgoing) => {
     const isPatch = incoming.method === 'PATCH';
     const patch: PatchRecord | undefined = isPatch
       ? { offset: Number(incoming.headers['upload-offset']), bytes: 0 }
       : undefined;
     if (patch) patches.push(patch);
+    if (incoming.method === 'GET' && /\/download\//.test(incoming.url ?? ''))
+      downloadRanges.push(incoming.headers.range);
     const forward = httpRequest(
       {
         host: upstream.hostname,
@@ -148,6 +178,12 @@ export async function startMediaProxy(options: MediaProxyOptions): Promise<Media
         if (rewrite) delete headers['content-length'];
         outgoing.writeHead(response.statusCode ?? 502, headers);
         const rewritten = rewrite ? response.pipe(new FrameRewriter(tamper)) : response;
+        const isDownload = incoming.method === 'GET' && /\/download\//.test(incoming.url ?? '');
+        if (isDownload && options.breakNextDownloadAfter !== undefined) {
+          breakConnectionAfter(rewritten, options.breakNextDownloadAfter, outgoing, () => {
+            options.breakNextDownloadAfter = undefined;
+          });
+        }
         rewritten.pipe(new Throttle(() => options.downloadBytesPerSecond)).pipe(outgoing);
         response.on('error', () => outgoing.destroy());
       },
@@ -161,6 +197,11 @@ export async function startMediaProxy(options: MediaProxyOptions): Promise<Media
     incoming.on('data', (chunk: Buffer) => {
       if (patch) patch.bytes += chunk.length;
     });
+    if ((incoming.method === 'PUT' || incoming.method === 'PATCH') && options.breakNextUploadAfter !== undefined) {
+      breakConnectionAfter(incoming, options.breakNextUploadAfter, outgoing, () => {
+        options.breakNextUploadAfter = undefined;
+      });
+    }
     incoming.pipe(new Throttle(() => options.uploadBytesPerSecond)).pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -168,6 +209,7 @@ export async function startMediaProxy(options: MediaProxyOptions): Promise<Media
   return {
     url: `http://127.0.0.1:${port}`,
     patches,
+    downloadRanges,
     options,
     close: () =>
       new Promise((resolve) => {

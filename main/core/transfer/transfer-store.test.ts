@@ -1,0 +1,65 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ReceiveRecord } from './transfer-record.js';
+import { TransferStore } from './transfer-store.js';
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'slipstream-store-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+function receiveRecord(id: string, createdAt: number): ReceiveRecord {
+  return {
+    id,
+    direction: 'receive',
+    createdAt,
+    updatedAt: createdAt,
+    status: 'downloading',
+    homeserverUrl: 'https://matrix.example.org',
+    fileName: 'film.mp4',
+    mimetype: 'video/mp4',
+    format: 'v3',
+    size: 10,
+    sealedFile: 'slipstream-secret-v1:AAAA',
+    contentUri: 'mxc://example.org/abc',
+    destinationDir: '/tmp',
+    partialPath: '/tmp/.slipstream-x.part',
+    checkpoint: { plaintextOffset: 0, ciphertextOffset: 0, nextSequence: 0 },
+  };
+}
+
+describe('TransferStore', () => {
+  it('saves, loads and lists records oldest first, leaving no temporary files', async () => {
+    const store = new TransferStore(directory);
+    const second = receiveRecord(TransferStore.newId(), 2);
+    const first = receiveRecord(TransferStore.newId(), 1);
+    await store.save(second);
+    await store.save(first);
+    await Promise.all([1, 2, 3].map((n) => store.save({ ...first, updatedAt: n })));
+    expect(await store.load(first.id)).toEqual({ ...first, updatedAt: 3 });
+    expect((await store.list()).map((record) => record.id)).toEqual([first.id, second.id]);
+    expect((await readdir(store.directory)).sort()).toEqual([`${first.id}.json`, `${second.id}.json`].sort());
+  });
+
+  it('refuses to save a record that breaks its schema', async () => {
+    const store = new TransferStore(directory);
+    await expect(store.save({ ...receiveRecord('x', 1), id: 'bad id!' })).rejects.toThrow();
+  });
+
+  it('skips and reports a damaged record rather than failing the others', async () => {
+    const store = new TransferStore(directory);
+    const good = receiveRecord(TransferStore.newId(), 1);
+    await store.save(good);
+    await writeFile(join(store.directory, 'damaged00000.json'), '{"half": ');
+    const damaged: string[] = [];
+    expect((await store.list((file) => damaged.push(file))).map((record) => record.id)).toEqual([good.id]);
+    expect(damaged).toEqual([join(store.directory, 'damaged00000.json')]);
+    await store.remove(good.id);
+    expect(await store.load(good.id)).toBeUndefined();
+  });
+});
