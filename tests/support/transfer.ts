@@ -10,7 +10,7 @@ import {
   type TransferEngineOptions,
 } from '../../main/core/transfer/transfer-engine.js';
 import { type MediaProxy, startMediaProxy } from './media-proxy.js';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { ensureStack, type MatrixUser, registerUser, type StackInfo } from './stack.js';
 
 /** A scratch directory per test file, removed afterwards. */
@@ -129,4 +129,17 @@ export async function sendOverSlowLink(
     await proxy.close();
     throw error;
   }
+}
+
+/** A scratch directory made before each test and removed after it; read `.path` inside tests. */
+export function useScratchDirectory(prefix: string): { path: string } {
+  const current = { path: '' };
+  let remove: () => Promise<void> = async () => undefined;
+  beforeEach(async () => {
+    const scratch = await scratchDirectory(prefix);
+    current.path = scratch.path;
+    remove = scratch.remove;
+  });
+  afterEach(() => remove());
+  return current;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, utimes, writeFile, stat, open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { utimes, writeFile, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratchDirectory } from '../../../tests/support/transfer.js';
 import { collect, encryptBuffer } from '../../../tests/support/codec.js';
 import { generateV2KeyMaterial, generateV3KeyMaterial } from '../codec/key-material.js';
 import { encryptV2 } from '../codec/v2-codec.js';
@@ -12,16 +12,10 @@ import { PlaintextLedger } from './plaintext-ledger.js';
 import { identifySource, SourceFile } from './source-file.js';
 import { isTransferError } from './transfer-error.js';
 
-let directory: string;
-beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'slipstream-source-'));
-});
-afterEach(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const scratch = useScratchDirectory('source');
 
 async function sourceOf(contents: Buffer, groupSize: number) {
-  const path = join(directory, `file-${randomBytes(4).toString('hex')}`);
+  const path = join(scratch.path, `file-${randomBytes(4).toString('hex')}`);
   await writeFile(path, contents);
   const file = await SourceFile.open(await identifySource(path));
   const ledger = await PlaintextLedger.open(`${path}.ledger`, groupSize);
@@ -139,7 +133,7 @@ describe('the plaintext ledger', () => {
   });
 
   it('drops a torn final digest left by a crash', async () => {
-    const path = join(directory, 'torn.ledger');
+    const path = join(scratch.path, 'torn.ledger');
     const ledger = await PlaintextLedger.open(path, 1024);
     await ledger.admit(0, Buffer.alloc(1024, 1), 'x');
     await ledger.admit(1, Buffer.alloc(1024, 2), 'x');

@@ -1,17 +1,11 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratchDirectory } from '../../../tests/support/transfer.js';
 import type { ReceiveRecord } from './transfer-record.js';
 import { TransferStore } from './transfer-store.js';
 
-let directory: string;
-beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'slipstream-store-'));
-});
-afterEach(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const scratch = useScratchDirectory('store');
 
 function receiveRecord(id: string, createdAt: number): ReceiveRecord {
   return {
@@ -35,7 +29,7 @@ function receiveRecord(id: string, createdAt: number): ReceiveRecord {
 
 describe('TransferStore', () => {
   it('saves, loads and lists records oldest first, leaving no temporary files', async () => {
-    const store = new TransferStore(directory);
+    const store = new TransferStore(scratch.path);
     const second = receiveRecord(TransferStore.newId(), 2);
     const first = receiveRecord(TransferStore.newId(), 1);
     await store.save(second);
@@ -47,12 +41,12 @@ describe('TransferStore', () => {
   });
 
   it('refuses to save a record that breaks its schema', async () => {
-    const store = new TransferStore(directory);
+    const store = new TransferStore(scratch.path);
     await expect(store.save({ ...receiveRecord('x', 1), id: 'bad id!' })).rejects.toThrow();
   });
 
   it('skips and reports a damaged record rather than failing the others', async () => {
-    const store = new TransferStore(directory);
+    const store = new TransferStore(scratch.path);
     const good = receiveRecord(TransferStore.newId(), 1);
     await store.save(good);
     await writeFile(join(store.directory, 'damaged00000.json'), '{"half": ');
