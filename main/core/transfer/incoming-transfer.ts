@@ -3,6 +3,7 @@ import { type FileHandle, open, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ReceivableFile } from '../../../shared/matrix/file-message.js';
 import { parseMxcUri } from '../../../shared/matrix/mxc.js';
+import { plaintextSizeFromCiphertextSize } from '../../../shared/msc4016/block-layout.js';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import { type EncryptedFile, V3_VERSION } from '../../../shared/msc4016/encrypted-file.js';
 import { safeFileName } from '../../../shared/transfer/safe-file-name.js';
@@ -36,6 +37,38 @@ const STALL_MS = 60_000;
 
 const START: ReceiveCheckpoint = { plaintextOffset: 0, ciphertextOffset: 0, nextSequence: 0 };
 
+/**
+ * The plaintext size of a file whose event does not state it (a bare `file` block), from the upload
+ * length the server reports. This trusts the server with one thing the event would otherwise vouch
+ * for: a server that declares a shorter length could cut the file at a block boundary unnoticed.
+ * Receivers given a whole event never take this path (docs/PROTOCOL.md §5.3).
+ */
+async function sizeFromServer(context: EngineContext, homeserverUrl: string, file: EncryptedFile): Promise<number> {
+  const client = await context.clientFor(homeserverUrl);
+  const response = await client.download(parseMxcUri(file.url!), {
+    range: { first: 0, last: 0 },
+    timeoutMs: context.downloadTimeoutMs,
+  });
+  await response.body?.cancel();
+  const total = Number(
+    /\/(\d+)$/.exec(response.headers.get('Content-Range') ?? '')?.[1] ?? response.headers.get('Content-Length'),
+  );
+  const blockSize = file.v === V3_VERSION ? declaredBlockSize(file) : undefined;
+  const size =
+    file.v !== V3_VERSION
+      ? total
+      : blockSize === undefined
+        ? undefined
+        : plaintextSizeFromCiphertextSize(total, blockSize);
+  if (!Number.isSafeInteger(total) || size === undefined) {
+    throw new TransferError(
+      'UNSUPPORTED_SERVER',
+      'the event does not say how large the file is (info.size), and the server does not say either, so a stream cut short could not be told from a complete one',
+    );
+  }
+  return size;
+}
+
 /** Validates a receive and persists it; nothing is downloaded yet. */
 export async function prepareReceive(
   context: EngineContext,
@@ -43,12 +76,6 @@ export async function prepareReceive(
   options: ReceiveOptions,
 ): Promise<ReceiveRecord> {
   const { file } = receivable;
-  if (file.v === V3_VERSION && receivable.size === undefined) {
-    throw new TransferError(
-      'SERVER_REFUSED',
-      'the event does not say how large the file is (info.size), so a stream cut short could not be told from a complete one',
-    );
-  }
   keyMaterialOf(file); // An unusable key fails here, before anything is written.
   parseMxcUri(file.url);
   const destinationDir = resolve(options.destinationDir);
@@ -75,7 +102,7 @@ export async function prepareReceive(
     fileName: safeFileName(options.fileName ?? receivable.untrustedName),
     mimetype: receivable.mimetype ?? 'application/octet-stream',
     format: file.v === V3_VERSION ? 'v3' : 'v2',
-    size: receivable.size ?? 0,
+    size: receivable.size ?? (await sizeFromServer(context, options.homeserverUrl, file)),
     sealedFile: await context.secrets.seal(JSON.stringify(file)),
     contentUri: file.url,
     destinationDir,
