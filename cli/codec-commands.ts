@@ -5,20 +5,16 @@ import { join } from 'node:path';
 import { CodecError } from '../shared/msc4016/codec-error.js';
 import { parseEncryptedFile, V2_VERSION, V3_VERSION } from '../shared/msc4016/encrypted-file.js';
 import { DEFAULT_PLAINTEXT_BLOCK_SIZE } from '../shared/msc4016/frame.js';
-import { CipherWorkerPool, recommendedPoolOptions } from '../main/core/codec/cipher-worker-pool.js';
 import { declaredBlockSize, keyMaterialOf, v2FileInfo, v3FileInfo } from '../main/core/codec/file-info.js';
-import { type FrameCipher, inlineFrameCipher } from '../main/core/codec/frame-cipher.js';
 import { generateV2KeyMaterial, generateV3KeyMaterial } from '../main/core/codec/key-material.js';
 import { mapStream, plaintextSizeOf, readPlaintextRange } from '../main/core/codec/random-access.js';
 import { decryptV2, encryptV2 } from '../main/core/codec/v2-codec.js';
 import { decryptV3 } from '../main/core/codec/v3-decryptor.js';
+import { withStreamCipher } from '../main/core/codec/stream-cipher.js';
 import { assertValidBlockSize, encryptV3 } from '../main/core/codec/v3-encryptor.js';
 import { openAtomicOutput, sameFile, writesInPlace } from './atomic-output.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 import { describeFsError, openInput, openRandomAccess } from './input-source.js';
-
-/** Below this, starting worker threads costs more than it saves. */
-const WORKER_THRESHOLD = 8 * 1024 * 1024;
 
 export interface EncryptArguments {
   input: string;
@@ -48,7 +44,7 @@ export async function encryptCommand(args: EncryptArguments): Promise<void> {
     if (args.format === 'v3') {
       const keys = generateV3KeyMaterial();
       await output.write(
-        withCipherStream(input.size, (cipher) => encryptV3(input.stream, { keys, blockSize, cipher })),
+        withStreamCipher(input.size, (cipher) => encryptV3(input.stream, { keys, blockSize, cipher })),
       );
       fileInfo = v3FileInfo(keys, blockSize);
     } else {
@@ -166,7 +162,7 @@ export async function decryptCommand(args: DecryptArguments): Promise<void> {
       const input = await openInput(args.input);
       const plaintext =
         file.v === V3_VERSION
-          ? withCipherStream(input.size, (cipher) =>
+          ? withStreamCipher(input.size, (cipher) =>
               decryptV3(input.stream, {
                 keys,
                 cipher,
@@ -181,26 +177,6 @@ export async function decryptCommand(args: DecryptArguments): Promise<void> {
   } catch (error) {
     await output.abort();
     throw error;
-  }
-}
-
-/**
- * Runs a codec stream on worker threads for inputs large (or unknown) enough to repay starting them,
- * inline otherwise; the pool lives exactly as long as the iteration.
- */
-async function* withCipherStream(
-  inputSize: number | undefined,
-  run: (cipher: FrameCipher) => AsyncGenerator<Buffer>,
-): AsyncGenerator<Buffer> {
-  if (inputSize !== undefined && inputSize < WORKER_THRESHOLD) {
-    yield* run(inlineFrameCipher);
-    return;
-  }
-  const pool = new CipherWorkerPool(recommendedPoolOptions());
-  try {
-    yield* run(pool);
-  } finally {
-    await pool.close();
   }
 }
 

@@ -11,6 +11,7 @@ import {
   readFrameHeader,
   writeFrameHeader,
 } from '../../../shared/msc4016/frame.js';
+import { ChunkQueue } from './chunk-queue.js';
 import type { KeyMaterial } from './key-material.js';
 
 /**
@@ -65,16 +66,29 @@ export interface SealedBlocks {
 }
 
 /**
+ * Bytes given as one buffer or as consecutive pieces (views into a stream's chunks), read in
+ * order. Only a block or frame that straddles two pieces is copied, and only that one.
+ */
+function queueOf(bytes: Uint8Array | readonly Uint8Array[]): ChunkQueue {
+  const queue = new ChunkQueue();
+  for (const piece of bytes instanceof Uint8Array ? [bytes] : bytes) {
+    queue.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+  }
+  return queue;
+}
+
+/**
  * Encrypts `plaintext` as consecutive blocks of `blockSize` bytes (the last may be shorter) numbered
  * from `firstSequence`.
  */
 export function sealBlocks(
   keys: KeyMaterial,
   firstSequence: number,
-  plaintext: Uint8Array,
+  plaintext: Uint8Array | readonly Uint8Array[],
   blockSize: number,
 ): SealedBlocks {
-  const blockCount = Math.ceil(plaintext.length / blockSize);
+  const input = queueOf(plaintext);
+  const blockCount = Math.ceil(input.length / blockSize);
   if (firstSequence + blockCount > MAX_BLOCK_COUNT) {
     throw new CodecError(
       'TOO_MANY_BLOCKS',
@@ -87,7 +101,7 @@ export function sealBlocks(
   const ciphertexts: Buffer[] = [];
   for (let i = 0; i < blockCount; i++) {
     const sequence = firstSequence + i;
-    const block = plaintext.subarray(i * blockSize, Math.min(plaintext.length, (i + 1) * blockSize));
+    const block = input.takeContiguous(Math.min(blockSize, input.length));
     const cipher = createCipheriv('aes-256-gcm', keys.key, blockIv(keys.iv, sequence), {
       authTagLength: GCM_TAG_LENGTH,
     });
@@ -177,19 +191,23 @@ export interface OpenedFrames {
  * first block that fails and reports it, keeping the plaintext of the authenticated blocks before it.
  * Each block's plaintext stays in the buffer Node's decipher returned, uncopied.
  */
-export function openFrames(keys: KeyMaterial, frames: Uint8Array, count: number): OpenedBlocks {
+export function openFrames(keys: KeyMaterial, frames: Uint8Array | readonly Uint8Array[], count: number): OpenedBlocks {
+  const input = queueOf(frames);
   const plaintexts: Buffer[] = [];
-  let frameOffset = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && input.length >= FRAME_HEADER_LENGTH; i++) {
+    const ciphertextLength = input.peek(8, 4).readUInt32LE(0);
     let plaintext: Buffer;
     try {
-      plaintext = openFrame(keys, frames, frameOffset);
+      plaintext = openFrame(
+        keys,
+        input.takeContiguous(Math.min(input.length, FRAME_HEADER_LENGTH + ciphertextLength)),
+        0,
+      );
     } catch (error) {
       if (!(error instanceof CodecError)) throw error;
       return { plaintexts, failure: error };
     }
     plaintexts.push(plaintext);
-    frameOffset += FRAME_OVERHEAD + plaintext.length;
   }
   return { plaintexts };
 }

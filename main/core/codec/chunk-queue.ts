@@ -31,6 +31,13 @@ export class ChunkQueue {
     return pieces;
   }
 
+  /** Removes the first `length` bytes as one buffer: a view when they sit in one chunk, else a copy of them alone. */
+  takeContiguous(length: number): Buffer {
+    const bytes = this.peek(0, length);
+    this.discard(length);
+    return bytes;
+  }
+
   discard(length: number): void {
     if (length > this.length) throw new RangeError('discard past the end of the queue');
     this.length -= length;

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import type { OpenedBlocks, OpenedFrames, SealedBlocks } from './block-cipher.js';
-import type { CipherJob, CipherJobResult, SerialisedError } from './cipher-worker-protocol.js';
+import type { CipherJob, CipherJobResult, CipherWorkerData, SerialisedError } from './cipher-worker-protocol.js';
 import { type FrameCipher, inlineFrameCipher, joinedResults } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
@@ -18,6 +18,19 @@ interface PooledWorker {
   readonly worker: Worker;
   /** Jobs posted to this worker and not yet answered, by job id. */
   readonly jobs: Map<number, PendingJob>;
+  /** Jobs posted to this worker, ever. */
+  posted: number;
+  /**
+   * Jobs this worker has finished, counted by the worker itself as it finishes each. The answers
+   * arrive as messages, which a calling thread busy with its own batch reads only later, so `jobs`
+   * overstates how busy the worker is right now; this does not.
+   */
+  readonly finished: Int32Array;
+}
+
+/** How many batches a worker has waiting or running at this moment. */
+function backlogOf({ posted, finished }: PooledWorker): number {
+  return posted - Atomics.load(finished, 0);
 }
 
 /**
@@ -29,9 +42,10 @@ export interface CipherPoolOptions {
   /** Worker threads to start. */
   readonly threads?: number;
   /**
-   * Also seal/open every (threads + 1)th batch on the calling thread. On a machine with few cores this
-   * keeps every core on cipher work instead of leaving one mostly idle copying buffers; it blocks the
-   * caller for about a millisecond per batch, so it suits a CLI or a utility process, not a UI thread.
+   * Also seal/open batches on the calling thread when the workers are busy. On a machine with few
+   * cores this keeps every core on cipher work instead of leaving one mostly idle copying buffers; it
+   * blocks the caller for about half a millisecond per batch, so it suits a CLI or a utility process,
+   * not a UI thread.
    */
   readonly shareCallingThread?: boolean;
   /**
@@ -48,6 +62,14 @@ export function recommendedPoolOptions(cores = availableParallelism()): Required
     : { threads: cores - 1, shareCallingThread: false, batchesPerThread: 4 };
 }
 
+/** Batches a worker should have waiting or running before the calling thread takes one itself. */
+const WORKER_BACKLOG = 2;
+
+/** Given each worker's backlog, whether a calling thread that shares the work takes the next batch. */
+export function callerTakesBatch(workerBacklogs: readonly number[]): boolean {
+  return workerBacklogs.every((backlog) => backlog >= WORKER_BACKLOG);
+}
+
 export class CipherWorkerPool implements FrameCipher {
   /** Threads that seal and open: the workers, and the calling thread when it takes its share. */
   readonly parallelism: number;
@@ -56,7 +78,6 @@ export class CipherWorkerPool implements FrameCipher {
   private readonly shareCallingThread: boolean;
   private readonly spareInputs: ArrayBuffer[] = [];
   private nextJobId = 0;
-  private batchesSubmitted = 0;
   private closed = false;
 
   constructor(options: CipherPoolOptions = {}) {
@@ -67,14 +88,21 @@ export class CipherWorkerPool implements FrameCipher {
     this.workers = Array.from({ length: threads }, () => this.spawn());
   }
 
-  /** Whether this job's turn falls to the calling thread. */
+  /**
+   * Whether the calling thread takes this batch itself: only when every worker already has
+   * WORKER_BACKLOG batches waiting or running. A worker then always has the next batch queued while
+   * the caller is busy with its own, and the caller's share adjusts itself to how fast the workers
+   * actually run (a fixed rotation left the worker idle while the caller, which also does all the
+   * stream work, fell behind).
+   */
   private takeInline(): boolean {
-    return this.shareCallingThread && this.batchesSubmitted++ % this.parallelism === this.parallelism - 1;
+    return this.shareCallingThread && callerTakesBatch(this.workers.map(backlogOf));
   }
 
   private spawn(): PooledWorker {
-    const worker = createCipherWorker();
-    const pooled: PooledWorker = { worker, jobs: new Map() };
+    const finished = new Int32Array(new SharedArrayBuffer(4));
+    const worker = createCipherWorker({ finished } satisfies CipherWorkerData);
+    const pooled: PooledWorker = { worker, jobs: new Map(), posted: 0, finished };
     worker.on('message', (result: CipherJobResult) => {
       const job = pooled.jobs.get(result.id);
       pooled.jobs.delete(result.id);
@@ -110,7 +138,7 @@ export class CipherWorkerPool implements FrameCipher {
   private run(job: JobRequest, keys: KeyMaterial, pieces: readonly Buffer[]): Promise<CipherJobResult> {
     if (this.closed) return Promise.reject(new Error('the cipher pool is closed'));
     const pooled = this.workers.reduce((least, candidate) =>
-      candidate.jobs.size < least.jobs.size ? candidate : least,
+      backlogOf(candidate) < backlogOf(least) ? candidate : least,
     );
     const id = this.nextJobId++;
     // The pieces are views into the caller's chunks; the worker gets its own transferable copy, made
@@ -128,6 +156,7 @@ export class CipherWorkerPool implements FrameCipher {
     return new Promise<CipherJobResult>((resolve, reject) => {
       if (pooled.jobs.size === 0) pooled.worker.ref();
       pooled.jobs.set(id, { resolve, reject });
+      pooled.posted++;
       pooled.worker.postMessage(request as CipherJob, [data]);
     });
   }
@@ -183,11 +212,11 @@ function revive(error: SerialisedError): Error {
  * Starts the worker from the compiled file in a build, or from the TypeScript source when running
  * from a checkout, where it needs tsx's loader registered before its first import.
  */
-function createCipherWorker(): Worker {
+function createCipherWorker(workerData: CipherWorkerData): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? './cipher-worker.ts' : './cipher-worker.js', import.meta.url);
-  if (!fromSource) return new Worker(entry);
+  if (!fromSource) return new Worker(entry, { workerData });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, workerData });
 }

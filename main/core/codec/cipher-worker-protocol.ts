@@ -10,6 +10,12 @@ import type { CodecErrorCode } from '../../../shared/msc4016/codec-error.js';
  * - each block's ciphertext (sealing) or plaintext (opening) comes back in the buffer Node's cipher
  *   produced it in, and sealing's headers and tags in one more, so no thread copies a result.
  */
+/** Given to each worker when it starts. */
+export interface CipherWorkerData {
+  /** [0]: jobs finished so far, which the worker increments as it finishes each (see CipherWorkerPool). */
+  readonly finished: Int32Array;
+}
+
 interface JobInput {
   id: number;
   key: Uint8Array;

@@ -1,11 +1,18 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { type CodecError, isCodecError } from '../../../shared/msc4016/codec-error.js';
 import { openFrames, sealBlocks } from './block-cipher.js';
-import type { CipherJob, CipherJobResult, SerialisedError } from './cipher-worker-protocol.js';
+import type { CipherJob, CipherJobResult, CipherWorkerData, SerialisedError } from './cipher-worker-protocol.js';
 
 /** A worker thread of CipherWorkerPool: seals or opens one batch of blocks per message. */
 const port = parentPort;
 if (port === null) throw new Error('cipher-worker must run as a worker thread');
+const { finished } = workerData as CipherWorkerData;
+
+/** Counted as finished before the answer is posted, so the pool never sees an answer to an unfinished job. */
+function answer(reply: CipherJobResult, transfer: ArrayBuffer[]): void {
+  Atomics.add(finished, 0, 1);
+  port!.postMessage(reply, transfer);
+}
 
 port.on('message', (job: CipherJob) => {
   const keys = { key: Buffer.from(job.key), iv: Buffer.from(job.iv) };
@@ -20,13 +27,13 @@ port.on('message', (job: CipherJob) => {
         framing: results[0]!,
         ciphertexts: results.slice(1),
       };
-      port.postMessage(reply, transferList(job.data, results));
+      answer(reply, transferList(job.data, results));
     } else {
       const { plaintexts, failure } = openFrames(keys, input, job.count);
       const results = plaintexts.map(ownArrayBuffer);
       const reply: CipherJobResult = { id: job.id, input: job.data, plaintexts: results };
       if (failure) reply.failure = serialise(failure);
-      port.postMessage(reply, transferList(job.data, results));
+      answer(reply, transferList(job.data, results));
     }
   } catch (error) {
     const reply: CipherJobResult = {
@@ -34,7 +41,7 @@ port.on('message', (job: CipherJob) => {
       input: job.data,
       error: isCodecError(error) ? serialise(error) : { message: String((error as Error)?.message ?? error) },
     };
-    port.postMessage(reply, [job.data]);
+    answer(reply, [job.data]);
   }
 });
 

@@ -35,11 +35,6 @@ export interface FrameCipher {
   open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames>;
 }
 
-/** The pieces as one buffer, copying only when there is more than one. */
-export function joined(pieces: readonly Buffer[]): Buffer {
-  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
-}
-
 /** `seal` and `open` of a FrameCipher, from its `sealBlocks` and `openBlocks`. */
 export function joinedResults(
   cipher: Pick<FrameCipher, 'sealBlocks' | 'openBlocks'>,
@@ -57,8 +52,8 @@ export function joinedResults(
 
 const inlineBlocks: Pick<FrameCipher, 'sealBlocks' | 'openBlocks'> = {
   sealBlocks: async (keys, firstSequence, plaintext, blockSize) =>
-    sealBlocks(keys, firstSequence, joined(plaintext), blockSize),
-  openBlocks: async (keys, frames, count) => openFrames(keys, joined(frames), count),
+    sealBlocks(keys, firstSequence, plaintext, blockSize),
+  openBlocks: async (keys, frames, count) => openFrames(keys, frames, count),
 };
 
 /** Runs on the calling thread. Results are computed eagerly; the promises only keep the interface uniform. */
