@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, protocol, session, type WebContents, type WebFrameMain } from 'electron';
+import { createMediaHandler } from '../core/transfer/media-handler.js';
+import { TransferEngine } from '../core/transfer/transfer-engine.js';
+import { createAppSecretStore } from './safe-storage-secret-store.js';
 import {
   invokeChannels,
   parseInvokeResponse,
@@ -30,13 +33,18 @@ const PRELOAD_PATH = path.join(here, 'preload.cjs');
 const APP_SCHEME = 'slipstream-app';
 const APP_HOST = 'renderer';
 const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+/**
+ * Decrypted media for <video>/<img>: `slipstream-media://transfer/<id>/<name>`, served by the transfer
+ * engine's media handler (ranges, waiting for bytes not uploaded yet). The heavy bytes never cross IPC.
+ */
+const MEDIA_SCHEME = 'slipstream-media';
 
 const PRODUCTION_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
+  `img-src 'self' data: blob: ${MEDIA_SCHEME}:`,
+  `media-src 'self' blob: ${MEDIA_SCHEME}:`,
   "font-src 'self'",
   "connect-src 'self'",
   "base-uri 'none'",
@@ -73,7 +81,31 @@ const trustedOrigin = devUrl?.origin ?? APP_ORIGIN;
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+  // `stream` lets <video> read ranges as they are produced instead of buffering whole responses.
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
+
+/** The transfer engine lives as long as the app; its state is in the user-data directory. */
+let engine: TransferEngine | undefined;
+
+async function startTransferEngine(): Promise<void> {
+  const dataDir = app.getPath('userData');
+  engine = await TransferEngine.open({
+    dataDir,
+    secretStore: createAppSecretStore(path.join(dataDir, 'secret-store.key')),
+    log: (line) => console.warn(`transfers: ${line}`),
+  });
+  protocol.handle(MEDIA_SCHEME, createMediaHandler(engine));
+}
+
+app.on('before-quit', (event) => {
+  if (!engine) return;
+  // Stop transfers where they are (they resume next start), then quit for real.
+  event.preventDefault();
+  const closing = engine;
+  engine = undefined;
+  void closing.close().finally(() => app.quit());
+});
 
 /** Serves dist/renderer/ and nothing outside it, with the CSP on every response. */
 async function serveRenderer(request: Request): Promise<Response> {
@@ -180,7 +212,7 @@ app.on('window-all-closed', () => {
 
 app
   .whenReady()
-  .then(() => {
+  .then(async () => {
     // Slipstream asks for no browser permission yet (camera, notifications, …); deny until a feature needs one.
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
@@ -194,6 +226,7 @@ app
       protocol.handle(APP_SCHEME, serveRenderer);
     }
     registerIpcHandlers();
+    await startTransferEngine();
     createMainWindow();
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createMainWindow();

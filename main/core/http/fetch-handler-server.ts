@@ -33,7 +33,9 @@ async function respond(handler: FetchHandler, incoming: IncomingMessage, outgoin
     outgoing.end(`${(error as Error).message}\n`);
     return;
   }
-  outgoing.writeHead(response.status, Object.fromEntries(response.headers));
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  outgoing.writeHead(response.status, headers);
   if (response.body === null || incoming.method === 'HEAD') {
     outgoing.end();
     return;

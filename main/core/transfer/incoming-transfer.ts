@@ -16,6 +16,7 @@ import { finalisePartialFile, partialPathOf } from './destination.js';
 import type { EngineContext, TransferRunner } from './engine-context.js';
 import { FrameBoundaryTracker } from './frame-boundaries.js';
 import { MatrixHttpError } from './matrix-http-error.js';
+import { responseChunks } from './media-repository-client.js';
 import { fileBlockOf } from './outgoing-transfer.js';
 import { NetworkError, withRetries } from './retry-policy.js';
 import { describeFsFailure, isErrno, TransferError } from './transfer-error.js';
@@ -303,11 +304,7 @@ export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial
             keys,
             handle,
             checkpoint,
-            body: watched(
-              (response.body ?? []) as AsyncIterable<Uint8Array>,
-              (reason) => attemptController.abort(reason),
-              STALL_MS,
-            ),
+            body: watched(responseChunks(response), (reason) => attemptController.abort(reason), STALL_MS),
             write: async (plaintext) => {
               try {
                 await handle.write(plaintext, 0, plaintext.length, written);

@@ -257,3 +257,21 @@ function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array>
     },
   });
 }
+
+/**
+ * A response body as chunks, read through its reader (works whichever DOM typings a layer compiles
+ * against); cancelling the iteration cancels the body.
+ */
+export async function* responseChunks(response: Response): AsyncGenerator<Uint8Array> {
+  const reader = response.body?.getReader();
+  if (!reader) return;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}

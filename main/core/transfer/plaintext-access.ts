@@ -6,6 +6,7 @@ import { type EncryptedFile, V3_VERSION } from '../../../shared/msc4016/encrypte
 import { declaredBlockSize, keyMaterialOf } from '../codec/file-info.js';
 import { decryptV3 } from '../codec/v3-decryptor.js';
 import { MatrixHttpError } from './matrix-http-error.js';
+import { responseChunks } from './media-repository-client.js';
 import { sleep } from './retry-policy.js';
 import { SourceFile } from './source-file.js';
 import { isTransferError } from './transfer-error.js';
@@ -90,7 +91,7 @@ async function* readRemote(
   }
   let position = layout.plaintextStartOf(blocks[0]);
   let delivered = first;
-  for await (const plaintext of decryptV3((response.body ?? []) as AsyncIterable<Uint8Array>, {
+  for await (const plaintext of decryptV3(responseChunks(response), {
     keys: keyMaterialOf(file),
     blockSize,
     firstSequence: blocks[0],
