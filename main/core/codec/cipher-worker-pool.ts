@@ -58,8 +58,8 @@ export interface CipherPoolOptions {
 /** Pool settings measured fastest on a machine with `cores` cores (bench/codec.ts). */
 export function recommendedPoolOptions(cores = availableParallelism()): Required<CipherPoolOptions> {
   return cores <= 2
-    ? { threads: 1, shareCallingThread: true, batchesPerThread: 4 }
-    : { threads: cores - 1, shareCallingThread: false, batchesPerThread: 4 };
+    ? { threads: 1, shareCallingThread: true, batchesPerThread: 3 }
+    : { threads: cores - 1, shareCallingThread: false, batchesPerThread: 3 };
 }
 
 /** Batches a worker should have waiting or running before the calling thread takes one itself. */

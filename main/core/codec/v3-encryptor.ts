@@ -53,10 +53,12 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
     nextSequence += blocks;
   };
 
-  /** The oldest batch, as the stream parts it already consists of: its ciphertext is never copied into frames. */
-  async function* deliverOldest(): AsyncGenerator<Buffer> {
-    for (const part of streamPartsOf(await pipeline.next())) yield part;
-  }
+  /**
+   * The oldest batch, as the stream parts it already consists of: its ciphertext is never copied
+   * into frames. (Yielded by the loops below rather than through a nested generator, which would
+   * cost every part another round of promises.)
+   */
+  const oldestParts = async (): Promise<Buffer[]> => streamPartsOf(await pipeline.next());
 
   yield Buffer.from(MAGIC);
   for await (const chunk of source) {
@@ -66,11 +68,11 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
     // slow source is still encrypted block by block as it arrives.
     while (pending.length >= batchBytes || (pending.length >= blockSize && pipeline.isEmpty)) {
       submit(Math.min(batchBytes, pending.length - (pending.length % blockSize)));
-      while (pipeline.isFull) yield* deliverOldest();
+      while (pipeline.isFull) for (const part of await oldestParts()) yield part;
     }
   }
   if (pending.length > 0) submit(pending.length);
-  while (!pipeline.isEmpty) yield* deliverOldest();
+  while (!pipeline.isEmpty) for (const part of await oldestParts()) yield part;
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {
