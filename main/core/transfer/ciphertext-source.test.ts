@@ -6,7 +6,7 @@ import { useScratchDirectory } from '../../../tests/support/transfer.js';
 import { collect, encryptBuffer } from '../../../tests/support/codec.js';
 import { generateV2KeyMaterial, generateV3KeyMaterial } from '../codec/key-material.js';
 import { encryptV2 } from '../codec/v2-codec.js';
-import { AdmittedPlaintext, ledgerGroupSize, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
+import { ledgerGroupSize, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
 import { inlineFrameCipher } from '../codec/frame-cipher.js';
 import { PlaintextLedger } from './plaintext-ledger.js';
 import { identifySource, SourceFile } from './source-file.js';
@@ -19,7 +19,7 @@ async function sourceOf(contents: Buffer, groupSize: number) {
   await writeFile(path, contents);
   const file = await SourceFile.open(await identifySource(path));
   const ledger = await PlaintextLedger.open(`${path}.ledger`, groupSize);
-  return { path, file, ledger, plaintext: new AdmittedPlaintext(file, ledger) };
+  return { path, file, ledger };
 }
 
 describe('V3CiphertextSource', () => {
@@ -28,8 +28,8 @@ describe('V3CiphertextSource', () => {
     const blockSize = 4096;
     const contents = randomBytes(5 * 16384 + 1234);
     const expected = await encryptBuffer(contents, keys, blockSize);
-    const { plaintext, file, ledger } = await sourceOf(contents, 4 * blockSize);
-    const source = new V3CiphertextSource(plaintext, keys, blockSize, inlineFrameCipher);
+    const { file, ledger } = await sourceOf(contents, 4 * blockSize);
+    const source = new V3CiphertextSource(file, ledger, keys, blockSize, inlineFrameCipher);
     expect(source.size).toBe(expected.length);
     expect((await collect(source.read(0, source.size))).equals(expected)).toBe(true);
     const ranges = [
@@ -51,8 +51,8 @@ describe('V3CiphertextSource', () => {
 
   it('an empty file is the magic alone', async () => {
     const keys = generateV3KeyMaterial();
-    const { plaintext, file, ledger } = await sourceOf(Buffer.alloc(0), ledgerGroupSize(65536));
-    const source = new V3CiphertextSource(plaintext, keys, 65536, inlineFrameCipher);
+    const { file, ledger } = await sourceOf(Buffer.alloc(0), ledgerGroupSize(65536));
+    const source = new V3CiphertextSource(file, ledger, keys, 65536, inlineFrameCipher);
     expect((await collect(source.read(0, 100))).toString('hex')).toBe('4d584303');
     await file.close();
     await ledger.close();
@@ -65,8 +65,8 @@ describe('V2CiphertextSource', () => {
     const contents = randomBytes(100_003);
     const encryption = encryptV2([contents], keys);
     const expected = await collect(encryption.ciphertext);
-    const { plaintext, file, ledger } = await sourceOf(contents, 32 * 1024);
-    const source = new V2CiphertextSource(plaintext, keys);
+    const { file, ledger } = await sourceOf(contents, 32 * 1024);
+    const source = new V2CiphertextSource(file, ledger, keys);
     for (const [start, end] of [
       [0, 100_003],
       [1, 17],
@@ -87,8 +87,8 @@ describe('the plaintext ledger', () => {
   it('refuses to encrypt a group again when its content changed, even with the timestamps restored', async () => {
     const keys = generateV3KeyMaterial();
     const contents = randomBytes(64 * 1024);
-    const { path, plaintext, file, ledger } = await sourceOf(contents, 16 * 1024);
-    const source = new V3CiphertextSource(plaintext, keys, 4096, inlineFrameCipher);
+    const { path, file, ledger } = await sourceOf(contents, 16 * 1024);
+    const source = new V3CiphertextSource(file, ledger, keys, 4096, inlineFrameCipher);
     await collect(source.read(0, 40_000));
     await file.close();
     await ledger.close();
@@ -104,12 +104,7 @@ describe('the plaintext ledger', () => {
     const reopened = await SourceFile.open({ ...(await identifySource(path)) });
     const reopenedLedger = await PlaintextLedger.open(`${path}.ledger`, 16 * 1024);
     expect(reopenedLedger.recordedGroups).toBe(3);
-    const resumed = new V3CiphertextSource(
-      new AdmittedPlaintext(reopened, reopenedLedger),
-      keys,
-      4096,
-      inlineFrameCipher,
-    );
+    const resumed = new V3CiphertextSource(reopened, reopenedLedger, keys, 4096, inlineFrameCipher);
     const failure = await collect(resumed.read(0, 100)).catch((error: unknown) => error);
     expect(isTransferError(failure, 'SOURCE_CHANGED')).toBe(true);
     expect((failure as Error).message).toMatch(/bytes 0–16383 differ/);
@@ -121,8 +116,8 @@ describe('the plaintext ledger', () => {
 
   it('stops a read when the file changes under it', async () => {
     const keys = generateV3KeyMaterial();
-    const { path, plaintext, file, ledger } = await sourceOf(randomBytes(64 * 1024), 16 * 1024);
-    const source = new V3CiphertextSource(plaintext, keys, 4096, inlineFrameCipher);
+    const { path, file, ledger } = await sourceOf(randomBytes(64 * 1024), 16 * 1024);
+    const source = new V3CiphertextSource(file, ledger, keys, 4096, inlineFrameCipher);
     const reader = source.read(0, source.size);
     await reader.next();
     await writeFile(path, randomBytes(64 * 1024));
@@ -135,8 +130,8 @@ describe('the plaintext ledger', () => {
   it('drops a torn final digest left by a crash', async () => {
     const path = join(scratch.path, 'torn.ledger');
     const ledger = await PlaintextLedger.open(path, 1024);
-    await ledger.admit(0, Buffer.alloc(1024, 1), 'x');
-    await ledger.admit(1, Buffer.alloc(1024, 2), 'x');
+    await ledger.admit(0, Buffer.alloc(32, 1), 'x', 1024);
+    await ledger.admit(1, Buffer.alloc(32, 2), 'x', 1024);
     await ledger.close();
     const { size } = await stat(path);
     const handle = await open(path, 'r+');
@@ -144,8 +139,9 @@ describe('the plaintext ledger', () => {
     await handle.close();
     const reopened = await PlaintextLedger.open(path, 1024);
     expect(reopened.recordedGroups).toBe(1);
-    await reopened.admit(0, Buffer.alloc(1024, 1), 'x');
-    await reopened.admit(1, Buffer.alloc(1024, 3), 'x');
+    await reopened.admit(0, Buffer.alloc(32, 1), 'x', 1024);
+    await reopened.admit(1, Buffer.alloc(32, 3), 'x', 1024);
+    await expect(reopened.admit(0, Buffer.alloc(32, 9), 'x', 1024)).rejects.toThrow(/bytes 0–1023 differ/);
     expect(reopened.recordedGroups).toBe(2);
     await reopened.close();
   });

@@ -1,5 +1,6 @@
-import { MAGIC, FRAME_OVERHEAD } from '../../../shared/msc4016/frame.js';
+import { createHash } from 'node:crypto';
 import { BlockLayout } from '../../../shared/msc4016/block-layout.js';
+import { FRAME_HEADER_LENGTH, FRAME_OVERHEAD, GCM_TAG_LENGTH, MAGIC } from '../../../shared/msc4016/frame.js';
 import type { FrameCipher } from '../codec/frame-cipher.js';
 import type { KeyMaterial } from '../codec/key-material.js';
 import { CounterModeStream } from '../codec/v2-codec.js';
@@ -24,142 +25,181 @@ export function ledgerGroupSize(unit: number): number {
   return Math.max(1, Math.floor((8 * 1024 * 1024) / unit)) * unit;
 }
 
+interface SealedGroup {
+  readonly group: number;
+  /** Ciphertext offset of the group's first byte. */
+  readonly start: number;
+  readonly pieces: readonly Buffer[];
+}
+
 /**
- * Reads the source a ledger group at a time and admits each group before its bytes may be encrypted.
- * Holding a whole group (8 MiB) is what lets the check finish before any of its ciphertext exists.
+ * Encrypts a group (8 MiB of plaintext) at a time, and releases a group's ciphertext only after the
+ * ledger admitted it: its digest recorded durably the first time, compared with the record every
+ * later time. The digest is taken over the ciphertext itself, which under a fixed key and IV is a
+ * function of the plaintext, so it costs (almost) nothing beyond the encryption, and a mismatch is
+ * found while the new ciphertext is still only in this process's memory — revealing two different
+ * ciphertexts under one IV is the harm; computing one and discarding it is not.
+ *
+ * The last group sealed is kept, because consecutive tus chunks share the group at their boundary.
  */
-export class AdmittedPlaintext {
+abstract class GroupedCiphertext implements CiphertextSource {
+  private cached: SealedGroup | undefined;
+
   constructor(
-    private readonly file: SourceFile,
-    private readonly ledger: PlaintextLedger,
+    protected readonly file: SourceFile,
+    protected readonly ledger: PlaintextLedger,
   ) {}
 
-  get groupSize(): number {
-    return this.ledger.groupSize;
+  abstract readonly size: number;
+  /** Ciphertext offset where group `group` starts, and the groups the plaintext spans. */
+  protected abstract groupStart(group: number): number;
+  protected abstract groupAt(ciphertextOffset: number): number;
+  /** The group's ciphertext, in pieces, and the digest the ledger keeps for it. */
+  protected abstract seal(group: number, plaintext: Buffer): Promise<{ pieces: Buffer[]; digest: Buffer }>;
+  /** Ciphertext before the first group (the v3 magic). */
+  protected prefix(): Buffer {
+    return Buffer.alloc(0);
   }
 
-  get size(): number {
+  private get plaintextSize(): number {
     return this.file.identity.size;
   }
 
-  async group(group: number): Promise<Buffer> {
-    // A group is first admitted in order; a read that starts further on admits the ones before it.
-    for (let earlier = this.ledger.recordedGroups; earlier < group; earlier++) await this.readAndAdmit(earlier);
-    return this.readAndAdmit(group);
+  private async sealed(group: number): Promise<SealedGroup> {
+    if (this.cached?.group === group) return this.cached;
+    // Groups are first admitted in order; a read that starts further on admits the ones before it.
+    for (let earlier = this.ledger.recordedGroups; earlier < group; earlier++) await this.sealAndAdmit(earlier);
+    this.cached = await this.sealAndAdmit(group);
+    return this.cached;
   }
 
-  private async readAndAdmit(group: number): Promise<Buffer> {
-    const start = group * this.groupSize;
-    const plaintext = await this.file.read(start, Math.min(this.groupSize, this.size - start));
-    await this.ledger.admit(group, plaintext, this.file.identity.path);
-    return plaintext;
+  private async sealAndAdmit(group: number): Promise<SealedGroup> {
+    const start = group * this.ledger.groupSize;
+    const plaintext = await this.file.read(start, Math.min(this.ledger.groupSize, this.plaintextSize - start));
+    const { pieces, digest } = await this.seal(group, plaintext);
+    await this.ledger.admit(group, digest, this.file.identity.path, plaintext.length);
+    return { group, start: this.groupStart(group), pieces };
+  }
+
+  async *read(start: number, end: number): AsyncGenerator<Buffer> {
+    end = Math.min(end, this.size);
+    if (start >= end) return;
+    const prefix = this.prefix();
+    if (start < prefix.length) yield Buffer.from(prefix.subarray(start, Math.min(end, prefix.length)));
+    if (end <= prefix.length || this.plaintextSize === 0) return;
+    for (let group = this.groupAt(Math.max(start, prefix.length)); group <= this.groupAt(end - 1); group++) {
+      const sealed = await this.sealed(group);
+      let offset = sealed.start;
+      for (const piece of sealed.pieces) {
+        const from = Math.max(start - offset, 0);
+        const to = Math.min(end - offset, piece.length);
+        if (to > from) yield piece.subarray(from, to);
+        offset += piece.length;
+      }
+    }
   }
 }
 
 const BATCH_BYTES = 1024 * 1024;
 
 /** MSC4016 v3: the magic, then frames; frame i is a pure function of block i's plaintext. */
-export class V3CiphertextSource implements CiphertextSource {
+export class V3CiphertextSource extends GroupedCiphertext {
   readonly layout: BlockLayout;
+  private readonly blocksPerGroup: number;
 
   constructor(
-    private readonly plaintext: AdmittedPlaintext,
+    file: SourceFile,
+    ledger: PlaintextLedger,
     private readonly keys: KeyMaterial,
     blockSize: number,
     private readonly cipher: FrameCipher,
   ) {
-    if (plaintext.groupSize % blockSize !== 0) throw new RangeError('ledger groups must hold whole blocks');
-    this.layout = new BlockLayout(blockSize, plaintext.size);
+    super(file, ledger);
+    if (ledger.groupSize % blockSize !== 0) throw new RangeError('ledger groups must hold whole blocks');
+    this.layout = new BlockLayout(blockSize, file.identity.size);
+    this.blocksPerGroup = ledger.groupSize / blockSize;
   }
 
   get size(): number {
     return this.layout.ciphertextSize;
   }
 
-  /** The block whose frame holds ciphertext byte `offset` (past the magic). */
-  private blockAt(offset: number): number {
-    return Math.floor((offset - MAGIC.length) / (this.layout.blockSize + FRAME_OVERHEAD));
+  protected override prefix(): Buffer {
+    return Buffer.from(MAGIC);
   }
 
-  async *read(start: number, end: number): AsyncGenerator<Buffer> {
-    end = Math.min(end, this.size);
-    if (start >= end) return;
-    if (start < MAGIC.length) yield Buffer.from(MAGIC.subarray(start, Math.min(end, MAGIC.length)));
-    if (end <= MAGIC.length) return;
+  protected groupStart(group: number): number {
+    return this.layout.frameStartOf(group * this.blocksPerGroup);
+  }
+
+  protected groupAt(offset: number): number {
+    const block = Math.floor((offset - MAGIC.length) / (this.layout.blockSize + FRAME_OVERHEAD));
+    return Math.floor(block / this.blocksPerGroup);
+  }
+
+  protected async seal(group: number, plaintext: Buffer): Promise<{ pieces: Buffer[]; digest: Buffer }> {
     const { blockSize } = this.layout;
-    const firstBlock = this.blockAt(Math.max(start, MAGIC.length));
-    const lastBlock = this.blockAt(end - 1);
-    const blocksPerGroup = this.plaintext.groupSize / blockSize;
     const blocksPerBatch = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
-    for (
-      let group = Math.floor(firstBlock / blocksPerGroup);
-      group <= Math.floor(lastBlock / blocksPerGroup);
-      group++
-    ) {
-      const plaintext = await this.plaintext.group(group);
-      const groupFirstBlock = group * blocksPerGroup;
-      const from = Math.max(firstBlock, groupFirstBlock);
-      const to = Math.min(lastBlock, groupFirstBlock + blocksPerGroup - 1);
-      // Every batch of the group is handed to the cipher at once, so a worker pool seals them in parallel.
-      const batches: { sequence: number; frames: Promise<Buffer> }[] = [];
-      for (let sequence = from; sequence <= to; sequence += blocksPerBatch) {
-        const count = Math.min(blocksPerBatch, to - sequence + 1);
-        const offset = (sequence - groupFirstBlock) * blockSize;
-        const bytes = plaintext.subarray(offset, Math.min(offset + count * blockSize, plaintext.length));
-        batches.push({ sequence, frames: this.cipher.seal(this.keys, sequence, bytes, blockSize) });
-      }
-      for (const [index, batch] of batches.entries()) {
-        let frames: Buffer;
-        try {
-          frames = await batch.frames;
-        } catch (error) {
-          // The other batches' failures are the same failure; keep them from surfacing as unhandled.
-          for (const later of batches.slice(index + 1)) later.frames.catch(() => undefined);
-          throw error;
-        }
-        const frameStart = this.layout.frameStartOf(batch.sequence);
-        const sliceFrom = Math.max(start - frameStart, 0);
-        const sliceTo = Math.min(end - frameStart, frames.length);
-        if (sliceTo > sliceFrom) yield frames.subarray(sliceFrom, sliceTo);
+    const first = group * this.blocksPerGroup;
+    // Every batch of the group goes to the cipher at once, so a worker pool seals them in parallel.
+    const batches: Promise<Buffer>[] = [];
+    for (let offset = 0; offset < plaintext.length; offset += blocksPerBatch * blockSize) {
+      const bytes = plaintext.subarray(offset, offset + blocksPerBatch * blockSize);
+      batches.push(this.cipher.seal(this.keys, first + offset / blockSize, bytes, blockSize));
+    }
+    const settled = await Promise.allSettled(batches);
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const pieces = settled.map((result) => (result as PromiseFulfilledResult<Buffer>).value);
+    // The digest covers every frame's tag: GCM's tag authenticates the block's ciphertext, so equal
+    // tags at every position mean equal plaintext (but for a 2^-128 chance per block).
+    const digest = createHash('sha256');
+    for (const frames of pieces) {
+      for (let position = 0; position < frames.length;) {
+        const length = FRAME_HEADER_LENGTH + frames.readUInt32LE(position + 8);
+        digest.update(frames.subarray(position + length - GCM_TAG_LENGTH, position + length));
+        position += length;
       }
     }
+    return { pieces, digest: digest.digest() };
   }
 }
 
 const AES_BLOCK = 16;
 
 /** Legacy v2: AES-256-CTR, whose keystream can be positioned at any 16-byte boundary. */
-export class V2CiphertextSource implements CiphertextSource {
+export class V2CiphertextSource extends GroupedCiphertext {
   constructor(
-    private readonly plaintext: AdmittedPlaintext,
+    file: SourceFile,
+    ledger: PlaintextLedger,
     private readonly keys: KeyMaterial,
   ) {
-    if (plaintext.groupSize % AES_BLOCK !== 0) throw new RangeError('ledger groups must hold whole AES blocks');
+    super(file, ledger);
+    if (ledger.groupSize % AES_BLOCK !== 0) throw new RangeError('ledger groups must hold whole AES blocks');
   }
 
   get size(): number {
-    return this.plaintext.size;
+    return this.file.identity.size;
   }
 
-  async *read(start: number, end: number): AsyncGenerator<Buffer> {
-    end = Math.min(end, this.size);
-    if (start >= end) return;
-    const { groupSize } = this.plaintext;
-    for (let group = Math.floor(start / groupSize); group * groupSize < end; group++) {
-      const plaintext = await this.plaintext.group(group);
-      const groupStart = group * groupSize;
-      let position = Math.max(start, groupStart);
-      const alignedStart = position - (position % AES_BLOCK);
-      const counter = new CounterModeStream(this.keys, 'encrypt', BigInt(alignedStart / AES_BLOCK));
-      let cipherPosition = alignedStart;
-      const groupEnd = Math.min(end, groupStart + plaintext.length);
-      while (position < groupEnd) {
-        const pieceEnd = Math.min(groupEnd, cipherPosition + BATCH_BYTES);
-        const ciphertext = counter.update(plaintext.subarray(cipherPosition - groupStart, pieceEnd - groupStart));
-        yield ciphertext.subarray(position - cipherPosition);
-        cipherPosition = pieceEnd;
-        position = pieceEnd;
-      }
+  protected groupStart(group: number): number {
+    return group * this.ledger.groupSize;
+  }
+
+  protected groupAt(offset: number): number {
+    return Math.floor(offset / this.ledger.groupSize);
+  }
+
+  protected async seal(group: number, plaintext: Buffer): Promise<{ pieces: Buffer[]; digest: Buffer }> {
+    const counter = new CounterModeStream(this.keys, 'encrypt', BigInt((group * this.ledger.groupSize) / AES_BLOCK));
+    const pieces: Buffer[] = [];
+    // CTR has no tags: the digest is over the ciphertext (the same cost as over the plaintext).
+    const digest = createHash('sha256');
+    for (let offset = 0; offset < plaintext.length; offset += BATCH_BYTES) {
+      const piece = counter.update(plaintext.subarray(offset, offset + BATCH_BYTES));
+      digest.update(piece);
+      pieces.push(piece);
     }
+    return { pieces, digest: digest.digest() };
   }
 }

@@ -9,13 +9,7 @@ import { encodeUnpaddedBase64 } from '../codec/base64.js';
 import { keyMaterialOf, v2FileInfo, v3FileInfo } from '../codec/file-info.js';
 import { generateV2KeyMaterial, generateV3KeyMaterial, type KeyMaterial } from '../codec/key-material.js';
 import { assertValidBlockSize } from '../codec/v3-encryptor.js';
-import {
-  AdmittedPlaintext,
-  type CiphertextSource,
-  ledgerGroupSize,
-  V2CiphertextSource,
-  V3CiphertextSource,
-} from './ciphertext-source.js';
+import { type CiphertextSource, ledgerGroupSize, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
 import type { EngineContext, TransferRunner } from './engine-context.js';
 import type { MediaCapabilities, MediaRepositoryClient } from './media-repository-client.js';
 import { PlaintextLedger } from './plaintext-ledger.js';
@@ -58,11 +52,10 @@ async function openCiphertext(
     await file.close();
     throw error;
   }
-  const plaintext = new AdmittedPlaintext(file, ledger);
   const ciphertext =
     record.format === 'v3'
-      ? new V3CiphertextSource(plaintext, keys, blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE, context.cipher)
-      : new V2CiphertextSource(plaintext, keys);
+      ? new V3CiphertextSource(file, ledger, keys, blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE, context.cipher)
+      : new V2CiphertextSource(file, ledger, keys);
   return {
     file,
     ledger,

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TransferError } from './transfer-error.js';
@@ -13,9 +13,11 @@ const DIGEST_LENGTH = 32;
  * A resumed upload re-encrypts bytes it may already have sent (the server keeps only what it
  * acknowledged). If the file had changed in between, the same block IVs would then encrypt different
  * plaintext: with GCM that leaks the XOR of the two plaintexts and lets a server forge tags. So the
- * plaintext is cut into groups, and before any ciphertext of a group leaves the process the group's
- * SHA-256 is either durably recorded here (first time) or compared with the record (every later
- * time). A mismatch stops the transfer with SOURCE_CHANGED before a single block is encrypted.
+ * plaintext is cut into groups, and before any ciphertext of a group leaves the process a digest of
+ * it is either durably recorded here (first time) or compared with the record (every later time).
+ * Under a fixed key and IV the ciphertext is a function of the plaintext, so the digest is taken over
+ * the ciphertext (ciphertext-source.ts): a mismatch stops the transfer with SOURCE_CHANGED while the
+ * differing ciphertext is still only in memory, never sent.
  *
  * File format: "SLPLEDG1", the group size as u64 little-endian, then one 32-byte digest per group in
  * order. A torn final digest (crash during the append) is dropped on open: its group's ciphertext had
@@ -71,17 +73,19 @@ export class PlaintextLedger {
   }
 
   /**
-   * Admits group `group`'s plaintext for encryption: records its digest if it is the next group, or
-   * checks it against the record. Groups are admitted in order the first time.
+   * Admits group `group` for release: records its digest if it is the next group, or checks it against
+   * the record. Groups are admitted in order the first time. `length` is the group's plaintext length,
+   * for the message.
    */
-  async admit(group: number, plaintext: Uint8Array, sourceName: string): Promise<void> {
-    const digest = createHash('sha256').update(plaintext).digest();
+  async admit(group: number, digest: Buffer, sourceName: string, length: number): Promise<void> {
+    if (digest.length !== DIGEST_LENGTH) throw new RangeError('a ledger digest is 32 bytes');
     const recorded = this.digests[group];
     if (recorded !== undefined) {
       if (!timingSafeEqual(recorded, digest)) {
+        const first = group * this.groupSize;
         throw new TransferError(
           'SOURCE_CHANGED',
-          `${sourceName} changed after its transfer began (bytes ${group * this.groupSize}–${group * this.groupSize + plaintext.length - 1} differ from what was encrypted before); it cannot be sent under the same key, so the transfer stopped. Send the file again.`,
+          `${sourceName} changed after its transfer began (bytes ${first}–${first + length - 1} differ from what was encrypted before); it cannot be sent under the same key, so the transfer stopped. Send the file again.`,
         );
       }
       return;
