@@ -1,12 +1,16 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { MediaServerContext } from './media-context.js';
-import type { MediaRecord } from './storage/media-store.js';
+import type { MediaReader, MediaRecord } from './storage/media-store.js';
+
+/** One read per reader at a time, this large: few system calls per byte, little memory per reader. */
+const READ_BYTES = 256 * 1024;
 
 /**
- * Sends [start, endExclusive) of an upload, complete or still arriving: what is stored is read from the
- * store (never buffered beyond one chunk per reader, with backpressure), then the reader waits for the
- * uploader's next bytes. `endExclusive` null means "until the upload completes" (length unknown).
+ * Sends [start, endExclusive) of an upload, complete or still arriving. Each reader keeps one open
+ * reader of the stored file and one buffer for its whole response: it reads what is stored in large
+ * reads, sends each only once the previous one was handed to the socket (so a slow client holds at most
+ * one buffer, whatever the file size), and when it has caught up waits for the uploader's next bytes.
+ * `endExclusive` null means "until the upload completes" (length unknown).
  *
  * A response only ends cleanly when every promised byte was sent. If the upload is cancelled, expires,
  * stalls past the idle timeout, or completes short of a promised end, the response is destroyed, so
@@ -25,16 +29,24 @@ export async function streamMedia(
     res.destroy();
   };
   let position = start;
+  let reader: MediaReader | undefined;
+  let buffer: Buffer | undefined;
   try {
     for (;;) {
       if (signal.aborted) return;
       const status = context.live.status(record);
       const available = Math.min(status.writtenOffset, endExclusive ?? Number.MAX_SAFE_INTEGER);
       if (position < available) {
-        for await (const chunk of context.store.readRange(record, position, available)) {
-          position += chunk.byteLength;
-          if (!res.write(chunk)) await once(res, 'drain', { signal });
-        }
+        reader ??= await context.store.openReader(record);
+        buffer ??= Buffer.allocUnsafe(Math.min(READ_BYTES, (endExclusive ?? Number.MAX_SAFE_INTEGER) - start));
+        const length = Math.min(buffer.length, available - position);
+        await context.readerBudget.take(length);
+        const target = buffer;
+        const current = reader;
+        const bytesRead = await context.readLimit.run(() => current.read(target, position, length));
+        if (bytesRead === 0) throw new Error(`the stored file ends before byte ${position}`);
+        position += bytesRead;
+        await sent(res, buffer.subarray(0, bytesRead), signal);
         continue;
       }
       if (endExclusive !== null && position >= endExclusive) {
@@ -55,5 +67,20 @@ export async function streamMedia(
     }
   } catch (error) {
     if (!signal.aborted) abort(`reading failed: ${(error as Error).message}`);
+  } finally {
+    await reader?.close().catch(() => undefined);
   }
+}
+
+/** Resolves once the socket has taken `bytes` (so the buffer may be reused); rejects if the response broke. */
+function sent(res: ServerResponse, bytes: Buffer, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = (): void => reject(new Error('the response was closed'));
+    signal.addEventListener('abort', closed, { once: true });
+    res.write(bytes, (error) => {
+      signal.removeEventListener('abort', closed);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
 }

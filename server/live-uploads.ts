@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { MediaKey, MediaRecord } from './storage/media-store.js';
 
 /**
@@ -25,14 +24,14 @@ export function statusOf(record: MediaRecord): LiveUploadStatus {
   return { writtenOffset: record.uploadOffset, declaredLength: record.declaredLength, phase };
 }
 
-class LiveUpload extends EventEmitter {
+class LiveUpload {
   writerActive = false;
   readers = 0;
+  /** Called once at the next notification: readers and requests waiting for bytes or an end. */
+  readonly waiters = new Set<() => void>();
+  notificationScheduled = false;
 
-  constructor(public status: LiveUploadStatus) {
-    super();
-    this.setMaxListeners(0);
-  }
+  constructor(public status: LiveUploadStatus) {}
 }
 
 const keyOf = (key: MediaKey): string => `${key.serverName}/${key.mediaId}`;
@@ -103,7 +102,7 @@ export class LiveUploadRegistry {
       declaredLength: declaredLength === undefined ? upload.status.declaredLength : declaredLength,
       phase: 'open',
     };
-    upload.emit('change');
+    this.notify(upload);
   }
 
   /** Announces the end of an upload: readers finish ('complete') or abort (any other phase). */
@@ -117,8 +116,25 @@ export class LiveUploadRegistry {
         phase === 'complete' ? (writtenOffset ?? upload.status.writtenOffset) : upload.status.declaredLength,
       phase,
     };
-    upload.emit('change');
+    this.notify(upload);
     this.forgetIfIdle(key, upload);
+  }
+
+  /**
+   * Wakes the waiters once per turn of the event loop, however many writes completed in it: a reader
+   * woken reads everything stored by then, so one wake-up per batch of bytes is enough. Nothing is
+   * scheduled when nobody waits (readers busy sending, or none at all), so an upload nobody follows
+   * pays nothing per write.
+   */
+  private notify(upload: LiveUpload): void {
+    if (upload.waiters.size === 0 || upload.notificationScheduled) return;
+    upload.notificationScheduled = true;
+    setImmediate(() => {
+      upload.notificationScheduled = false;
+      const waiters = [...upload.waiters];
+      upload.waiters.clear();
+      for (const wake of waiters) wake();
+    });
   }
 
   /**
@@ -137,24 +153,24 @@ export class LiveUploadRegistry {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        upload.off('change', onChange);
+        upload.waiters.delete(check);
         signal?.removeEventListener('abort', done);
         this.forgetIfIdle(record, upload);
         resolve(upload.status);
       };
-      const onChange = (): void => {
+      const check = (): void => {
         if (ready(upload.status) || upload.status.phase !== 'open') done();
+        else upload.waiters.add(check);
       };
       const timer = setTimeout(done, timeoutMs);
-      upload.on('change', onChange);
+      upload.waiters.add(check);
       signal?.addEventListener('abort', done, { once: true });
     });
   }
 
   /** Entries exist only while someone writes or waits; the store holds everything else. */
   private forgetIfIdle(key: MediaKey, upload: LiveUpload): void {
-    if (!upload.writerActive && upload.readers === 0 && upload.listenerCount('change') === 0)
-      this.uploads.delete(keyOf(key));
+    if (!upload.writerActive && upload.readers === 0 && upload.waiters.size === 0) this.uploads.delete(keyOf(key));
   }
 
   /** Number of uploads currently followed or written (for tests and metrics). */

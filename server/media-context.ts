@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { accessTokenOf, missingToken, type AccessTokenVerifier } from './auth/access-token-verifier.js';
 import type { Clock } from './clock.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { MediaServerConfig } from './config.js';
 import { invalidParam } from './http/matrix-error.js';
 import type { RequestContext } from './http/router.js';
 import type { LiveUploadRegistry } from './live-uploads.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { ReaderBudget } from './reader-budget.js';
+import type { Thumbnailer } from './thumbnails/thumbnailer.js';
 import type { MediaKey, MediaRecord, MediaStore } from './storage/media-store.js';
 
 export interface Logger {
@@ -29,6 +32,11 @@ export interface MediaServerContext {
   verifier: AccessTokenVerifier;
   clock: Clock;
   createLimiter: RateLimiter;
+  /** Disk reads of all downloads together (see ConcurrencyLimit): uploads' writes must not queue behind them. */
+  readLimit: ConcurrencyLimit;
+  /** What readers may send while uploads arrive (see ReaderBudget). */
+  readerBudget: ReaderBudget;
+  thumbnailer: Thumbnailer;
   log: Logger;
 }
 

@@ -5,6 +5,8 @@ import {
   downloadPath,
   ManualClock,
   SERVER_NAME,
+  sleep,
+  startPut,
   startFakeHomeserver,
   startTestServer,
   TOKENS,
@@ -14,6 +16,7 @@ import {
   type FakeHomeserver,
   type TestServer,
 } from './testing/harness.js';
+import { TUS_PATH_PREFIX } from './tus/tus-handler.js';
 
 let homeserver: FakeHomeserver;
 let media: TestServer;
@@ -106,7 +109,66 @@ describe('create (MSC2246)', () => {
     );
     await expectMatrixError(await put(mediaId, 'late'), 404, 'M_NOT_FOUND');
   });
+
+  /*
+   * MSC2246: unused_expires_at is "the maximum POSIX millisecond timestamp to complete the upload", and
+   * the server may delete IDs "when the upload was interrupted and not resumed in time". So starting an
+   * upload does not stop the clock; only completing it does. An upload still being written when the
+   * time comes may continue (the MSC lets the server choose), and its completion is kept.
+   */
+  it('an upload started but interrupted and not resumed by unused_expires_at expires with its partial data', async () => {
+    clock.advance(3_600_000);
+    const mediaId = await createMedia(media.url);
+    const broken = startPut(media.url, mediaId, { ...auth(TOKENS.alice), 'Content-Length': '500' });
+    broken.response.catch(() => {});
+    broken.request.write(Buffer.alloc(200, 1));
+    await waitForOffset(mediaId, 200);
+    broken.request.destroy();
+    clock.advance(60_001);
+    const head = () =>
+      fetch(`${media.url}${TUS_PATH_PREFIX}/${SERVER_NAME}/${mediaId}`, {
+        method: 'HEAD',
+        headers: { ...auth(TOKENS.alice), 'Tus-Resumable': '1.0.0' },
+      });
+    // The server notices the broken connection asynchronously; until then the upload is still being written.
+    for (let attempt = 0; attempt < 100 && (await head()).status !== 404; attempt++) {
+      await media.server.sweep();
+      await sleep(20);
+    }
+    expect((await head()).status).toBe(404);
+    await expectMatrixError(
+      await fetch(`${media.url}${downloadPath(mediaId)}`, { headers: auth(TOKENS.bob) }),
+      404,
+      'M_NOT_FOUND',
+    );
+  });
+
+  it('an upload being written when unused_expires_at passes is allowed to complete, and is then kept', async () => {
+    clock.advance(3_600_000);
+    const mediaId = await createMedia(media.url);
+    const upload = startPut(media.url, mediaId, { ...auth(TOKENS.alice), 'Content-Length': '300' });
+    upload.request.write(Buffer.alloc(100, 2));
+    await waitForOffset(mediaId, 100);
+    clock.advance(60_001);
+    expect(await media.server.sweep()).toBe(0);
+    upload.request.end(Buffer.alloc(200, 3));
+    expect((await upload.response).statusCode).toBe(200);
+    clock.advance(60_001);
+    expect(await media.server.sweep()).toBe(0);
+    const download = await fetch(`${media.url}${downloadPath(mediaId)}`, { headers: auth(TOKENS.bob) });
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBe(300);
+  });
 });
+
+/** Waits until a reader can see `bytes` stored (the upload's writes are asynchronous). */
+async function waitForOffset(mediaId: string, bytes: number): Promise<void> {
+  const response = await fetch(`${media.url}${downloadPath(mediaId)}?timeout_ms=5000`, {
+    headers: { ...auth(TOKENS.bob), Range: `bytes=${bytes - 1}-${bytes - 1}` },
+  });
+  expect(response.status).toBe(206);
+  await response.arrayBuffer();
+}
 
 describe('auth', () => {
   it('answers M_MISSING_TOKEN without a token and M_UNKNOWN_TOKEN for a bad one', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WhoamiVerifier, type AccessTokenVerifier } from './auth/access-token-verifier.js';
 import { systemClock, type Clock } from './clock.js';
 import type { MediaServerConfig } from './config.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { configHandler } from './handlers/config-handler.js';
 import { createHandler } from './handlers/create-handler.js';
 import { downloadHandler } from './handlers/download-handler.js';
@@ -16,6 +17,8 @@ import { Router, type Handler, type RequestContext } from './http/router.js';
 import { LiveUploadRegistry } from './live-uploads.js';
 import { consoleLogger, type Logger, type MediaServerContext } from './media-context.js';
 import { RateLimiter } from './rate-limiter.js';
+import { ReaderBudget } from './reader-budget.js';
+import { Thumbnailer } from './thumbnails/thumbnailer.js';
 import { FileMediaStore } from './storage/file-media-store.js';
 import type { MediaStore } from './storage/media-store.js';
 import { sweepExpiredUploads } from './sweeper.js';
@@ -38,6 +41,21 @@ export interface RunningMediaServer {
   /** Stops accepting, gives requests in flight `graceMs` to finish, then cuts the rest and closes the store. */
   close(graceMs?: number): Promise<void>;
 }
+
+/*
+ * libuv runs file I/O on four threads; two reads at once leave the others to the uploads' writes and
+ * syncs, and two are enough to keep every reader busy (a 256 KiB read from the page cache takes well
+ * under a millisecond; sending it takes longer).
+ */
+const DOWNLOAD_READS_AT_ONCE = 2;
+
+/*
+ * While uploads arrive, readers together send at most four bytes per byte uploaded, and at least 64 MB/s:
+ * one to four readers keep pace with any upload, more lag and catch up after it, and readers of a slow
+ * upload are never held back (measured in docs/benchmarks.md).
+ */
+const READER_BYTES_PER_UPLOADED_BYTE = 4;
+const READER_FLOOR_BYTES_PER_SECOND = 64e6;
 
 const SERVER = '(?<serverName>[^/]+)';
 const MEDIA = '(?<mediaId>[^/]+)';
@@ -109,6 +127,9 @@ export async function startMediaServer(
       }),
     clock,
     createLimiter: new RateLimiter(config.limits.createPerSecond, config.limits.createBurst, clock),
+    readLimit: new ConcurrencyLimit(DOWNLOAD_READS_AT_ONCE),
+    readerBudget: new ReaderBudget(READER_BYTES_PER_UPLOADED_BYTE, READER_FLOOR_BYTES_PER_SECOND, 8 * 2 ** 20),
+    thumbnailer: new Thumbnailer(store),
     log,
   };
   const router = buildRouter(context, passThroughHandler(config.homeserverMediaUrl ?? config.homeserverUrl, log));

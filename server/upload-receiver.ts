@@ -28,6 +28,7 @@ export async function receiveUpload(
     acknowledgeEvery: context.config.durability.acknowledgeEveryBytes,
     onWritten: (offset) => context.live.progress(key, offset),
   });
+  context.readerBudget.uploadStarted();
   try {
     try {
       for await (const chunk of body) {
@@ -40,6 +41,7 @@ export async function receiveUpload(
           throw new MatrixError(400, 'M_INVALID_PARAM', `The body is longer than the declared ${expectedEnd} bytes`);
         }
         pipeline.push(chunk);
+        context.readerBudget.credit(chunk.byteLength);
         await pipeline.whileCongested();
       }
     } catch (error) {
@@ -69,6 +71,7 @@ export async function receiveUpload(
     }
     throw error;
   } finally {
+    context.readerBudget.uploadEnded();
     await appender.close();
   }
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MediaClient, sleep, type MediaRef, type ReadResult } from './support/media-client.js';
-import { ensureStack, registerUser, type StackInfo } from './support/stack.js';
+import { MediaClient, slipstreamMediaUsers, sleep, type MediaRef, type ReadResult } from './support/media-client.js';
 
 /*
  * Streaming downloads of uploads in progress (docs/PROTOCOL.md §4.3), through the stack's nginx: that
@@ -38,16 +37,11 @@ function summary(delays: readonly number[]): string {
 }
 
 describe('streaming downloads of uploads in progress, through nginx', () => {
-  let stack: StackInfo;
   let alice: MediaClient;
   let bob: MediaClient;
 
   beforeAll(async () => {
-    stack = await ensureStack();
-    if (stack.mediaBackend !== 'slipstream') throw new Error(`media goes to ${stack.mediaBackend}, not Slipstream`);
-    const [a, b] = await Promise.all([registerUser(stack), registerUser(stack)]);
-    alice = new MediaClient(stack, a);
-    bob = new MediaClient(stack, b);
+    ({ alice, bob } = await slipstreamMediaUsers());
   });
 
   it('a reader started before the first byte receives each chunk of a slow chunked PUT while it arrives', async () => {

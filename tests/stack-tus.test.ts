@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import * as tus from 'tus-js-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MediaClient, sleep, TUS_RESUMABLE, type MediaRef } from './support/media-client.js';
-import { ensureStack, registerUser, type StackInfo } from './support/stack.js';
+import { MediaClient, slipstreamMediaUsers, sleep, TUS_RESUMABLE, type MediaRef } from './support/media-client.js';
+import type { StackInfo } from './support/stack.js';
 
 /*
  * tus 1.0.0 conformance of the media server (docs/PROTOCOL.md §4.2) with the reference client,
@@ -30,11 +30,7 @@ describe('tus 1.0.0 with tus-js-client, through nginx', () => {
   let bob: MediaClient;
 
   beforeAll(async () => {
-    stack = await ensureStack();
-    if (stack.mediaBackend !== 'slipstream') throw new Error(`media goes to ${stack.mediaBackend}, not Slipstream`);
-    const [a, b] = await Promise.all([registerUser(stack), registerUser(stack)]);
-    alice = new MediaClient(stack, a);
-    bob = new MediaClient(stack, b);
+    ({ stack, alice, bob } = await slipstreamMediaUsers());
   });
 
   function startTus(
@@ -143,6 +139,10 @@ describe('tus 1.0.0 with tus-js-client, through nginx', () => {
     for (const wrong of [0, 999, 1001, 5000]) {
       const reply = await alice.tusPatch(media, wrong, bytes.subarray(wrong, wrong + 100));
       expect(reply.status, `Upload-Offset ${wrong}: ${reply.text}`).toBe(409);
+      // A Matrix JSON error, labelled as one (not the text/plain @tus/server gives every error body).
+      expect(reply.headers.get('content-type')).toBe('application/json');
+      expect(reply.errcode).toBe('ORG.MATRIX.MSC4016_OFFSET_MISMATCH');
+      expect(reply.headers.get('tus-resumable')).toBe('1.0.0');
     }
     const head = await alice.tusHead(media);
     expect(head.headers.get('upload-offset')).toBe('1000');
@@ -234,6 +234,7 @@ describe('tus 1.0.0 with tus-js-client, through nginx', () => {
     const patch = await bob.tusPatch(media, 100, bytes.subarray(100));
     expect(patch.status).toBe(403);
     expect(patch.errcode).toBe('M_FORBIDDEN');
+    expect(patch.headers.get('content-type')).toBe('application/json');
     expect((await bob.tusDelete(media)).status).toBe(403);
     const error = await startTus(bob, media, bytes, { retryDelays: [] }).finished.then(
       () => undefined,

@@ -64,6 +64,10 @@ function planResponse(status: LiveUploadStatus, range: RequestedRange | undefine
   };
 }
 
+/** As the client-server spec recommends for media, so served content can never run as a page. */
+export const MEDIA_CONTENT_SECURITY_POLICY =
+  "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';";
+
 /* Types a browser may render inline from a media origin; anything else is offered as a download. */
 const INLINE_TYPES = /^(image\/(png|jpeg|gif|webp|avif)|video\/[\w.+-]+|audio\/[\w.+-]+|text\/plain)(;.*)?$/i;
 
@@ -85,11 +89,7 @@ function writeHeaders(
     'Content-Disposition',
     fileName ? `${disposition}; filename*=UTF-8''${encodeURIComponent(fileName)}` : disposition,
   );
-  // As the client-server spec recommends for media, so served content can never run as a page.
-  res.setHeader(
-    'Content-Security-Policy',
-    "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';",
-  );
+  res.setHeader('Content-Security-Policy', MEDIA_CONTENT_SECURITY_POLICY);
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
   res.setHeader('Cache-Control', open ? 'no-store' : 'private, max-age=86400');
 }

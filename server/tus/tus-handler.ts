@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { MemoryLocker, Server as TusServer } from '@tus/server';
 import { TUS_PATH_PREFIX } from '../handlers/config-handler.js';
 import { accessTokenOf, missingToken } from '../auth/access-token-verifier.js';
@@ -64,6 +64,51 @@ function errcodeFor(status: number): string {
   return status >= 500 ? 'M_UNKNOWN' : 'M_INVALID_PARAM';
 }
 
+/** Requests whose tus error answer was turned into Matrix JSON by `onResponseError`. */
+const answeredWithMatrixJson = new WeakSet<IncomingMessage>();
+
+type HeaderArgument = OutgoingHttpHeaders | readonly (string | number | readonly string[])[] | undefined;
+
+/** The same headers with Content-Type application/json, in whichever shape writeHead was given them. */
+function withJsonContentType(headers: HeaderArgument): HeaderArgument {
+  const isContentType = (name: unknown): boolean => String(name).toLowerCase() === 'content-type';
+  if (headers === undefined) return { 'Content-Type': 'application/json' };
+  if (!Array.isArray(headers)) {
+    const entries = Object.entries(headers).filter(([name]) => !isContentType(name));
+    return { ...Object.fromEntries(entries), 'Content-Type': 'application/json' };
+  }
+  const flat: (string | number | readonly string[])[] = [];
+  if (headers.length > 0 && Array.isArray(headers[0])) {
+    for (const [name, value] of headers as readonly (readonly [string, string])[]) {
+      if (!isContentType(name)) flat.push(name, value);
+    }
+  } else {
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      if (!isContentType(headers[i])) flat.push(headers[i]!, headers[i + 1]!);
+    }
+  }
+  return [...flat, 'Content-Type', 'application/json'];
+}
+
+/**
+ * @tus/server sends every error body as text (a Web Response built from a string is text/plain), and
+ * gives `onResponseError` no way to change the headers. Our errors are Matrix JSON: label them so.
+ * Its own plain-text refusals (which never reach `onResponseError`) keep their text/plain.
+ */
+function labelMatrixJsonErrors(req: IncomingMessage, res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((statusCode: number, ...rest: unknown[]): ServerResponse => {
+    if (!answeredWithMatrixJson.has(req)) return writeHead(statusCode, ...rest);
+    const statusMessage = typeof rest[0] === 'string' ? [rest[0]] : [];
+    const headers = rest[statusMessage.length] as HeaderArgument;
+    return writeHead(statusCode, ...statusMessage, withJsonContentType(headers));
+  }) as typeof res.writeHead;
+}
+
+/** The Node request behind @tus/server's Web Request (srvx keeps it under `runtime.node`). */
+const nodeRequestOf = (req: Request): IncomingMessage | undefined =>
+  (req as Request & { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
+
 /**
  * tus 1.0.0 (OPTIONS, HEAD, PATCH, DELETE) on `…/org.matrix.msc4016/upload/{serverName}/{mediaId}`,
  * served by @tus/server over `MediaTusStore`. Auth and ownership are checked in `onIncomingRequest`,
@@ -101,7 +146,9 @@ export function tusHandler(context: MediaServerContext): Handler {
       if (record.owner !== userId)
         throw new MatrixError(403, 'M_FORBIDDEN', 'Only the creator may upload to this media');
     },
-    onResponseError(_req, error) {
+    onResponseError(req, error) {
+      const nodeRequest = nodeRequestOf(req);
+      if (nodeRequest) answeredWithMatrixJson.add(nodeRequest);
       if (error instanceof MatrixError) {
         return { status_code: error.status, body: JSON.stringify({ errcode: error.errcode, error: error.message }) };
       }
@@ -112,6 +159,7 @@ export function tusHandler(context: MediaServerContext): Handler {
   });
   return async ({ req, res }) => {
     validateTusHeaders(req.method ?? '', req.headers);
+    labelMatrixJsonErrors(req, res);
     await tus.handle(req, res);
   };
 }

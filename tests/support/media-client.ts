@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { MatrixUser, StackInfo } from './stack.js';
+import { ensureStack, registerUser, type MatrixUser, type StackInfo } from './stack.js';
 
 /*
  * Authenticated requests to the media server through the stack's nginx (`stack.baseUrl`), for the
@@ -293,4 +293,15 @@ export class MediaClient {
     });
     return { writtenAt, response };
   }
+}
+
+/**
+ * The running stack, checked to route media to Slipstream's media server (not Synapse), and clients of
+ * two freshly registered users: what every integration test of the media server starts from.
+ */
+export async function slipstreamMediaUsers(): Promise<{ stack: StackInfo; alice: MediaClient; bob: MediaClient }> {
+  const stack = await ensureStack();
+  if (stack.mediaBackend !== 'slipstream') throw new Error(`media goes to ${stack.mediaBackend}, not Slipstream`);
+  const [alice, bob] = await Promise.all([registerUser(stack), registerUser(stack)]);
+  return { stack, alice: new MediaClient(stack, alice), bob: new MediaClient(stack, bob) };
 }
