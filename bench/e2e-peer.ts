@@ -1,0 +1,192 @@
+/**
+ * One side of `npm run bench:e2e`, in its own process so its peak RSS (VmHWM) is its own and its
+ * start-up is outside the timings. It prints `{"type":"ready"}`, then acts on one JSON command from
+ * stdin, reporting what happened when (absolute milliseconds, comparable across processes) on stdout.
+ *
+ *   slip-send <dataDir> <file>            the engine: event content as soon as it exists, then upload
+ *   slip-receive <dataDir> <outDir>       the engine: receive from the event the parent forwards
+ *   classic-send <file>                   as Element does: read all, v2-encrypt in memory, one-shot POST
+ *   classic-receive <outDir>              download all into memory, check SHA-256, decrypt, write
+ *   seek <dataDir> <count>                time to the first byte of 1 MiB ranges in the middle, through
+ *                                         the media handler over HTTP, of a receive that never downloaded
+ */
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileMessageContent, parseReceivableFile } from '../shared/matrix/file-message.js';
+import { encodeUnpaddedBase64 } from '../main/core/codec/base64.js';
+import { keyMaterialOf, v2FileInfo } from '../main/core/codec/file-info.js';
+import { generateV2KeyMaterial } from '../main/core/codec/key-material.js';
+import { decryptV2, encryptV2 } from '../main/core/codec/v2-codec.js';
+import { serveFetchHandler } from '../main/core/http/fetch-handler-server.js';
+import { FileSecretStore } from '../main/core/state/secret-store.js';
+import { createMediaHandler } from '../main/core/transfer/media-handler.js';
+import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
+import { TransferEngine } from '../main/core/transfer/transfer-engine.js';
+import { parseMxcUri } from '../shared/matrix/mxc.js';
+
+const now = (): number => performance.timeOrigin + performance.now();
+const report = (message: object): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
+
+async function peakRssBytes(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+interface Command {
+  readonly homeserverUrl: string;
+  readonly accessToken: string;
+  readonly event?: unknown;
+}
+
+const commands = createInterface({ input: process.stdin });
+const nextCommand = (): Promise<Command> =>
+  new Promise((resolve) => commands.once('line', (line) => resolve(JSON.parse(line) as Command)));
+
+async function openEngine(dataDir: string): Promise<TransferEngine> {
+  return TransferEngine.open({ dataDir, secretStore: new FileSecretStore(join(dataDir, 'secret-store.key')) });
+}
+
+const [role, ...args] = process.argv.slice(2);
+switch (role) {
+  case 'slip-send': {
+    const engine = await openEngine(args[0]!);
+    report({ type: 'ready' });
+    const command = await nextCommand();
+    const started = now();
+    const outgoing = await engine.send(args[1]!, {
+      homeserverUrl: command.homeserverUrl,
+      accessToken: command.accessToken,
+    });
+    report({ type: 'event', at: now(), started, event: outgoing.content });
+    const final = await engine.settled(outgoing.transferId);
+    report({ type: 'done', at: now(), status: final.status, failure: final.failure, peakRss: await peakRssBytes() });
+    await engine.close();
+    break;
+  }
+  case 'slip-receive': {
+    const engine = await openEngine(args[0]!);
+    report({ type: 'ready' });
+    const command = await nextCommand();
+    const started = now();
+    let firstByteAt: number | undefined;
+    engine.subscribe((update) => {
+      if (firstByteAt === undefined && update.bytesDone > 0) firstByteAt = now();
+    });
+    const id = await engine.receive({
+      event: command.event,
+      homeserverUrl: command.homeserverUrl,
+      accessToken: command.accessToken,
+      destinationDir: args[1]!,
+    });
+    const final = await engine.settled(id);
+    report({
+      type: 'done',
+      at: now(),
+      started,
+      firstByteAt,
+      status: final.status,
+      failure: final.failure,
+      savedPath: final.savedPath,
+      peakRss: await peakRssBytes(),
+    });
+    await engine.close();
+    break;
+  }
+  case 'classic-send': {
+    report({ type: 'ready' });
+    const command = await nextCommand();
+    const started = now();
+    // Element: the whole file as one buffer, encrypted whole, hashed, then uploaded in one request.
+    const plaintext = await readFile(args[0]!);
+    const keys = generateV2KeyMaterial();
+    const encryption = encryptV2([plaintext], keys);
+    const pieces: Buffer[] = [];
+    for await (const piece of encryption.ciphertext) pieces.push(piece);
+    const ciphertext = Buffer.concat(pieces);
+    pieces.length = 0;
+    const client = new MediaRepositoryClient({
+      homeserverUrl: command.homeserverUrl,
+      accessToken: command.accessToken,
+    });
+    const response = await fetch(`${client.homeserverUrl}/_matrix/media/v3/upload`, {
+      method: 'POST',
+      headers: { ...client.authorization, 'Content-Type': 'application/octet-stream' },
+      body: ciphertext,
+    });
+    if (!response.ok) throw new Error(`classic upload: HTTP ${response.status} ${await response.text()}`);
+    const { content_uri: url } = (await response.json()) as { content_uri: string };
+    const file = { ...v2FileInfo(keys, await encryption.sha256), url };
+    report({
+      type: 'event',
+      at: now(),
+      started,
+      event: fileMessageContent('sample.bin', file, { size: plaintext.length, mimetype: 'application/octet-stream' }),
+    });
+    report({ type: 'done', at: now(), status: 'completed', peakRss: await peakRssBytes() });
+    break;
+  }
+  case 'classic-receive': {
+    report({ type: 'ready' });
+    const command = await nextCommand();
+    const started = now();
+    const { file } = parseReceivableFile(command.event);
+    const client = new MediaRepositoryClient({
+      homeserverUrl: command.homeserverUrl,
+      accessToken: command.accessToken,
+    });
+    const response = await client.download(parseMxcUri(file.url));
+    const ciphertext = Buffer.from(await response.arrayBuffer());
+    const firstByteAt = now();
+    if (file.v !== 'v2') throw new Error('classic receive expects v2');
+    const hash = encodeUnpaddedBase64(createHash('sha256').update(ciphertext).digest());
+    if (hash !== file.hashes.sha256) throw new Error('classic receive: SHA-256 mismatch');
+    const pieces: Buffer[] = [];
+    for await (const piece of decryptV2([ciphertext], keyMaterialOf(file), file.hashes.sha256)) pieces.push(piece);
+    await writeFile(join(args[0]!, 'classic.bin'), Buffer.concat(pieces));
+    report({
+      type: 'done',
+      at: now(),
+      started,
+      firstByteAt,
+      status: 'completed',
+      savedPath: join(args[0]!, 'classic.bin'),
+      peakRss: await peakRssBytes(),
+    });
+    break;
+  }
+  case 'seek': {
+    const engine = await openEngine(args[0]!);
+    report({ type: 'ready' });
+    const command = await nextCommand();
+    const id = await engine.receive({
+      event: command.event,
+      homeserverUrl: command.homeserverUrl,
+      accessToken: command.accessToken,
+      destinationDir: args[0]!,
+      start: false,
+    });
+    const served = await serveFetchHandler(createMediaHandler(engine));
+    const size = parseReceivableFile(command.event).size!;
+    const timings: number[] = [];
+    for (let seek = 0; seek < Number(args[1]); seek++) {
+      const first = Math.floor(size * (0.3 + 0.4 * Math.random()));
+      const asked = now();
+      const response = await fetch(`${served.url}/transfer/${id}`, {
+        headers: { Range: `bytes=${first}-${first + 1024 * 1024 - 1}` },
+      });
+      const reader = response.body!.getReader();
+      await reader.read();
+      timings.push(now() - asked);
+      while (!(await reader.read()).done);
+    }
+    report({ type: 'done', at: now(), timings, peakRss: await peakRssBytes() });
+    await served.close();
+    await engine.close();
+    break;
+  }
+  default:
+    throw new Error(`unknown role ${role}`);
+}
+commands.close();
