@@ -22,27 +22,39 @@ const PROXY_HEADERS = [
 ];
 
 /**
- * The media locations. Streaming is the point: an upload must reach the media server as it arrives
- * (readers see it live), and a download must reach the reader as the upload grows, so nginx neither
- * buffers request bodies nor responses, accepts bodies of any size (the media server enforces its own
- * limit), and waits long: a reader may legitimately wait minutes for the next bytes of a slow upload.
+ * The directives of a media location. Streaming is the point: an upload must reach the media server as
+ * it arrives (readers see it live), and a download must reach the reader as the upload grows, so nginx
+ * neither buffers request bodies nor responses, accepts bodies of any size (the media server enforces
+ * its own limit), and waits long: a reader may legitimately wait minutes for the next bytes of a slow
+ * upload. Unbuffered, nginx moves bytes through one buffer per direction, so those buffers are sized
+ * for bulk transfers rather than left at one memory page.
  */
+export function mediaProxyDirectives(upstream: string = UPSTREAMS.media): string[] {
+  return [
+    `proxy_pass http://${upstream};`,
+    ...PROXY_HEADERS,
+    'proxy_request_buffering off;',
+    'proxy_buffering off;',
+    // Unbuffered, the request body passes through this buffer on its way upstream, and the response
+    // through proxy_buffer_size: the defaults (16k, one page) cost a system call pair every few KiB.
+    'client_body_buffer_size 256k;',
+    'proxy_buffer_size 256k;',
+    // Unused while proxy_buffering is off, but nginx requires them to exceed the busy-buffer size that
+    // the buffer size above implies.
+    'proxy_buffers 4 256k;',
+    'client_max_body_size 0;',
+    'client_body_timeout 1h;',
+    'proxy_connect_timeout 10s;',
+    'proxy_send_timeout 1h;',
+    'proxy_read_timeout 1h;',
+    'send_timeout 1h;',
+  ];
+}
+
+/** The media locations, one per path prefix the media server owns. */
 export function mediaLocations(upstream: string = UPSTREAMS.media): string {
   return MEDIA_PATH_PREFIXES.map((prefix) =>
-    [
-      `location ${prefix} {`,
-      `    proxy_pass http://${upstream};`,
-      ...PROXY_HEADERS.map((line) => `    ${line}`),
-      '    proxy_request_buffering off;',
-      '    proxy_buffering off;',
-      '    client_max_body_size 0;',
-      '    client_body_timeout 1h;',
-      '    proxy_connect_timeout 10s;',
-      '    proxy_send_timeout 1h;',
-      '    proxy_read_timeout 1h;',
-      '    send_timeout 1h;',
-      '}',
-    ].join('\n'),
+    [`location ${prefix} {`, ...mediaProxyDirectives(upstream).map((line) => `    ${line}`), '}'].join('\n'),
   ).join('\n\n');
 }
 
