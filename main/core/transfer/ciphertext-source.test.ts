@@ -6,7 +6,8 @@ import { useScratchDirectory } from '../../../tests/support/transfer.js';
 import { collect, encryptBuffer } from '../../../tests/support/codec.js';
 import { generateV2KeyMaterial, generateV3KeyMaterial } from '../codec/key-material.js';
 import { encryptV2 } from '../codec/v2-codec.js';
-import { ledgerGroupSize, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
+import { ledgerGroupsFor, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
+import { LedgerGroups } from './ledger-groups.js';
 import { inlineFrameCipher } from '../codec/frame-cipher.js';
 import { PlaintextLedger } from './plaintext-ledger.js';
 import { identifySource, SourceFile } from './source-file.js';
@@ -14,11 +15,11 @@ import { isTransferError } from './transfer-error.js';
 
 const scratch = useScratchDirectory('source');
 
-async function sourceOf(contents: Buffer, groupSize: number) {
+async function sourceOf(contents: Buffer, groups: LedgerGroups) {
   const path = join(scratch.path, `file-${randomBytes(4).toString('hex')}`);
   await writeFile(path, contents);
   const file = await SourceFile.open(await identifySource(path));
-  const ledger = await PlaintextLedger.open(`${path}.ledger`, groupSize);
+  const ledger = await PlaintextLedger.open(`${path}.ledger`, groups);
   return { path, file, ledger };
 }
 
@@ -28,7 +29,7 @@ describe('V3CiphertextSource', () => {
     const blockSize = 4096;
     const contents = randomBytes(5 * 16384 + 1234);
     const expected = await encryptBuffer(contents, keys, blockSize);
-    const { file, ledger } = await sourceOf(contents, 4 * blockSize);
+    const { file, ledger } = await sourceOf(contents, new LedgerGroups(blockSize, 4 * blockSize));
     const source = new V3CiphertextSource(file, ledger, keys, blockSize, inlineFrameCipher);
     expect(source.size).toBe(expected.length);
     expect((await collect(source.read(0, source.size))).equals(expected)).toBe(true);
@@ -51,7 +52,7 @@ describe('V3CiphertextSource', () => {
 
   it('an empty file is the magic alone', async () => {
     const keys = generateV3KeyMaterial();
-    const { file, ledger } = await sourceOf(Buffer.alloc(0), ledgerGroupSize(65536));
+    const { file, ledger } = await sourceOf(Buffer.alloc(0), ledgerGroupsFor(65536));
     const source = new V3CiphertextSource(file, ledger, keys, 65536, inlineFrameCipher);
     expect((await collect(source.read(0, 100))).toString('hex')).toBe('4d584303');
     await file.close();
@@ -65,7 +66,7 @@ describe('V2CiphertextSource', () => {
     const contents = randomBytes(100_003);
     const encryption = encryptV2([contents], keys);
     const expected = await collect(encryption.ciphertext);
-    const { file, ledger } = await sourceOf(contents, 32 * 1024);
+    const { file, ledger } = await sourceOf(contents, new LedgerGroups(16, 32 * 1024));
     const source = new V2CiphertextSource(file, ledger, keys);
     for (const [start, end] of [
       [0, 100_003],
@@ -87,7 +88,7 @@ describe('the plaintext ledger', () => {
   it('refuses to encrypt a group again when its content changed, even with the timestamps restored', async () => {
     const keys = generateV3KeyMaterial();
     const contents = randomBytes(64 * 1024);
-    const { path, file, ledger } = await sourceOf(contents, 16 * 1024);
+    const { path, file, ledger } = await sourceOf(contents, new LedgerGroups(4096, 16 * 1024));
     const source = new V3CiphertextSource(file, ledger, keys, 4096, inlineFrameCipher);
     await collect(source.read(0, 40_000));
     await file.close();
@@ -102,12 +103,12 @@ describe('the plaintext ledger', () => {
 
     // A new process: the identity check sees only the ctime, so compare with the ledger directly.
     const reopened = await SourceFile.open({ ...(await identifySource(path)) });
-    const reopenedLedger = await PlaintextLedger.open(`${path}.ledger`, 16 * 1024);
-    expect(reopenedLedger.recordedGroups).toBe(3);
+    const reopenedLedger = await PlaintextLedger.open(`${path}.ledger`, new LedgerGroups(4096, 16 * 1024));
+    expect(reopenedLedger.recordedGroups).toBe(4);
     const resumed = new V3CiphertextSource(reopened, reopenedLedger, keys, 4096, inlineFrameCipher);
     const failure = await collect(resumed.read(0, 100)).catch((error: unknown) => error);
     expect(isTransferError(failure, 'SOURCE_CHANGED')).toBe(true);
-    expect((failure as Error).message).toMatch(/bytes 0–16383 differ/);
+    expect((failure as Error).message).toMatch(/bytes 0–4095 differ/);
     // Groups never encrypted before are recorded, not compared.
     expect((await collect(resumed.read(source.size - 10, source.size))).length).toBe(10);
     await reopened.close();
@@ -116,7 +117,7 @@ describe('the plaintext ledger', () => {
 
   it('stops a read when the file changes under it', async () => {
     const keys = generateV3KeyMaterial();
-    const { path, file, ledger } = await sourceOf(randomBytes(64 * 1024), 16 * 1024);
+    const { path, file, ledger } = await sourceOf(randomBytes(64 * 1024), new LedgerGroups(4096, 16 * 1024));
     const source = new V3CiphertextSource(file, ledger, keys, 4096, inlineFrameCipher);
     const reader = source.read(0, source.size);
     await reader.next();
@@ -129,7 +130,7 @@ describe('the plaintext ledger', () => {
 
   it('drops a torn final digest left by a crash', async () => {
     const path = join(scratch.path, 'torn.ledger');
-    const ledger = await PlaintextLedger.open(path, 1024);
+    const ledger = await PlaintextLedger.open(path, new LedgerGroups(1024, 1024));
     await ledger.admit(0, Buffer.alloc(32, 1), 'x', 1024);
     await ledger.admit(1, Buffer.alloc(32, 2), 'x', 1024);
     await ledger.close();
@@ -137,7 +138,7 @@ describe('the plaintext ledger', () => {
     const handle = await open(path, 'r+');
     await handle.truncate(size - 5);
     await handle.close();
-    const reopened = await PlaintextLedger.open(path, 1024);
+    const reopened = await PlaintextLedger.open(path, new LedgerGroups(1024, 1024));
     expect(reopened.recordedGroups).toBe(1);
     await reopened.admit(0, Buffer.alloc(32, 1), 'x', 1024);
     await reopened.admit(1, Buffer.alloc(32, 3), 'x', 1024);

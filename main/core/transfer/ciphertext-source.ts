@@ -4,6 +4,7 @@ import { FRAME_HEADER_LENGTH, FRAME_OVERHEAD, GCM_TAG_LENGTH, MAGIC } from '../.
 import type { FrameCipher } from '../codec/frame-cipher.js';
 import type { KeyMaterial } from '../codec/key-material.js';
 import { CounterModeStream } from '../codec/v2-codec.js';
+import { LedgerGroups } from './ledger-groups.js';
 import type { PlaintextLedger } from './plaintext-ledger.js';
 import type { SourceFile } from './source-file.js';
 
@@ -20,9 +21,9 @@ export interface CiphertextSource {
   read(start: number, end: number): AsyncGenerator<Buffer>;
 }
 
-/** Plaintext bytes per ledger group: the largest multiple of `unit` not above 8 MiB (at least one unit). */
-export function ledgerGroupSize(unit: number): number {
-  return Math.max(1, Math.floor((8 * 1024 * 1024) / unit)) * unit;
+/** Ledger groups for a unit (a v3 block, or 16 for v2): growing to the largest multiple of it not above 8 MiB. */
+export function ledgerGroupsFor(unit: number): LedgerGroups {
+  return new LedgerGroups(unit, Math.max(1, Math.floor((8 * 1024 * 1024) / unit)) * unit);
 }
 
 interface SealedGroup {
@@ -33,7 +34,7 @@ interface SealedGroup {
 }
 
 /**
- * Encrypts a group (8 MiB of plaintext) at a time, and releases a group's ciphertext only after the
+ * Encrypts a ledger group (up to 8 MiB of plaintext) at a time, and releases a group's ciphertext only after the
  * ledger admitted it: its digest recorded durably the first time, compared with the record every
  * later time. The digest is taken over the ciphertext itself, which under a fixed key and IV is a
  * function of the plaintext, so it costs (almost) nothing beyond the encryption, and a mismatch is
@@ -73,9 +74,13 @@ abstract class GroupedCiphertext implements CiphertextSource {
     return this.cached;
   }
 
+  protected get groups(): LedgerGroups {
+    return this.ledger.groups;
+  }
+
   private async sealAndAdmit(group: number): Promise<SealedGroup> {
-    const start = group * this.ledger.groupSize;
-    const plaintext = await this.file.read(start, Math.min(this.ledger.groupSize, this.plaintextSize - start));
+    const start = this.groups.start(group);
+    const plaintext = await this.file.read(start, this.groups.length(group, this.plaintextSize));
     const { pieces, digest } = await this.seal(group, plaintext);
     await this.ledger.admit(group, digest, this.file.identity.path, plaintext.length);
     return { group, start: this.groupStart(group), pieces };
@@ -105,7 +110,6 @@ const BATCH_BYTES = 1024 * 1024;
 /** MSC4016 v3: the magic, then frames; frame i is a pure function of block i's plaintext. */
 export class V3CiphertextSource extends GroupedCiphertext {
   readonly layout: BlockLayout;
-  private readonly blocksPerGroup: number;
 
   constructor(
     file: SourceFile,
@@ -115,9 +119,8 @@ export class V3CiphertextSource extends GroupedCiphertext {
     private readonly cipher: FrameCipher,
   ) {
     super(file, ledger);
-    if (ledger.groupSize % blockSize !== 0) throw new RangeError('ledger groups must hold whole blocks');
+    if (ledger.groups.unit !== blockSize) throw new RangeError('v3 ledger groups are counted in blocks');
     this.layout = new BlockLayout(blockSize, file.identity.size);
-    this.blocksPerGroup = ledger.groupSize / blockSize;
   }
 
   get size(): number {
@@ -129,18 +132,18 @@ export class V3CiphertextSource extends GroupedCiphertext {
   }
 
   protected groupStart(group: number): number {
-    return this.layout.frameStartOf(group * this.blocksPerGroup);
+    return this.layout.frameStartOf(this.groups.start(group) / this.layout.blockSize);
   }
 
   protected groupAt(offset: number): number {
     const block = Math.floor((offset - MAGIC.length) / (this.layout.blockSize + FRAME_OVERHEAD));
-    return Math.floor(block / this.blocksPerGroup);
+    return this.groups.groupOf(block * this.layout.blockSize);
   }
 
   protected async seal(group: number, plaintext: Buffer): Promise<{ pieces: Buffer[]; digest: Buffer }> {
     const { blockSize } = this.layout;
     const blocksPerBatch = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
-    const first = group * this.blocksPerGroup;
+    const first = this.groups.start(group) / blockSize;
     // Every batch of the group goes to the cipher at once, so a worker pool seals them in parallel.
     const batches: Promise<Buffer>[] = [];
     for (let offset = 0; offset < plaintext.length; offset += blocksPerBatch * blockSize) {
@@ -175,7 +178,7 @@ export class V2CiphertextSource extends GroupedCiphertext {
     private readonly keys: KeyMaterial,
   ) {
     super(file, ledger);
-    if (ledger.groupSize % AES_BLOCK !== 0) throw new RangeError('ledger groups must hold whole AES blocks');
+    if (ledger.groups.unit % AES_BLOCK !== 0) throw new RangeError('ledger groups must hold whole AES blocks');
   }
 
   get size(): number {
@@ -183,15 +186,15 @@ export class V2CiphertextSource extends GroupedCiphertext {
   }
 
   protected groupStart(group: number): number {
-    return group * this.ledger.groupSize;
+    return this.groups.start(group);
   }
 
   protected groupAt(offset: number): number {
-    return Math.floor(offset / this.ledger.groupSize);
+    return this.groups.groupOf(offset);
   }
 
   protected async seal(group: number, plaintext: Buffer): Promise<{ pieces: Buffer[]; digest: Buffer }> {
-    const counter = new CounterModeStream(this.keys, 'encrypt', BigInt((group * this.ledger.groupSize) / AES_BLOCK));
+    const counter = new CounterModeStream(this.keys, 'encrypt', BigInt(this.groups.start(group) / AES_BLOCK));
     const pieces: Buffer[] = [];
     // CTR has no tags: the digest is over the ciphertext (the same cost as over the plaintext).
     const digest = createHash('sha256');

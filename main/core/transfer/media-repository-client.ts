@@ -44,6 +44,7 @@ export interface MediaRepositoryClientOptions {
 }
 
 const TUS_VERSION = '1.0.0';
+const CAPABILITIES_TTL_MS = 60_000;
 
 /**
  * The client side of the media repository: MSC2246 create, the three ways to upload (tus, streamed
@@ -68,8 +69,27 @@ export class MediaRepositoryClient {
     return { Authorization: `Bearer ${this.accessToken}` };
   }
 
+  private cachedCapabilities: { value: Promise<MediaCapabilities>; at: number } | undefined;
+
+  /**
+   * The server's capabilities, asked at most once a minute: every upload attempt needs them, and a
+   * round trip before the first byte is latency a receiver waits through.
+   */
+  capabilities(signal?: AbortSignal): Promise<MediaCapabilities> {
+    const now = performance.now();
+    if (this.cachedCapabilities && now - this.cachedCapabilities.at < CAPABILITIES_TTL_MS) {
+      return this.cachedCapabilities.value;
+    }
+    const value = this.fetchCapabilities(signal);
+    this.cachedCapabilities = { value, at: now };
+    value.catch(() => {
+      if (this.cachedCapabilities?.value === value) this.cachedCapabilities = undefined;
+    });
+    return value;
+  }
+
   /** The config endpoint, authenticated first, then the legacy one; a server with neither has no limits we know. */
-  async capabilities(signal?: AbortSignal): Promise<MediaCapabilities> {
+  private async fetchCapabilities(signal?: AbortSignal): Promise<MediaCapabilities> {
     let response = await this.request('GET', '/_matrix/client/v1/media/config', { signal });
     if (response.status === 404 || response.status === 405) {
       response = await this.request('GET', '/_matrix/media/v3/config', { signal });

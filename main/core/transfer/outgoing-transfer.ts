@@ -9,9 +9,10 @@ import { encodeUnpaddedBase64 } from '../codec/base64.js';
 import { keyMaterialOf, v2FileInfo, v3FileInfo } from '../codec/file-info.js';
 import { generateV2KeyMaterial, generateV3KeyMaterial, type KeyMaterial } from '../codec/key-material.js';
 import { assertValidBlockSize } from '../codec/v3-encryptor.js';
-import { type CiphertextSource, ledgerGroupSize, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
+import { type CiphertextSource, ledgerGroupsFor, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
 import type { EngineContext, TransferRunner } from './engine-context.js';
 import type { MediaCapabilities, MediaRepositoryClient } from './media-repository-client.js';
+import { LedgerGroups } from './ledger-groups.js';
 import { PlaintextLedger } from './plaintext-ledger.js';
 import { withRetries } from './retry-policy.js';
 import { identifySource, SourceFile } from './source-file.js';
@@ -40,14 +41,17 @@ interface OpenedSource {
 
 async function openCiphertext(
   context: EngineContext,
-  record: Pick<SendRecord, 'id' | 'source' | 'format' | 'ledgerGroupSize'>,
+  record: Pick<SendRecord, 'id' | 'source' | 'format' | 'ledgerGroups'>,
   keys: KeyMaterial,
   blockSize: number | undefined,
 ): Promise<OpenedSource> {
   const file = await SourceFile.open(record.source);
   let ledger: PlaintextLedger;
   try {
-    ledger = await PlaintextLedger.open(context.store.pathOf(record.id, '.ledger'), record.ledgerGroupSize);
+    ledger = await PlaintextLedger.open(
+      context.store.pathOf(record.id, '.ledger'),
+      new LedgerGroups(record.ledgerGroups.unit, record.ledgerGroups.cap),
+    );
   } catch (error) {
     await file.close();
     throw error;
@@ -140,7 +144,7 @@ export async function prepareSend(
     uploadMethod: chooseMethod(capabilities, created !== undefined),
     ciphertextSize,
     acknowledged: 0,
-    ledgerGroupSize: ledgerGroupSize(format === 'v3' ? blockSize : 16),
+    ledgerGroups: (({ unit, cap }) => ({ unit, cap }))(ledgerGroupsFor(format === 'v3' ? blockSize : 16)),
   };
   let file: EncryptedFile;
   if (format === 'v3') {
@@ -172,6 +176,7 @@ export const runSend: TransferRunner<SendRecord> = async (context, initial, sign
   const opened = await openCiphertext(context, record, keys, blockSize);
   const client = await context.clientFor(record.homeserverUrl);
   let acknowledged = record.acknowledged;
+  let firstAttempt = true;
   const plaintextDone = (ciphertextOffset: number): number =>
     record.ciphertextSize === 0 ? 0 : Math.floor((record.size * ciphertextOffset) / record.ciphertextSize);
   // Progress shows bytes on their way (smooth); resuming and retry accounting use acknowledged ones.
@@ -189,7 +194,9 @@ export const runSend: TransferRunner<SendRecord> = async (context, initial, sign
       progressMark: () => acknowledged,
       onRetry: (attempt, inMs) => reporter.retrying(attempt, inMs),
       attempt: async () => {
-        record = await uploadOnce(client, record, file, opened.ciphertext, signal, observer, context);
+        const fresh = firstAttempt && record.acknowledged === 0;
+        firstAttempt = false;
+        record = await uploadOnce(client, record, file, opened.ciphertext, signal, observer, context, fresh);
       },
     });
   } finally {
@@ -207,6 +214,8 @@ async function uploadOnce(
   signal: AbortSignal,
   observer: UploadObserver,
   context: EngineContext,
+  /** Nothing was sent for this upload yet, by this run or any earlier one. */
+  fresh: boolean,
 ): Promise<SendRecord> {
   if (record.uploadMethod === 'post') {
     const created = await uploadWithPost(client, ciphertext, signal, observer);
@@ -227,6 +236,7 @@ async function uploadOnce(
         source: ciphertext,
         chunkSize: context.tusChunkSize,
         signal,
+        fresh,
         ...observer,
       });
       return record;

@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { LedgerGroups } from './ledger-groups.js';
 import { TransferError } from './transfer-error.js';
 
-const MAGIC = Buffer.from('SLPLEDG1');
-const HEADER_LENGTH = MAGIC.length + 8;
+const MAGIC = Buffer.from('SLPLEDG2');
+const HEADER_LENGTH = MAGIC.length + 16;
 const DIGEST_LENGTH = 32;
 
 /**
@@ -19,18 +20,18 @@ const DIGEST_LENGTH = 32;
  * the ciphertext (ciphertext-source.ts): a mismatch stops the transfer with SOURCE_CHANGED while the
  * differing ciphertext is still only in memory, never sent.
  *
- * File format: "SLPLEDG1", the group size as u64 little-endian, then one 32-byte digest per group in
- * order. A torn final digest (crash during the append) is dropped on open: its group's ciphertext had
+ * File format: "SLPLEDG2", the groups' unit and cap (ledger-groups.ts) as u64 little-endian, then one
+ * 32-byte digest per group in order. A torn final digest (crash during the append) is dropped on open: its group's ciphertext had
  * not been released, because release waits for the append's fsync.
  */
 export class PlaintextLedger {
   private constructor(
     private readonly handle: FileHandle,
-    readonly groupSize: number,
+    readonly groups: LedgerGroups,
     private readonly digests: Buffer[],
   ) {}
 
-  static async open(path: string, groupSize: number): Promise<PlaintextLedger> {
+  static async open(path: string, groups: LedgerGroups): Promise<PlaintextLedger> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const handle = await open(path, 'a+', 0o600);
     try {
@@ -39,19 +40,21 @@ export class PlaintextLedger {
         await handle.truncate(0);
         const header = Buffer.alloc(HEADER_LENGTH);
         MAGIC.copy(header);
-        header.writeBigUInt64LE(BigInt(groupSize), MAGIC.length);
+        header.writeBigUInt64LE(BigInt(groups.unit), MAGIC.length);
+        header.writeBigUInt64LE(BigInt(groups.cap), MAGIC.length + 8);
         await handle.write(header, 0, HEADER_LENGTH, 0);
         await handle.sync();
-        return new PlaintextLedger(handle, groupSize, []);
+        return new PlaintextLedger(handle, groups, []);
       }
       const contents = Buffer.alloc(size);
       await handle.read(contents, 0, size, 0);
       if (!contents.subarray(0, MAGIC.length).equals(MAGIC)) {
         throw new TransferError('STATE_UNREADABLE', `${path} is not a Slipstream plaintext ledger`);
       }
-      const recordedGroupSize = Number(contents.readBigUInt64LE(MAGIC.length));
-      if (recordedGroupSize !== groupSize) {
-        throw new TransferError('STATE_UNREADABLE', `${path} was written with another group size`);
+      const unit = Number(contents.readBigUInt64LE(MAGIC.length));
+      const cap = Number(contents.readBigUInt64LE(MAGIC.length + 8));
+      if (unit !== groups.unit || cap !== groups.cap) {
+        throw new TransferError('STATE_UNREADABLE', `${path} was written with other ledger groups`);
       }
       const count = Math.floor((size - HEADER_LENGTH) / DIGEST_LENGTH);
       const digests = Array.from({ length: count }, (_, group) =>
@@ -60,7 +63,7 @@ export class PlaintextLedger {
         ),
       );
       if (size !== HEADER_LENGTH + count * DIGEST_LENGTH) await handle.truncate(HEADER_LENGTH + count * DIGEST_LENGTH);
-      return new PlaintextLedger(handle, groupSize, digests);
+      return new PlaintextLedger(handle, groups, digests);
     } catch (error) {
       await handle.close();
       throw error;
@@ -74,15 +77,15 @@ export class PlaintextLedger {
 
   /**
    * Admits group `group` for release: records its digest if it is the next group, or checks it against
-   * the record. Groups are admitted in order the first time. `length` is the group's plaintext length,
-   * for the message.
+   * the record. Groups are admitted in order the first time. `length` (the group's plaintext length)
+   * is for the message.
    */
   async admit(group: number, digest: Buffer, sourceName: string, length: number): Promise<void> {
     if (digest.length !== DIGEST_LENGTH) throw new RangeError('a ledger digest is 32 bytes');
     const recorded = this.digests[group];
     if (recorded !== undefined) {
       if (!timingSafeEqual(recorded, digest)) {
-        const first = group * this.groupSize;
+        const first = this.groups.start(group);
         throw new TransferError(
           'SOURCE_CHANGED',
           `${sourceName} changed after its transfer began (bytes ${first}–${first + length - 1} differ from what was encrypted before); it cannot be sent under the same key, so the transfer stopped. Send the file again.`,

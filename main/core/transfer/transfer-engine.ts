@@ -83,6 +83,7 @@ export class TransferEngine {
   private readonly listeners = new Set<(update: TransferUpdate) => void>();
   private readonly settledWaiters = new Map<string, ((update: TransferUpdate) => void)[]>();
   private readonly accessTokens = new Map<string, string>();
+  private readonly clients = new Map<string, { accessToken: string; client: MediaRepositoryClient }>();
   private readonly maxConcurrent: number;
   private readonly updateIntervalMs: number;
   private readonly now: () => number;
@@ -102,15 +103,21 @@ export class TransferEngine {
       downloadTimeoutMs: options.downloadTimeoutMs ?? 20_000,
       now: this.now,
       clientFor: async (homeserverUrl) => {
-        const accessToken = this.accessTokens.get(normalise(homeserverUrl));
+        const key = normalise(homeserverUrl);
+        const accessToken = this.accessTokens.get(key);
         if (accessToken === undefined) {
           throw new TransferError('STATE_UNREADABLE', `no access token for ${homeserverUrl}: sign in to resume`);
         }
-        return new MediaRepositoryClient({
+        // One client per homeserver and token, so what it learned (its capabilities) is shared.
+        const cached = this.clients.get(key);
+        if (cached?.accessToken === accessToken) return cached.client;
+        const client = new MediaRepositoryClient({
           homeserverUrl,
           accessToken,
           ...(options.fetch && { fetch: options.fetch }),
         });
+        this.clients.set(key, { accessToken, client });
+        return client;
       },
     };
   }
@@ -336,8 +343,10 @@ export class TransferEngine {
     const reporter: TransferReporter = {
       progress: (bytesDone) => {
         meter.sample(bytesDone);
+        const before = this.live.get(id)?.bytesDone ?? 0;
         this.live.set(id, { bytesDone });
-        this.emit(id, false);
+        // The first bytes are news (a player can start), not just progress: they are never held back.
+        this.emit(id, before === 0 && bytesDone > 0);
       },
       retrying: (attempt, inMs) => {
         meter.reset();

@@ -50,8 +50,8 @@ export const sendRecordSchema = z.strictObject({
   ciphertextSize: z.number().int().nonnegative(),
   /** Ciphertext bytes the server last acknowledged (a hint for the UI; on resume the server is asked). */
   acknowledged: z.number().int().nonnegative(),
-  /** Plaintext bytes per ledger group (plaintext-ledger.ts). */
-  ledgerGroupSize: z.number().int().positive(),
+  /** How the plaintext is cut into ledger groups (ledger-groups.ts). */
+  ledgerGroups: z.strictObject({ unit: z.number().int().positive(), cap: z.number().int().positive() }),
 });
 export type SendRecord = z.infer<typeof sendRecordSchema>;
 

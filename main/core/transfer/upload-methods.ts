@@ -30,6 +30,23 @@ export interface TusUploadOptions extends UploadObserver {
   /** Bytes per PATCH request: the most a resume re-sends to a server that keeps no partial PATCH. */
   readonly chunkSize: number;
   readonly signal: AbortSignal;
+  /**
+   * The upload was just created and nothing was sent yet: declare the length at offset 0 straight
+   * away instead of asking first (one round trip less before the first byte). If the server has moved
+   * on after all, the usual HEAD path follows.
+   */
+  readonly fresh?: boolean;
+}
+
+async function declaredFresh(options: TusUploadOptions): Promise<boolean> {
+  try {
+    await options.client.tusDeclareLength(options.uploadUrl, 0, options.source.size, options.signal);
+    return true;
+  } catch (error) {
+    // 409: not at offset 0 any more; 400: the length is already declared. Either way, ask.
+    if (error instanceof MatrixHttpError && (error.status === 409 || error.status === 400)) return false;
+    throw error;
+  }
 }
 
 /**
@@ -41,17 +58,19 @@ export interface TusUploadOptions extends UploadObserver {
  */
 export async function uploadWithTus(options: TusUploadOptions): Promise<void> {
   const { client, uploadUrl, source, signal } = options;
-  const status = await client.tusStatus(uploadUrl, signal);
-  if (status.length !== undefined && status.length !== source.size) {
-    throw new MatrixHttpError(
-      409,
-      undefined,
-      `the server holds an upload of ${status.length} bytes here, but this file encrypts to ${source.size}`,
-    );
+  if (!(options.fresh && (await declaredFresh(options)))) {
+    const status = await client.tusStatus(uploadUrl, signal);
+    if (status.length !== undefined && status.length !== source.size) {
+      throw new MatrixHttpError(
+        409,
+        undefined,
+        `the server holds an upload of ${status.length} bytes here, but this file encrypts to ${source.size}`,
+      );
+    }
+    if (status.length === undefined) await client.tusDeclareLength(uploadUrl, status.offset, source.size, signal);
+    options.onAcknowledged?.(status.offset);
+    if (status.offset === source.size) return;
   }
-  if (status.length === undefined) await client.tusDeclareLength(uploadUrl, status.offset, source.size, signal);
-  options.onAcknowledged?.(status.offset);
-  if (status.offset === source.size) return;
   signal.throwIfAborted();
 
   // A failure inside the source (the file changed, say) reaches tus-js-client only as a broken request
