@@ -13,10 +13,11 @@ import type { KeyMaterial } from '../codec/key-material.js';
 import { CounterModeStream } from '../codec/v2-codec.js';
 import { decryptV3 } from '../codec/v3-decryptor.js';
 import { finalisePartialFile, partialPathOf } from './destination.js';
-import type { EngineContext, TransferRunner } from './engine-context.js';
+import type { EngineContext, TransferReporter, TransferRunner } from './engine-context.js';
 import { FrameBoundaryTracker } from './frame-boundaries.js';
+import { CoalescingWriter } from './coalescing-writer.js';
 import { MatrixHttpError } from './matrix-http-error.js';
-import { responseChunks } from './media-repository-client.js';
+import { type MediaRepositoryClient, responseChunks } from './media-repository-client.js';
 import { fileBlockOf } from './outgoing-transfer.js';
 import { NetworkError, withRetries } from './retry-policy.js';
 import { describeFsFailure, isErrno, TransferError } from './transfer-error.js';
@@ -242,130 +243,213 @@ async function receiveV2(attempt: Attempt): Promise<void> {
  * upload as it arrives; `timeout_ms` covers a sender who has not started). Only a file whose every
  * block authenticated and whose size matched gets its final name.
  */
-export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial, signal, reporter) => {
-  let record = initial;
-  const file = await fileBlockOf(context, record);
-  const keys = keyMaterialOf(file);
-  const client = await context.clientFor(record.homeserverUrl);
-  const media = parseMxcUri(record.contentUri);
-  const handle = await openPartial(record.partialPath);
-  let written = 0;
-  let saved = { bytes: record.checkpoint.plaintextOffset, at: context.now() };
-  const persist = async (checkpoint: ReceiveCheckpoint): Promise<void> => {
+/**
+ * Where a receive stands on disk: bytes are written through a CoalescingWriter, and checkpoints (the
+ * partial file fdatasynced, then the record saved) run beside the download rather than stopping it,
+ * one at a time, every CHECKPOINT_BYTES or CHECKPOINT_MS. A checkpoint never claims a byte that is not
+ * written and synced.
+ */
+class ReceiveCheckpoints {
+  /** The furthest block boundary reached (written or queued); the next checkpoint's candidate. */
+  latest: ReceiveCheckpoint;
+  private saved: { bytes: number; at: number };
+  private running: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private record: ReceiveRecord,
+    private readonly handle: FileHandle,
+    private readonly context: EngineContext,
+    private readonly reporter: TransferReporter,
+  ) {
+    this.latest = record.checkpoint;
+    this.saved = { bytes: record.checkpoint.plaintextOffset, at: context.now() };
+  }
+
+  get current(): ReceiveRecord {
+    return this.record;
+  }
+
+  /** A block boundary reached through `writer`; starts a checkpoint in the background when one is due. */
+  reached(position: ReceiveCheckpoint, writer: CoalescingWriter): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.latest = position;
+    const due =
+      position.plaintextOffset - this.saved.bytes >= CHECKPOINT_BYTES ||
+      this.context.now() - this.saved.at >= CHECKPOINT_MS;
+    if (!due || this.running) return;
+    this.running = writer
+      .flushTo(position.plaintextOffset)
+      .then(() => this.persist(position))
+      .catch((error: unknown) => {
+        this.failure = writeFailure(error, this.record.partialPath);
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  /** Waits for a background checkpoint, then records `position` (its bytes must be written) if it is newer. */
+  async settle(position = this.latest): Promise<void> {
+    await this.running;
+    if (this.failure !== undefined) throw this.failure;
+    if (position.plaintextOffset > this.record.checkpoint.plaintextOffset) await this.persist(position);
+  }
+
+  private async persist(checkpoint: ReceiveCheckpoint): Promise<void> {
     try {
-      await handle.datasync();
+      await this.handle.datasync();
+    } catch (error) {
+      throw writeFailure(error, this.record.partialPath);
+    }
+    this.record = { ...this.record, checkpoint };
+    await this.reporter.save(this.record);
+    this.saved = { bytes: checkpoint.plaintextOffset, at: this.context.now() };
+  }
+}
+
+interface Receive {
+  readonly context: EngineContext;
+  readonly reporter: TransferReporter;
+  readonly file: EncryptedFile;
+  readonly keys: KeyMaterial;
+  readonly client: MediaRepositoryClient;
+  readonly handle: FileHandle;
+  readonly checkpoints: ReceiveCheckpoints;
+}
+
+/** One download attempt from the last checkpoint; resolves with the plaintext length at the end. */
+async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<number> {
+  const { context, reporter, handle, checkpoints } = receive;
+  const record = checkpoints.current;
+  let checkpoint = record.checkpoint;
+  const attemptController = new AbortController();
+  const onAbort = (): void => attemptController.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let writer: CoalescingWriter | undefined;
+  try {
+    const response = await receive.client.download(parseMxcUri(record.contentUri), {
+      timeoutMs: context.downloadTimeoutMs,
+      signal: attemptController.signal,
+      ...(checkpoint.ciphertextOffset > 0 && { range: { first: checkpoint.ciphertextOffset } }),
+    });
+    if (checkpoint.ciphertextOffset > 0 && response.status !== 206) {
+      // The server ignored the Range: start over from this full response.
+      checkpoint = START;
+    } else if (response.status === 206) {
+      const start = /^bytes (\d+)-/.exec(response.headers.get('Content-Range') ?? '')?.[1];
+      if (Number(start) !== checkpoint.ciphertextOffset) {
+        await response.body?.cancel();
+        throw new TransferError('SERVER_REFUSED', 'the server answered a different byte range than asked for');
+      }
+    }
+    try {
+      await handle.truncate(checkpoint.plaintextOffset);
     } catch (error) {
       throw writeFailure(error, record.partialPath);
     }
-    record = { ...record, checkpoint };
-    await reporter.save(record);
-    saved = { bytes: checkpoint.plaintextOffset, at: context.now() };
+    checkpoints.latest = checkpoint;
+    reporter.progress(checkpoint.plaintextOffset);
+    const output = new CoalescingWriter(handle, checkpoint.plaintextOffset, (position) => reporter.progress(position));
+    writer = output;
+    let accepted = checkpoint.plaintextOffset;
+    const attempt: Attempt = {
+      record,
+      file: receive.file,
+      keys: receive.keys,
+      handle,
+      checkpoint,
+      body: watched(responseChunks(response), (reason) => attemptController.abort(reason), STALL_MS),
+      write: async (plaintext) => {
+        try {
+          await output.write(plaintext);
+        } catch (error) {
+          throw writeFailure(error, record.partialPath);
+        }
+        accepted += plaintext.length;
+        return accepted;
+      },
+      reached: async (position) => checkpoints.reached(position, output),
+    };
+    if (record.format === 'v3') await receiveV3(attempt, context);
+    else await receiveV2(attempt);
+    if (record.format === 'v2' && record.size > 0 && accepted !== record.size) {
+      throw new CodecError('TRUNCATED', `the file holds ${accepted} bytes, not the announced ${record.size}`);
+    }
+    await output.flushTo().catch((error: unknown) => {
+      throw writeFailure(error, record.partialPath);
+    });
+    return accepted;
+  } catch (error) {
+    // An aborted attempt reports why it was aborted (a stall, a pause), not the abort itself.
+    if (attemptController.signal.aborted && !signal.aborted) throw attemptController.signal.reason;
+    if (error instanceof MatrixHttpError && error.status === 404) {
+      throw new TransferError(
+        'MEDIA_UNAVAILABLE',
+        'the file is no longer on the server: its sender cancelled it, or it expired',
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Whatever was accepted is written before the next attempt truncates or a checkpoint counts it.
+    await writer?.flushTo().catch(() => undefined);
+  }
+}
+
+/**
+ * Downloads, authenticates and saves a receive, resuming from its last checkpoint with a Range
+ * request, and starting at once even while the sender is still uploading (the server streams the
+ * upload as it arrives; `timeout_ms` covers a sender who has not started). Only a file whose every
+ * block authenticated and whose size matched gets its final name.
+ */
+export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial, signal, reporter) => {
+  const file = await fileBlockOf(context, initial);
+  const handle = await openPartial(initial.partialPath);
+  const checkpoints = new ReceiveCheckpoints(initial, handle, context, reporter);
+  const receive: Receive = {
+    context,
+    reporter,
+    file,
+    keys: keyMaterialOf(file),
+    client: await context.clientFor(initial.homeserverUrl),
+    handle,
+    checkpoints,
   };
-  let latest = record.checkpoint;
+  let size: number;
   try {
-    await withRetries({
+    size = await withRetries({
       policy: context.retry,
       signal,
-      progressMark: () => latest.plaintextOffset,
+      progressMark: () => checkpoints.latest.plaintextOffset,
       onRetry: (attempt, inMs) => reporter.retrying(attempt, inMs),
       attempt: async () => {
-        if (latest.plaintextOffset > record.checkpoint.plaintextOffset) await persist(latest);
-        let checkpoint = record.checkpoint;
-        const attemptController = new AbortController();
-        const onAbort = (): void => attemptController.abort(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          const response = await client.download(media, {
-            timeoutMs: context.downloadTimeoutMs,
-            signal: attemptController.signal,
-            ...(checkpoint.ciphertextOffset > 0 && { range: { first: checkpoint.ciphertextOffset } }),
-          });
-          if (checkpoint.ciphertextOffset > 0 && response.status !== 206) {
-            // The server ignored the Range: start over from this full response.
-            checkpoint = START;
-          } else if (response.status === 206) {
-            const start = /^bytes (\d+)-/.exec(response.headers.get('Content-Range') ?? '')?.[1];
-            if (Number(start) !== checkpoint.ciphertextOffset) {
-              await response.body?.cancel();
-              throw new TransferError('SERVER_REFUSED', 'the server answered a different byte range than asked for');
-            }
-          }
-          try {
-            await handle.truncate(checkpoint.plaintextOffset);
-          } catch (error) {
-            throw writeFailure(error, record.partialPath);
-          }
-          written = checkpoint.plaintextOffset;
-          latest = checkpoint;
-          reporter.progress(written);
-          const attempt: Attempt = {
-            record,
-            file,
-            keys,
-            handle,
-            checkpoint,
-            body: watched(responseChunks(response), (reason) => attemptController.abort(reason), STALL_MS),
-            write: async (plaintext) => {
-              try {
-                await handle.write(plaintext, 0, plaintext.length, written);
-              } catch (error) {
-                throw writeFailure(error, record.partialPath);
-              }
-              written += plaintext.length;
-              reporter.progress(written);
-              return written;
-            },
-            reached: async (position) => {
-              latest = position;
-              if (
-                position.plaintextOffset - saved.bytes >= CHECKPOINT_BYTES ||
-                context.now() - saved.at >= CHECKPOINT_MS
-              ) {
-                await persist(position);
-              }
-            },
-          };
-          if (record.format === 'v3') await receiveV3(attempt, context);
-          else await receiveV2(attempt);
-          if (record.format === 'v2' && record.size > 0 && written !== record.size) {
-            throw new CodecError('TRUNCATED', `the file holds ${written} bytes, not the announced ${record.size}`);
-          }
-        } catch (error) {
-          // An aborted attempt reports why it was aborted (a stall, a pause), not the abort itself.
-          if (attemptController.signal.aborted && !signal.aborted) throw attemptController.signal.reason;
-          if (error instanceof MatrixHttpError && error.status === 404) {
-            throw new TransferError(
-              'MEDIA_UNAVAILABLE',
-              'the file is no longer on the server: its sender cancelled it, or it expired',
-              { cause: error },
-            );
-          }
-          throw error;
-        } finally {
-          signal.removeEventListener('abort', onAbort);
-        }
+        // What the failed attempt authenticated and wrote is kept: the next one asks for the rest.
+        await checkpoints.settle();
+        return attemptReceive(receive, signal);
       },
     });
-    try {
-      await handle.sync();
-    } catch (error) {
-      throw writeFailure(error, record.partialPath);
-    }
+    await checkpoints.settle({ ...checkpoints.latest, plaintextOffset: size });
+    await handle.sync().catch((error: unknown) => {
+      throw writeFailure(error, initial.partialPath);
+    });
   } catch (error) {
     // Keep what is authenticated for a resume; a stopped transfer resumes from here.
-    if (signal.aborted && latest.plaintextOffset > record.checkpoint.plaintextOffset) {
-      await persist(latest).catch(() => undefined);
-    }
+    if (signal.aborted) await checkpoints.settle().catch(() => undefined);
     await handle.close();
     throw error;
   }
   await handle.close();
+  const record = checkpoints.current;
   const savedPath = await finalisePartialFile(record.partialPath, record.destinationDir, record.fileName).catch(
     (error: unknown) => {
       throw writeFailure(error, record.destinationDir);
     },
   );
-  return { ...record, savedPath, size: written, checkpoint: { ...latest, plaintextOffset: written } };
+  return { ...record, savedPath, size };
 };
 
 /** Removes a receive's partial file: after a failure or a cancel, its bytes are of no use to anyone. */
