@@ -34,9 +34,10 @@ function backlogOf({ posted, finished }: PooledWorker): number {
 }
 
 /**
- * Seals and opens batches of blocks on worker threads. One Node cipher object per block tops out
- * near half of OpenSSL's AES-GCM speed on one core (the per-block setup and the CRC cost as much as
- * the AES), so the codec spreads batches over cores to keep it off the transfer's critical path.
+ * Options of CipherWorkerPool, which seals and opens batches of blocks on worker threads. One Node
+ * cipher object per block tops out at 35–45 % of OpenSSL's AES-GCM speed on one core (Node zero-fills
+ * and then re-copies every output buffer, and cannot re-key a context), so the codec spreads batches
+ * over cores to keep it off the transfer's critical path. Figures: docs/benchmarks.md.
  */
 export interface CipherPoolOptions {
   /** Worker threads to start. */
