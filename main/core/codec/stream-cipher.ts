@@ -7,9 +7,8 @@ export const WORKER_THRESHOLD = 8 * 1024 * 1024;
 /**
  * Runs a codec stream (encryptV3/decryptV3) with the cipher Slipstream uses for a stream of this
  * size: inline for inputs known to be small, otherwise a worker pool with the settings measured
- * fastest on this machine (bench/codec.ts). The pool lives exactly as long as the iteration. The
- * CLI and the transfer engine both come through here, so the benchmark's "product" column is what
- * they run.
+ * fastest on this machine (bench/codec.ts). The pool lives exactly as long as the iteration. Bulk
+ * streams (the CLI's) come through here, so the benchmark's "product" column is what they run.
  */
 export async function* withStreamCipher(
   inputSize: number | undefined,
