@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_TUS_CHUNK_SIZE } from '../main/core/transfer/transfer-engine.js';
 import { spawnCli, type RunningCli } from './support/cli.js';
 import { type MediaProxy, type PatchRecord, startMediaProxy } from './support/media-proxy.js';
 import { ensureStack, type MatrixUser, registerUser, type StackInfo } from './support/stack.js';
@@ -15,7 +16,7 @@ import { makeSampleFile, scratchDirectory, sha256OfFile } from './support/transf
 const MiB = 1024 * 1024;
 const SIZE = 96 * MiB;
 /** The engine's default tus chunk: the most a resumed upload may send again. */
-const TUS_CHUNK = 16 * MiB;
+const TUS_CHUNK = DEFAULT_TUS_CHUNK_SIZE;
 
 describe('crash and resume', () => {
   let stack: StackInfo;

@@ -18,6 +18,15 @@ import { failureOf, TransferError } from './transfer-error.js';
 import type { ReceiveRecord, SendRecord, TransferRecord } from './transfer-record.js';
 import { TransferStore } from './transfer-store.js';
 
+/**
+ * Bytes per tus PATCH. Each PATCH ends with the server syncing what it got and answering before the
+ * next starts, an idle gap on the link: measured here, 16 MiB PATCHes uploaded at 80–105 MB/s, 64 MiB
+ * at 104–141, 256 MiB at 152–155. A chunk costs no memory (its body is encrypted as it is sent), and a
+ * server that keeps the part of an interrupted PATCH (ours does; tus recommends it) makes a resume
+ * re-send only what was in flight, so large chunks cost little.
+ */
+export const DEFAULT_TUS_CHUNK_SIZE = 128 * 1024 * 1024;
+
 export interface MediaAccess {
   readonly homeserverUrl: string;
   readonly accessToken: string;
@@ -99,7 +108,7 @@ export class TransferEngine {
       secrets: options.secretStore,
       cipher: options.cipher ?? inlineFrameCipher,
       retry: options.retry ?? defaultRetryPolicy,
-      tusChunkSize: options.tusChunkSize ?? 16 * 1024 * 1024,
+      tusChunkSize: options.tusChunkSize ?? DEFAULT_TUS_CHUNK_SIZE,
       downloadTimeoutMs: options.downloadTimeoutMs ?? 20_000,
       now: this.now,
       clientFor: async (homeserverUrl) => {
