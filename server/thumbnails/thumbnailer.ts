@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import sharp from 'sharp';
+import type sharpFactory from 'sharp';
+import type { Sharp } from 'sharp';
 import { ConcurrencyLimit } from '../concurrency-limit.js';
 import type { MediaStore, MediaRecord } from '../storage/media-store.js';
 import type { ThumbnailSize } from './thumbnail-size.js';
@@ -21,8 +22,19 @@ const MAX_INPUT_BYTES = 64 * 2 ** 20;
 const MAX_INPUT_PIXELS = 50_000_000;
 const CACHE_BYTES = 4 * 2 ** 20;
 
-sharp.cache(false);
-sharp.concurrency(1);
+/**
+ * libvips is loaded on the first thumbnail, not at start: it adds about 12 MB to the resident memory of
+ * a server that may never be asked for one (its uploads are mostly encrypted).
+ */
+let libvips: Promise<typeof sharpFactory> | undefined;
+function loadSharp(): Promise<typeof sharpFactory> {
+  libvips ??= import('sharp').then(({ default: sharp }) => {
+    sharp.cache(false);
+    sharp.concurrency(1);
+    return sharp;
+  });
+  return libvips;
+}
 
 export interface Thumbnail {
   readonly contentType: 'image/jpeg' | 'image/png';
@@ -63,7 +75,8 @@ export class Thumbnailer {
   private async render(record: MediaRecord, size: ThumbnailSize): Promise<Thumbnail> {
     // JPEG stays JPEG (photographs); everything else becomes PNG, which keeps transparency.
     const contentType = /^image\/jpeg$/i.test(record.contentType ?? '') ? 'image/jpeg' : 'image/png';
-    const input = sharp({ limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true, failOn: 'error' })
+    const sharp = await loadSharp();
+    const input: Sharp = sharp({ limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true, failOn: 'error' })
       // Orientation from EXIF first, so a portrait photograph is not thumbnailed lying on its side.
       .autoOrient()
       .resize(size.width, size.height, {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /*
@@ -210,6 +211,29 @@ export function describeMsc2246Conformance(
       );
       expect(reply.status).toBe(504);
       expect(reply.body.errcode).toBe('M_NOT_YET_UPLOADED');
+    });
+
+    it('a thumbnail request waiting for an image gets the thumbnail once the image is uploaded', async () => {
+      const media = await createMedia(alice);
+      const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#c33' } })
+        .png()
+        .toBuffer();
+      const waiting = fetch(
+        `${target.baseUrl}/_matrix/client/v1/media/thumbnail/${media.serverName}/${media.mediaId}?width=32&height=32&method=crop&timeout_ms=20000`,
+        { headers: { Authorization: `Bearer ${bob.accessToken}` } },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const put = await request('PUT', `/_matrix/media/v3/upload/${media.serverName}/${media.mediaId}`, {
+        token: alice.accessToken,
+        body: png,
+        contentType: 'image/png',
+      });
+      expect(put.status).toBe(200);
+      const response = await waiting;
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^image\//);
+      const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+      expect([metadata.width, metadata.height]).toEqual([32, 32]);
     });
 
     it('the server advertises asynchronous uploads: spec v1.7 or later, or the fi.mau.msc2246 unstable feature', async () => {
