@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { mediaProxyDirectives } from '../scripts/stack/nginx-config.js';
 
 export interface BaselineNginx {
   readonly url: string;
@@ -53,9 +54,16 @@ function nginxVersion(nginx: string): Promise<string> {
   });
 }
 
-export async function startBaselineNginx(): Promise<BaselineNginx> {
+interface PrivateNginx {
+  readonly url: string;
+  readonly directory: string;
+  stop(): Promise<void>;
+}
+
+/** An nginx of its own (one worker, everything under a temporary directory) serving `location`. */
+async function startPrivateNginx(purpose: string, location: (directory: string) => string): Promise<PrivateNginx> {
   const nginx = findNginx();
-  const dir = await mkdtemp(join(tmpdir(), 'slipstream-bench-nginx-'));
+  const dir = await mkdtemp(join(tmpdir(), `slipstream-bench-${purpose}-`));
   for (const sub of ['www/upload', 'client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
     await mkdir(join(dir, sub), { recursive: true });
   }
@@ -76,14 +84,7 @@ http {
     scgi_temp_path ${dir}/scgi;
     server {
         listen 127.0.0.1:${port};
-        location /upload/ {
-            root ${dir}/www;
-            dav_methods PUT DELETE;
-            create_full_put_path on;
-            client_max_body_size 0;
-            client_body_buffer_size 1m;
-            client_body_timeout 1h;
-        }
+${location(dir)}
     }
 }
 `;
@@ -106,7 +107,7 @@ http {
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) {
       await stop();
-      throw new Error(`the baseline nginx exited with ${child.exitCode}`);
+      throw new Error(`the ${purpose} nginx exited with ${child.exitCode}`);
     }
     try {
       await fetch(`${url}/`);
@@ -114,12 +115,44 @@ http {
     } catch {
       if (attempt > 100) {
         await stop();
-        throw new Error('the baseline nginx did not answer');
+        throw new Error(`the ${purpose} nginx did not answer`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  return { url, version: await nginxVersion(nginx), directory: join(dir, 'www'), stop };
+  return { url, directory: dir, stop };
+}
+
+export async function startBaselineNginx(): Promise<BaselineNginx> {
+  const started = await startPrivateNginx(
+    'baseline',
+    (dir) => `        location /upload/ {
+            root ${dir}/www;
+            dav_methods PUT DELETE;
+            create_full_put_path on;
+            client_max_body_size 0;
+            client_body_buffer_size 1m;
+            client_body_timeout 1h;
+        }`,
+  );
+  return { ...started, version: await nginxVersion(findNginx()), directory: join(started.directory, 'www') };
+}
+
+/**
+ * A second private nginx in front of the baseline, whose `/upload/` location has exactly the directives
+ * of the stack's media locations (docs/deploy.md): the same proxy hop an upload to the media server
+ * takes, with nginx's own disk writer behind it instead of an application.
+ */
+export async function startProxyFront(upstreamUrl: string): Promise<{ readonly url: string; stop(): Promise<void> }> {
+  const upstream = new URL(upstreamUrl);
+  return startPrivateNginx(
+    'proxy-front',
+    () => `        location /upload/ {
+${mediaProxyDirectives(upstream.host)
+  .map((line) => `            ${line}`)
+  .join('\n')}
+        }`,
+  );
 }
 
 export interface RssSampler {

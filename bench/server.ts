@@ -5,37 +5,48 @@
  * 1. Upload throughput of a 1 GiB generated upload through the stack's nginx to the media server, as a
  *    streamed PUT and as tus PATCHes of 64 MiB (Upload-Length declared on the first), beside a baseline
  *    measured in the same run: a PUT of the same body to a private nginx that writes it to disk itself
- *    (WebDAV module; bench/server-baseline.ts). One raw Node HTTP client for all three.
+ *    (WebDAV module; bench/server-baseline.ts), directly and through a second nginx with the media
+ *    locations' directives (the same proxy hop the media server sits behind). One raw Node HTTP client
+ *    for all of them.
  * 2. Fan-out: 1, 10 and 50 readers of one 256 MiB upload in progress (they ask right after /create,
  *    then the uploader PUTs at full speed): per-reader throughput, time to first byte, the media
  *    server's RSS (VmRSS of its process, sampled every 10 ms from a worker thread).
  *
  * The machine is shared and noisy: every measurement is repeated in rounds that visit each
  * configuration in turn, in a rotating order, after a `sync` so no one inherits another's dirty pages;
- * figures are medians over the rounds. Completed media cannot be deleted through the API, so each full
- * run leaves its uploads (about 6.5 GiB) in the stack's data directory; `npm run stack -- down` and
- * removing `.stack/media-server/data` frees them.
+ * figures are medians over the rounds. Completed media cannot be deleted through the API, so after each
+ * measurement the benchmark removes its own uploads from the stack's store (bench/server-cleanup.ts), as
+ * the baseline deletes its file: nothing accumulates, and every configuration writes into freed memory.
  *
  *   npm run bench:server              full run (about 5 minutes on 2 cores)
  *   npm run bench:server -- --quick   small sizes, one round, to check the harness
+ *   --only upload | --only fanout     one part (while tuning); --drop-caches empties the page cache too
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
-import { ensureStack, registerUser, type StackInfo } from '../tests/support/stack.js';
-import { sampleRss, startBaselineNginx, type RssSampler } from './server-baseline.js';
+import { mediaServerFiles } from '../scripts/stack/media-server.js';
+import { stackUp } from '../scripts/stack/stack.js';
+import { registerUser, type StackInfo } from '../tests/support/stack.js';
+import { removeBenchUploads } from './server-cleanup.js';
+import { sampleRss, startBaselineNginx, startProxyFront, type RssSampler } from './server-baseline.js';
 import { exchange, expectStatus, read, type ReaderResult } from './server-http.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only upload` or `--only fanout` runs one part (while tuning); the documented figures come from both. */
+const only = process.argv[process.argv.indexOf('--only') + 1];
+const runUploads = !process.argv.includes('--only') || only === 'upload';
+const runFanOut = !process.argv.includes('--only') || only === 'fanout';
 const MiB = 2 ** 20;
 const MB = 1e6;
 const UPLOAD_BYTES = (quick ? 64 : 1024) * MiB;
 const PATCH_BYTES = (quick ? 16 : 64) * MiB;
-const UPLOAD_ROUNDS = quick ? 1 : 3;
+const UPLOAD_ROUNDS = runUploads ? (quick ? 1 : 5) : 0;
 const FANOUT_BYTES = (quick ? 32 : 256) * MiB;
 const FANOUT_READERS = [1, 10, 50];
-const FANOUT_ROUNDS = quick ? 1 : 3;
+const FANOUT_ROUNDS = runFanOut ? (quick ? 1 : 3) : 0;
 const TUS_PREFIX = '/_matrix/media/unstable/org.matrix.msc4016/upload';
 
 function median(values: readonly number[]): number {
@@ -46,10 +57,19 @@ function median(values: readonly number[]): number {
 const rate = (bytes: number, ms: number): number => bytes / MB / (ms / 1000);
 const mib = (bytes: number): string => (bytes / MiB).toFixed(0);
 const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length]!);
-/** Flushes everyone's dirty pages, so a measurement does not pay for the writeback of the previous one. */
-const sync = (): void => void execFileSync('sync');
+/**
+ * Before each measurement: flush everyone's dirty pages, so no measurement pays for the writeback of the
+ * previous one. `--drop-caches` (root only) also empties the page cache; on these virtual machines that
+ * makes the host take the freed memory back, and the next writes pay for faulting it in again.
+ */
+const canDropCaches = process.argv.includes('--drop-caches') && process.getuid?.() === 0;
+function settle(): void {
+  execFileSync('sync');
+  if (canDropCaches) writeFileSync('/proc/sys/vm/drop_caches', '1');
+}
 
-const stack: StackInfo = await ensureStack();
+// Restarts the stack's media server if its code changed: the figures must be this checkout's.
+const stack: StackInfo = await stackUp((line) => console.error(`stack: ${line}`), { restartStaleMediaServer: true });
 if (stack.mediaBackend !== 'slipstream' || stack.pids.mediaServer === undefined) {
   throw new Error(`the stack routes media to ${stack.mediaBackend}, not to Slipstream's media server`);
 }
@@ -57,11 +77,12 @@ const user = await registerUser(stack, `bench-${Date.now().toString(36)}`);
 const auth = { Authorization: `Bearer ${user.accessToken}` };
 const rss: RssSampler = sampleRss(stack.pids.mediaServer);
 const baseline = await startBaselineNginx();
+const proxyFront = await startProxyFront(baseline.url);
 let stopping = false;
 const cleanUp = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
-  await Promise.allSettled([baseline.stop(), rss.close()]);
+  await Promise.allSettled([proxyFront.stop(), baseline.stop(), rss.close()]);
 };
 process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 process.once('SIGTERM', () => void cleanUp().then(() => process.exit(143)));
@@ -171,9 +192,12 @@ async function mediaTus(bytes: number): Promise<number> {
 /** Per round: the baseline PUT plus an fdatasync of the file it wrote. */
 const baselineDurableMs: number[] = [];
 
-/** The same PUT to the baseline nginx, which writes the body to a file; the file is deleted after. */
-async function baselinePut(bytes: number, round: number): Promise<number> {
-  const url = `${baseline.url}/upload/bench-${round}.bin`;
+/**
+ * The same PUT to the baseline nginx, which writes the body to a file (deleted after), either directly or
+ * through the proxy front that has the media locations' directives.
+ */
+async function baselinePut(bytes: number, round: number, via: 'direct' | 'proxied'): Promise<number> {
+  const url = `${via === 'direct' ? baseline.url : proxyFront.url}/upload/bench-${round}-${via}.bin`;
   try {
     const response = expectStatus(
       'baseline PUT',
@@ -186,9 +210,11 @@ async function baselinePut(bytes: number, round: number): Promise<number> {
       201,
       204,
     );
-    // The same body made durable: fdatasync the file, the cost the media server pays every 8 MiB.
-    execFileSync('sync', ['--data', join(baseline.directory, 'upload', `bench-${round}.bin`)]);
-    baselineDurableMs.push(performance.now() - response.started);
+    if (via === 'direct') {
+      // The same body made durable: fdatasync the file, the cost the media server pays every 8 MiB.
+      execFileSync('sync', ['--data', join(baseline.directory, 'upload', `bench-${round}-${via}.bin`)]);
+      baselineDurableMs.push(performance.now() - response.started);
+    }
     return response.ended - response.started;
   } finally {
     await exchange({ method: 'DELETE', url }).catch(() => undefined);
@@ -200,7 +226,11 @@ interface UploadConfiguration {
   readonly run: (bytes: number, round: number) => Promise<number>;
 }
 const uploadConfigurations: UploadConfiguration[] = [
-  { label: 'baseline: nginx PUT to disk (dav_methods PUT), no proxy', run: baselinePut },
+  { label: 'baseline: nginx PUT to disk (dav_methods PUT), no proxy', run: (b, r) => baselinePut(b, r, 'direct') },
+  {
+    label: 'baseline behind the same proxy hop: nginx (media location directives) → nginx PUT to disk',
+    run: (b, r) => baselinePut(b, r, 'proxied'),
+  },
   { label: 'streamed PUT, nginx → media server', run: (bytes) => mediaPut(bytes) },
   { label: `tus PATCH × ${mib(PATCH_BYTES)} MiB, nginx → media server`, run: (bytes) => mediaTus(bytes) },
 ];
@@ -268,6 +298,7 @@ try {
   process.stderr.write('warm-up\n');
   for (const { run } of uploadConfigurations) await run(16 * MiB, -1);
   await fanOut(10, 16 * MiB);
+  await removeBenchUploads(mediaServerFiles.dataDir, user.userId);
   baselineDurableMs.length = 0;
 
   const uploadSamples = uploadConfigurations.map(() => [] as number[]);
@@ -275,9 +306,9 @@ try {
   const uploadRssGrowth = uploadConfigurations.map(() => [] as number[]);
   let uploadRssBefore = Number.POSITIVE_INFINITY;
   for (let round = 0; round < UPLOAD_ROUNDS; round++) {
-    for (const index of rotate([0, 1, 2], round)) {
+    for (const index of rotate([...uploadConfigurations.keys()], round)) {
       const { label, run } = uploadConfigurations[index]!;
-      sync();
+      settle();
       const before = await rss.reset();
       uploadRssBefore = Math.min(uploadRssBefore, before);
       const ms = await run(UPLOAD_BYTES, round);
@@ -285,6 +316,7 @@ try {
       const peak = await rss.peak();
       uploadRss[index]!.push(peak);
       uploadRssGrowth[index]!.push(peak - before);
+      await removeBenchUploads(mediaServerFiles.dataDir, user.userId);
       process.stderr.write(
         `upload round ${round + 1}/${UPLOAD_ROUNDS}: ${label}: ${rate(UPLOAD_BYTES, ms).toFixed(0)} MB/s\n`,
       );
@@ -294,9 +326,10 @@ try {
   const fanOutRounds = new Map<number, FanOutRound[]>(FANOUT_READERS.map((n) => [n, []]));
   for (let round = 0; round < FANOUT_ROUNDS; round++) {
     for (const readers of rotate(FANOUT_READERS, round)) {
-      sync();
+      settle();
       const result = await fanOut(readers, FANOUT_BYTES);
       fanOutRounds.get(readers)!.push(result);
+      await removeBenchUploads(mediaServerFiles.dataDir, user.userId);
       process.stderr.write(
         `fan-out round ${round + 1}/${FANOUT_ROUNDS}: ${readers} readers: upload ${result.uploadMBps.toFixed(0)} MB/s, ` +
           `per reader ${median(result.readers.map((r) => rate(r.bytes, r.totalMs))).toFixed(0)} MB/s, ` +
@@ -316,12 +349,17 @@ try {
   console.log(
     `\nMethod: one raw Node HTTP client (node:http, generated body from one random 1 MiB chunk written with ` +
       `backpressure, Content-Length declared) on 127.0.0.1 for every configuration. The media server runs as the ` +
-      `stack runs it (\`slipstream serve\`, fsync and offset recorded every 8 MiB and at the end of each body), behind ` +
-      `the stack's nginx (proxy_request_buffering off); the baseline is a private nginx (same binary, one worker) ` +
-      `whose \`dav_methods PUT\` location writes the body into a temp file as it arrives and renames it into place ` +
-      `(no fsync, no proxy hop); "+ fdatasync" adds an fdatasync of that file after the response (\`sync --data\`). Time is from issuing the request to the end of the response (for tus, the first ` +
+      `stack runs it (\`slipstream serve\`, batched writes, fdatasync and offset recorded every 8 MiB beside the ` +
+      `following writes and at the end of each body), behind the stack's nginx (the media locations of ` +
+      `docs/deploy.md: proxy_request_buffering off, 256k buffers). The baseline is a private nginx (same binary, ` +
+      `one worker) whose \`dav_methods PUT\` location writes the body into a temp file as it arrives and renames it ` +
+      `into place (no fsync, no proxy hop); "+ fdatasync" adds an fdatasync of that file after the response ` +
+      `(\`sync --data\`); "behind the same proxy hop" sends the same PUT through a second private nginx whose ` +
+      `location has exactly the media locations' directives, to the baseline nginx. Every configuration's file ` +
+      `is deleted after it is measured (the media server's through bench/server-cleanup.ts). Time is from issuing ` +
+      `the request to the end of the response (for tus, the first ` +
       `PATCH to the last response, ${mib(PATCH_BYTES)} MiB PATCHes on one kept-alive connection, Upload-Length on the first). ` +
-      `Each measurement follows a \`sync\`; ${UPLOAD_ROUNDS} rounds visit the configurations in a rotating order; ` +
+      `Each measurement follows a \`sync\`${canDropCaches ? ' and a drop of the page cache' : ''}; ${UPLOAD_ROUNDS} rounds visit the configurations in a rotating order; ` +
       `MB/s = 10^6 bytes/s, medians over the rounds. Fan-out: per round and reader count, /create, then N ` +
       `readers GET the authenticated download (timeout_ms=60000) through nginx, then the same client PUTs ` +
       `${mib(FANOUT_BYTES)} MiB at full speed; a reader's throughput is its bytes over its request's whole life, ` +
@@ -331,23 +369,26 @@ try {
   );
 
   const baselineRate = median(uploadSamples[0]!);
+  const proxiedRate = median(uploadSamples[1]!);
   const durableRates = baselineDurableMs.map((ms) => rate(UPLOAD_BYTES, ms));
   const durableRate = median(durableRates);
   const percent = (value: number, of: number): string => `${((100 * value) / of).toFixed(0)}%`;
   console.log(`\nUpload of ${mib(UPLOAD_BYTES)} MiB (media server RSS before, lowest: ${mib(uploadRssBefore)} MiB)\n`);
   console.log(
-    '| configuration | MB/s (median) | runs, MB/s | ÷ baseline | ÷ baseline + fdatasync | media server RSS peak (growth), worst |',
+    '| configuration | MB/s (median) | runs, MB/s | ÷ baseline | ÷ baseline + fdatasync | ÷ baseline behind the proxy hop | media server RSS peak (growth), worst |',
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const row = (label: string, rates: number[], peak: string): void =>
     console.log(
       `| ${label} | ${median(rates).toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ` +
-        `${percent(median(rates), baselineRate)} | ${percent(median(rates), durableRate)} | ${peak} |`,
+        `${percent(median(rates), baselineRate)} | ${percent(median(rates), durableRate)} | ` +
+        `${percent(median(rates), proxiedRate)} | ${peak} |`,
     );
   row(uploadConfigurations[0]!.label, uploadSamples[0]!, '—');
   row('baseline + fdatasync of the file (same PUTs)', durableRates, '—');
+  row(uploadConfigurations[1]!.label, uploadSamples[1]!, '—');
   for (const [index, { label }] of uploadConfigurations.entries()) {
-    if (index > 0) {
+    if (index > 1) {
       const growth = Math.max(...uploadRssGrowth[index]!);
       row(label, uploadSamples[index]!, `${mib(Math.max(...uploadRss[index]!))} MiB (+${mib(growth)} MiB)`);
     }
