@@ -26,6 +26,8 @@ export function statusOf(record: MediaRecord): LiveUploadStatus {
 
 class LiveUpload {
   writerActive = false;
+  /** How to ask the active writer to stop (a tus PATCH being taken over); undefined if it cannot be. */
+  releaseWriter: (() => void) | undefined;
   readers = 0;
   /** Called once at the next notification: readers and requests waiting for bytes or an end. */
   readonly waiters = new Set<() => void>();
@@ -74,11 +76,23 @@ export class LiveUploadRegistry {
     };
   }
 
-  /** Claims the single writer slot of an upload; false if another request is already writing it. */
-  acquireWriter(record: MediaRecord): boolean {
+  /**
+   * Claims the single writer slot of an upload; false if another request is already writing it.
+   * `release`, when given, is how a later request may ask this writer to stop (requestWriterRelease).
+   */
+  acquireWriter(record: MediaRecord, release?: () => void): boolean {
     const upload = this.track(record);
     if (upload.writerActive) return false;
     upload.writerActive = true;
+    upload.releaseWriter = release;
+    return true;
+  }
+
+  /** Asks the active writer to stop, if it can be asked; false when there is none that can. */
+  requestWriterRelease(key: MediaKey): boolean {
+    const release = this.uploads.get(keyOf(key))?.releaseWriter;
+    if (!release) return false;
+    release();
     return true;
   }
 
@@ -86,6 +100,7 @@ export class LiveUploadRegistry {
     const upload = this.uploads.get(keyOf(key));
     if (!upload) return;
     upload.writerActive = false;
+    upload.releaseWriter = undefined;
     this.forgetIfIdle(key, upload);
   }
 

@@ -6,6 +6,7 @@ import { MatrixError } from '../http/matrix-error.js';
 import type { Handler } from '../http/router.js';
 import { loadMedia, type MediaServerContext } from '../media-context.js';
 import { MediaTusStore } from './media-tus-store.js';
+import { patchUpload } from './tus-patch.js';
 
 export { TUS_PATH_PREFIX };
 const TUS_PATH = new RegExp(
@@ -157,8 +158,17 @@ export function tusHandler(context: MediaServerContext): Handler {
       return { status_code: status, body: JSON.stringify({ errcode: errcodeFor(status), error: message }) };
     },
   });
-  return async ({ req, res }) => {
+  return async (request) => {
+    const { req, res, url } = request;
     validateTusHeaders(req.method ?? '', req.headers);
+    if (req.method === 'PATCH') {
+      const match = TUS_PATH.exec(url.pathname);
+      if (!match || match.groups?.serverName !== context.config.serverName) {
+        throw new MatrixError(404, 'M_NOT_FOUND', 'No such upload on this server', {}, { 'Tus-Resumable': '1.0.0' });
+      }
+      await patchUpload(context, request, { serverName: context.config.serverName, mediaId: match.groups.mediaId! });
+      return;
+    }
     labelMatrixJsonErrors(req, res);
     await tus.handle(req, res);
   };

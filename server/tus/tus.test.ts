@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auth,
@@ -137,6 +138,48 @@ describe('tus 1.0.0 on the media ID from /create', () => {
     expect(cut.aborted).toBe(true);
     expect(cut.body.equals(pattern(50))).toBe(true);
     expect((await head(mediaId)).status).toBe(404);
+  });
+});
+
+describe('a PATCH resuming while an earlier PATCH still holds the upload', () => {
+  it('cuts the earlier PATCH, which keeps what it received; the upload resumes from that offset', async () => {
+    const mediaId = await createMedia(media.url);
+    const body = pattern(3000, 5);
+    // The first PATCH sends 1000 bytes and then stalls, as a connection the server has not seen break.
+    const stalled = httpRequest(tusUrl(mediaId), {
+      method: 'PATCH',
+      headers: {
+        ...TUS,
+        ...auth(TOKENS.alice),
+        'Content-Type': 'application/offset+octet-stream',
+        'Upload-Offset': '0',
+        'Upload-Length': String(body.length),
+      },
+    });
+    const stalledOutcome = new Promise<string>((resolve) => {
+      stalled.once('response', (response) => resolve(`answered ${response.statusCode}`));
+      stalled.once('error', (error) => resolve(`cut: ${error.message}`));
+    });
+    stalled.write(body.subarray(0, 1000));
+    const seen = await observeDownload(media.url, `${downloadPath(mediaId)}?timeout_ms=5000`, {
+      ...auth(TOKENS.bob),
+      Range: 'bytes=999-999',
+    });
+    expect(seen.status).toBe(206);
+
+    // The client resumes from the offset it last saw acknowledged (0): the old PATCH is cut and has
+    // kept its 1000 bytes, so this PATCH is told the offset moved.
+    const resumedTooEarly = await patch(mediaId, 0, body);
+    expect(resumedTooEarly.status).toBe(409);
+    expect(((await resumedTooEarly.json()) as { errcode: string }).errcode).toBe('ORG.MATRIX.MSC4016_OFFSET_MISMATCH');
+    expect(await stalledOutcome).toMatch(/^cut|answered/);
+    const offset = Number((await head(mediaId)).headers.get('upload-offset'));
+    expect(offset).toBe(1000);
+    const rest = await patch(mediaId, offset, body.subarray(offset));
+    expect(rest.status).toBe(204);
+    expect(rest.headers.get('upload-offset')).toBe(String(body.length));
+    const whole = await observeDownload(media.url, downloadPath(mediaId));
+    expect(whole.body.equals(body)).toBe(true);
   });
 });
 
