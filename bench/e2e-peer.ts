@@ -1,10 +1,10 @@
 /**
  * One side of `npm run bench:e2e`, in its own process so its peak RSS (VmHWM) is its own and its
- * start-up is outside the timings. It prints `{"type":"ready"}`, then acts on one JSON command from
- * stdin, reporting what happened when (absolute milliseconds, comparable across processes) on stdout.
+ * start-up is outside the timings. It prints `{"type":"ready"}`, then acts on JSON commands from stdin, reporting what happened when (absolute milliseconds, comparable across processes) on stdout.
  *
- *   slip-send <dataDir> <file>            the engine: event content as soon as it exists, then upload
- *   slip-receive <dataDir> <outDir>       the engine: receive from the event the parent forwards
+ *   slip-send <dataDir>                   the engine: for each command's file, the event content as soon
+ *                                         as it exists, then the upload
+ *   slip-receive <dataDir> <outDir>       the engine: receive each event the parent forwards
  *   classic-send <file>                   as Element does: read all, v2-encrypt in memory, one-shot POST
  *   classic-receive <outDir>              download all into memory, check SHA-256, decrypt, write
  *   seek <dataDir> <count>                time to the first byte of 1 MiB ranges in the middle, through
@@ -40,9 +40,35 @@ interface Command {
   readonly event?: unknown;
 }
 
+interface SendCommand extends Command {
+  readonly path?: string;
+}
+
+/** Commands arrive one JSON line each; undefined once the parent closes stdin. */
+const pendingCommands: (SendCommand | undefined)[] = [];
+const commandWaiters: ((command: SendCommand | undefined) => void)[] = [];
 const commands = createInterface({ input: process.stdin });
-const nextCommand = (): Promise<Command> =>
-  new Promise((resolve) => commands.once('line', (line) => resolve(JSON.parse(line) as Command)));
+commands.on('line', (line) => {
+  const command = JSON.parse(line) as SendCommand;
+  const waiter = commandWaiters.shift();
+  if (waiter) waiter(command);
+  else pendingCommands.push(command);
+});
+commands.on('close', () => {
+  for (const waiter of commandWaiters.splice(0)) waiter(undefined);
+  pendingCommands.push(undefined);
+});
+const nextCommand = (): Promise<SendCommand | undefined> =>
+  pendingCommands.length > 0
+    ? Promise.resolve(pendingCommands.shift())
+    : new Promise((resolve) => commandWaiters.push(resolve));
+
+/** The single command of a one-shot role. */
+async function oneCommand(): Promise<SendCommand> {
+  const command = await nextCommand();
+  if (!command) throw new Error('the parent closed stdin before sending a command');
+  return command;
+}
 
 async function openEngine(dataDir: string): Promise<TransferEngine> {
   return TransferEngine.open({ dataDir, secretStore: new FileSecretStore(join(dataDir, 'secret-store.key')) });
@@ -50,53 +76,58 @@ async function openEngine(dataDir: string): Promise<TransferEngine> {
 
 const [role, ...args] = process.argv.slice(2);
 switch (role) {
+  // The engine sides serve one transfer per command for as long as the parent sends them, as a
+  // running app does: the parent warms them up with a small transfer before the measured one.
   case 'slip-send': {
     const engine = await openEngine(args[0]!);
     report({ type: 'ready' });
-    const command = await nextCommand();
-    const started = now();
-    const outgoing = await engine.send(args[1]!, {
-      homeserverUrl: command.homeserverUrl,
-      accessToken: command.accessToken,
-    });
-    report({ type: 'event', at: now(), started, event: outgoing.content });
-    const final = await engine.settled(outgoing.transferId);
-    report({ type: 'done', at: now(), status: final.status, failure: final.failure, peakRss: await peakRssBytes() });
+    for (let command = await nextCommand(); command; command = await nextCommand()) {
+      const started = now();
+      const outgoing = await engine.send(command.path!, {
+        homeserverUrl: command.homeserverUrl,
+        accessToken: command.accessToken,
+      });
+      report({ type: 'event', at: now(), started, event: outgoing.content });
+      const final = await engine.settled(outgoing.transferId);
+      report({ type: 'done', at: now(), status: final.status, failure: final.failure, peakRss: await peakRssBytes() });
+    }
     await engine.close();
     break;
   }
   case 'slip-receive': {
     const engine = await openEngine(args[0]!);
     report({ type: 'ready' });
-    const command = await nextCommand();
-    const started = now();
-    let firstByteAt: number | undefined;
-    engine.subscribe((update) => {
-      if (firstByteAt === undefined && update.bytesDone > 0) firstByteAt = now();
-    });
-    const id = await engine.receive({
-      event: command.event,
-      homeserverUrl: command.homeserverUrl,
-      accessToken: command.accessToken,
-      destinationDir: args[1]!,
-    });
-    const final = await engine.settled(id);
-    report({
-      type: 'done',
-      at: now(),
-      started,
-      firstByteAt,
-      status: final.status,
-      failure: final.failure,
-      savedPath: final.savedPath,
-      peakRss: await peakRssBytes(),
-    });
+    for (let command = await nextCommand(); command; command = await nextCommand()) {
+      const started = now();
+      let firstByteAt: number | undefined;
+      const stop = engine.subscribe((update) => {
+        if (firstByteAt === undefined && update.bytesDone > 0) firstByteAt = now();
+      });
+      const id = await engine.receive({
+        event: command.event,
+        homeserverUrl: command.homeserverUrl,
+        accessToken: command.accessToken,
+        destinationDir: args[1]!,
+      });
+      const final = await engine.settled(id);
+      stop();
+      report({
+        type: 'done',
+        at: now(),
+        started,
+        firstByteAt,
+        status: final.status,
+        failure: final.failure,
+        savedPath: final.savedPath,
+        peakRss: await peakRssBytes(),
+      });
+    }
     await engine.close();
     break;
   }
   case 'classic-send': {
     report({ type: 'ready' });
-    const command = await nextCommand();
+    const command = await oneCommand();
     const started = now();
     // Element: the whole file as one buffer, encrypted whole, hashed, then uploaded in one request.
     const plaintext = await readFile(args[0]!);
@@ -129,7 +160,7 @@ switch (role) {
   }
   case 'classic-receive': {
     report({ type: 'ready' });
-    const command = await nextCommand();
+    const command = await oneCommand();
     const started = now();
     const { file } = parseReceivableFile(command.event);
     const client = new MediaRepositoryClient({
@@ -159,7 +190,7 @@ switch (role) {
   case 'seek': {
     const engine = await openEngine(args[0]!);
     report({ type: 'ready' });
-    const command = await nextCommand();
+    const command = await oneCommand();
     const id = await engine.receive({
       event: command.event,
       homeserverUrl: command.homeserverUrl,
