@@ -40,7 +40,7 @@ export async function streamMedia(
         reader ??= await context.store.openReader(record);
         buffer ??= Buffer.allocUnsafe(Math.min(READ_BYTES, (endExclusive ?? Number.MAX_SAFE_INTEGER) - start));
         const length = Math.min(buffer.length, available - position);
-        await context.readerBudget.take(length);
+        await context.live.budgetOf(record)?.take(length);
         const target = buffer;
         const current = reader;
         const bytesRead = await context.readLimit.run(() => current.read(target, position, length));

@@ -1,3 +1,4 @@
+import type { ReaderBudget } from './reader-budget.js';
 import type { MediaKey, MediaRecord } from './storage/media-store.js';
 
 /**
@@ -26,6 +27,8 @@ export function statusOf(record: MediaRecord): LiveUploadStatus {
 
 class LiveUpload {
   writerActive = false;
+  /** What this upload's readers may send while it is being written (reader-budget.ts). */
+  readonly budget: ReaderBudget;
   /** How to ask the active writer to stop (a tus PATCH being taken over); undefined if it cannot be. */
   releaseWriter: (() => void) | undefined;
   readers = 0;
@@ -33,13 +36,26 @@ class LiveUpload {
   readonly waiters = new Set<() => void>();
   notificationScheduled = false;
 
-  constructor(public status: LiveUploadStatus) {}
+  constructor(
+    public status: LiveUploadStatus,
+    budget: () => ReaderBudget,
+  ) {
+    this.budget = budget();
+  }
 }
 
 const keyOf = (key: MediaKey): string => `${key.serverName}/${key.mediaId}`;
 
 export class LiveUploadRegistry {
   private readonly uploads = new Map<string, LiveUpload>();
+
+  /** `readerBudget` makes the budget of each upload followed or written. */
+  constructor(private readonly readerBudget: () => ReaderBudget) {}
+
+  /** The reader budget of an upload being followed or written (undefined when nobody is). */
+  budgetOf(key: MediaKey): ReaderBudget | undefined {
+    return this.uploads.get(keyOf(key))?.budget;
+  }
 
   /** The live status if the upload is being followed or written, else what the record says. */
   status(record: MediaRecord): LiveUploadStatus {
@@ -54,7 +70,7 @@ export class LiveUploadRegistry {
   private track(record: MediaRecord): LiveUpload {
     let upload = this.uploads.get(keyOf(record));
     if (!upload) {
-      upload = new LiveUpload(statusOf(record));
+      upload = new LiveUpload(statusOf(record), this.readerBudget);
       this.uploads.set(keyOf(record), upload);
     }
     return upload;

@@ -8,7 +8,6 @@ import { invalidParam } from './http/matrix-error.js';
 import type { RequestContext } from './http/router.js';
 import type { LiveUploadRegistry } from './live-uploads.js';
 import type { RateLimiter } from './rate-limiter.js';
-import type { ReaderBudget } from './reader-budget.js';
 import type { Thumbnailer } from './thumbnails/thumbnailer.js';
 import type { MediaKey, MediaRecord, MediaStore } from './storage/media-store.js';
 
@@ -34,8 +33,6 @@ export interface MediaServerContext {
   createLimiter: RateLimiter;
   /** Disk reads of all downloads together (see ConcurrencyLimit): uploads' writes must not queue behind them. */
   readLimit: ConcurrencyLimit;
-  /** What readers may send while uploads arrive (see ReaderBudget). */
-  readerBudget: ReaderBudget;
   thumbnailer: Thumbnailer;
   log: Logger;
 }

@@ -50,9 +50,10 @@ export interface RunningMediaServer {
 const DOWNLOAD_READS_AT_ONCE = 2;
 
 /*
- * While uploads arrive, readers together send at most four bytes per byte uploaded, and at least 64 MB/s:
- * one to four readers keep pace with any upload, more lag and catch up after it, and readers of a slow
- * upload are never held back (measured in docs/benchmarks.md).
+ * While an upload arrives, its readers together send at most four bytes per byte uploaded, and at least
+ * 64 MB/s: one to four readers keep pace with it, more lag and catch up after it, and readers of a slow
+ * upload are never held back (measured in docs/benchmarks.md). Downloads of complete media are not
+ * limited.
  */
 const READER_BYTES_PER_UPLOADED_BYTE = 4;
 const READER_FLOOR_BYTES_PER_SECOND = 64e6;
@@ -116,7 +117,9 @@ export async function startMediaServer(
   const context: MediaServerContext = {
     config,
     store,
-    live: new LiveUploadRegistry(),
+    live: new LiveUploadRegistry(
+      () => new ReaderBudget(READER_BYTES_PER_UPLOADED_BYTE, READER_FLOOR_BYTES_PER_SECOND, 8 * 2 ** 20),
+    ),
     verifier:
       options.verifier ??
       new WhoamiVerifier({
@@ -128,7 +131,6 @@ export async function startMediaServer(
     clock,
     createLimiter: new RateLimiter(config.limits.createPerSecond, config.limits.createBurst, clock),
     readLimit: new ConcurrencyLimit(DOWNLOAD_READS_AT_ONCE),
-    readerBudget: new ReaderBudget(READER_BYTES_PER_UPLOADED_BYTE, READER_FLOOR_BYTES_PER_SECOND, 8 * 2 ** 20),
     thumbnailer: new Thumbnailer(store),
     log,
   };

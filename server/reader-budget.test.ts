@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyLimit } from './concurrency-limit.js';
+import { LiveUploadRegistry } from './live-uploads.js';
 import { ReaderBudget } from './reader-budget.js';
+import type { MediaRecord } from './storage/media-store.js';
 
 const settled = async (promise: Promise<void> | undefined): Promise<boolean> => {
   if (!promise) return true;
@@ -71,5 +73,37 @@ describe('ConcurrencyLimit', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(await Promise.all(tasks)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+const record = (mediaId: string): MediaRecord => ({
+  serverName: 'example.test',
+  mediaId,
+  owner: '@a:example.test',
+  createdAt: 0,
+  expiresAt: 1,
+  state: 'uploading',
+  declaredLength: null,
+  uploadOffset: 0,
+  contentType: null,
+  fileName: null,
+});
+
+describe('reader budgets per upload', () => {
+  it('limit the readers of the upload being written, never readers of other media', async () => {
+    const registry = new LiveUploadRegistry(() => new ReaderBudget(4, 1, 1 << 20));
+    const written = record('written');
+    const other = record('other');
+    expect(registry.acquireWriter(written)).toBe(true);
+    registry.budgetOf(written)!.uploadStarted();
+    const unfollow = registry.follow(other);
+    const limited = registry.budgetOf(written)!.take(1 << 20);
+    expect(await settled(limited)).toBe(false);
+    expect(registry.budgetOf(other)!.take(1 << 30)).toBeUndefined();
+    registry.budgetOf(written)!.uploadEnded();
+    expect(await settled(limited)).toBe(true);
+    registry.releaseWriter(written);
+    unfollow();
+    expect(registry.size).toBe(0);
   });
 });

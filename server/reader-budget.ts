@@ -1,10 +1,11 @@
 /**
- * Keeps readers from starving uploads. Every reader of an upload in progress must eventually receive
- * every byte, so fifty readers are fifty times the upload's work for this process and the proxy in
- * front; shared fairly, the upload would get a fiftieth of the machine and everyone would crawl along
- * at its pace. While any upload is arriving, readers together may therefore send at most `ratio` bytes
- * per byte uploaded (plus `floorBytesPerSecond`, so readers of a slow upload still keep up with it);
- * they catch up from the stored file afterwards. With no upload arriving, reads are not limited.
+ * Keeps an upload's readers from starving it; one per upload followed or written. Every reader of an
+ * upload in progress must eventually receive every byte, so fifty readers are fifty times the upload's
+ * work for this process and the proxy in front; shared fairly, the upload would get a fiftieth of the
+ * machine and everyone would crawl along at its pace. While the upload is arriving, its readers
+ * together may therefore send at most `ratio` bytes per byte uploaded (plus `floorBytesPerSecond`, so
+ * readers of a slow upload still keep up with it); they catch up from the stored file afterwards. With
+ * no writer, reads are not limited.
  */
 export class ReaderBudget {
   private activeUploads = 0;

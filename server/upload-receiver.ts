@@ -28,7 +28,9 @@ export async function receiveUpload(
     acknowledgeEvery: context.config.durability.acknowledgeEveryBytes,
     onWritten: (offset) => context.live.progress(key, offset),
   });
-  context.readerBudget.uploadStarted();
+  // The caller holds the writer slot, so the upload is tracked and its budget exists.
+  const readerBudget = context.live.budgetOf(key);
+  readerBudget?.uploadStarted();
   try {
     try {
       for await (const chunk of body) {
@@ -41,7 +43,7 @@ export async function receiveUpload(
           throw new MatrixError(400, 'M_INVALID_PARAM', `The body is longer than the declared ${expectedEnd} bytes`);
         }
         pipeline.push(chunk);
-        context.readerBudget.credit(chunk.byteLength);
+        readerBudget?.credit(chunk.byteLength);
         await pipeline.whileCongested();
       }
     } catch (error) {
@@ -71,7 +73,7 @@ export async function receiveUpload(
     }
     throw error;
   } finally {
-    context.readerBudget.uploadEnded();
+    readerBudget?.uploadEnded();
     await appender.close();
   }
 }
