@@ -97,7 +97,7 @@ describe('restart durability', () => {
     put.response.catch(() => {});
     const sent = 300 * 1024;
     for (let offset = 0; offset < sent; offset += 16 * 1024)
-      put.request.write(body.subarray(offset, offset + 16 * 1024));
+      put.request.write(body.subarray(offset, Math.min(offset + 16 * 1024, sent)));
     // Wait until the server has stored all of it (a reader of the first `sent` bytes completes), and
     // until it has acknowledged most of it: acknowledgements run beside the writes, so they trail them.
     const seen = await observeDownload(first.url, `${downloadPath(mediaId)}?timeout_ms=10000`, {

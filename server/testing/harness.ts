@@ -3,6 +3,7 @@ import { createServer, request as httpRequest, type ClientRequest, type Incoming
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Clock } from '../clock.js';
 import { parseConfig, type MediaServerConfigInput } from '../config.js';
 import type { Logger } from '../media-context.js';
@@ -105,6 +106,29 @@ export async function startTestServer(
     async close() {
       await server.close(100);
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A test server with a fake homeserver for the whole test file, started before its tests and stopped
+ * after them (vitest hooks). Read `current()` inside tests.
+ */
+export function useTestServer(overrides: Partial<MediaServerConfigInput> = {}): { current(): TestServer } {
+  let homeserver: FakeHomeserver | undefined;
+  let media: TestServer | undefined;
+  beforeAll(async () => {
+    homeserver = await startFakeHomeserver();
+    media = await startTestServer(homeserver, overrides);
+  });
+  afterAll(async () => {
+    await media?.close();
+    await homeserver?.close();
+  });
+  return {
+    current() {
+      if (!media) throw new Error('the test server is started in beforeAll');
+      return media;
     },
   };
 }

@@ -1,29 +1,9 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  auth,
-  createMedia,
-  SERVER_NAME,
-  startFakeHomeserver,
-  startTestServer,
-  TOKENS,
-  uploadPath,
-  type FakeHomeserver,
-  type TestServer,
-} from '../testing/harness.js';
+import { describe, expect, it } from 'vitest';
+import { auth, createMedia, SERVER_NAME, TOKENS, uploadPath, useTestServer } from '../testing/harness.js';
 import { chooseThumbnailSize } from './thumbnail-size.js';
 
-let homeserver: FakeHomeserver;
-let media: TestServer;
-
-beforeAll(async () => {
-  homeserver = await startFakeHomeserver();
-  media = await startTestServer(homeserver);
-});
-afterAll(async () => {
-  await media.close();
-  await homeserver.close();
-});
+const server = useTestServer();
 
 /** An image of `width` × `height` in `format`, two colours so a crop is visible. */
 const image = (width: number, height: number, format: 'png' | 'jpeg'): Promise<Buffer> =>
@@ -32,8 +12,8 @@ const image = (width: number, height: number, format: 'png' | 'jpeg'): Promise<B
     .toBuffer();
 
 async function upload(bytes: Buffer, contentType: string): Promise<string> {
-  const mediaId = await createMedia(media.url);
-  const response = await fetch(`${media.url}${uploadPath(mediaId)}`, {
+  const mediaId = await createMedia(server.current().url);
+  const response = await fetch(`${server.current().url}${uploadPath(mediaId)}`, {
     method: 'PUT',
     headers: { ...auth(TOKENS.alice), 'Content-Type': contentType },
     body: bytes,
@@ -43,7 +23,7 @@ async function upload(bytes: Buffer, contentType: string): Promise<string> {
 }
 
 const thumbnail = (mediaId: string, query: string): Promise<Response> =>
-  fetch(`${media.url}/_matrix/client/v1/media/thumbnail/${SERVER_NAME}/${mediaId}?${query}`, {
+  fetch(`${server.current().url}/_matrix/client/v1/media/thumbnail/${SERVER_NAME}/${mediaId}?${query}`, {
     headers: auth(TOKENS.bob),
   });
 
@@ -110,7 +90,7 @@ describe('thumbnails of images stored here (client-server spec)', () => {
   });
 
   it('for media not yet uploaded (or still uploading) waits timeout_ms, then answers 504 M_NOT_YET_UPLOADED', async () => {
-    const mediaId = await createMedia(media.url);
+    const mediaId = await createMedia(server.current().url);
     const response = await thumbnail(mediaId, 'width=32&height=32&timeout_ms=200');
     expect(response.status).toBe(504);
     expect(((await response.json()) as { errcode: string }).errcode).toBe('M_NOT_YET_UPLOADED');
