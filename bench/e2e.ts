@@ -31,6 +31,8 @@ const sizeMiB = Number(process.env['SLIPSTREAM_BENCH_MIB'] ?? 1024);
 const rounds = Number(process.env['SLIPSTREAM_BENCH_ROUNDS'] ?? 3);
 const rssMiB = Number(process.env['SLIPSTREAM_BENCH_RSS_MIB'] ?? 4096);
 const seeks = Number(process.env['SLIPSTREAM_BENCH_SEEKS'] ?? 25);
+/** SLIPSTREAM_BENCH_ONLY=time,first-byte,seek,rss runs just those parts (all by default). */
+const only = new Set((process.env['SLIPSTREAM_BENCH_ONLY'] ?? 'time,first-byte,seek,rss').split(','));
 const root = resolve('.cache/bench/e2e');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -89,6 +91,7 @@ class Peer {
 }
 
 const median = (values: number[]): number => {
+  if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
@@ -248,7 +251,7 @@ const slip: TransferRun[] = [];
 const classic: TransferRun[] = [];
 const floor: number[] = [];
 const order = ['slip', 'classic', 'baseline'] as const;
-for (let round = 0; round < rounds; round++) {
+for (let round = 0; only.has('time') && round < rounds; round++) {
   for (let step = 0; step < order.length; step++) {
     const kind = order[(round + step) % order.length]!;
     if (kind === 'baseline') floor.push(await baseline(source, stack, alice, bob));
@@ -262,27 +265,34 @@ for (let round = 0; round < rounds; round++) {
 // Time to first byte also on smaller files, for more samples of a figure that does not depend on size.
 const firstBytes = slip.map((run) => run.firstByteMs!).filter((value) => value !== undefined);
 const small = await sample(64);
-for (let run = 0; run < 7; run++) firstBytes.push((await transfer('slip', small, stack, alice, bob)).firstByteMs!);
+for (let run = 0; only.has('first-byte') && run < 7; run++)
+  firstBytes.push((await transfer('slip', small, stack, alice, bob)).firstByteMs!);
 
 // Seeks into a 1 GiB upload that was never downloaded.
-const uploader = new Peer('slip-send', [await fresh('seek-sender')]);
-await uploader.next('ready');
-uploader.go({ homeserverUrl: stack.baseUrl, accessToken: alice.accessToken, path: source });
-const uploaded = await uploader.next('event');
-await uploader.next('done');
-uploader.end();
-const seeker = new Peer('seek', [await fresh('seek-receiver'), String(seeks)]);
-await seeker.next('ready');
-seeker.go({ homeserverUrl: stack.baseUrl, accessToken: bob.accessToken, event: uploaded.event });
-const seekTimings = (await seeker.next('done')).timings!;
+let seekTimings: number[] = [];
+if (only.has('seek')) {
+  const uploader = new Peer('slip-send', [await fresh('seek-sender')]);
+  await uploader.next('ready');
+  uploader.go({ homeserverUrl: stack.baseUrl, accessToken: alice.accessToken, path: source });
+  const uploaded = await uploader.next('event');
+  await uploader.next('done');
+  uploader.end();
+  const seeker = new Peer('seek', [await fresh('seek-receiver'), String(seeks)]);
+  await seeker.next('ready');
+  seeker.go({ homeserverUrl: stack.baseUrl, accessToken: bob.accessToken, event: uploaded.event });
+  seekTimings = (await seeker.next('done')).timings!;
+}
 
 // Peak memory for a large file, on both paths (the classic one only if the machine can hold it twice).
-const large = await sample(rssMiB);
-const slipLarge = await transfer('slip', large, stack, alice, bob);
+let slipLarge: TransferRun | undefined;
 let classicLarge: TransferRun | undefined;
-if ((await memAvailableBytes()) > 3.5 * rssMiB * MiB)
-  classicLarge = await transfer('classic', large, stack, alice, bob);
-else log(`skipping the classic path at ${rssMiB} MiB: not enough free memory to hold it`);
+if (only.has('rss')) {
+  const large = await sample(rssMiB);
+  slipLarge = await transfer('slip', large, stack, alice, bob);
+  if ((await memAvailableBytes()) > 3.5 * rssMiB * MiB)
+    classicLarge = await transfer('classic', large, stack, alice, bob);
+  else log(`skipping the classic path at ${rssMiB} MiB: not enough free memory to hold it`);
+}
 
 const slipSeconds = median(slip.map((run) => run.seconds));
 const classicSeconds = median(classic.map((run) => run.seconds));
@@ -298,8 +308,8 @@ const results = {
   seekFirstByteMs: { median: median(seekTimings), samples: seekTimings },
   peakRss: {
     sizeMiB: rssMiB,
-    slipSender: slipLarge.senderPeakRss,
-    slipReceiver: slipLarge.receiverPeakRss,
+    slipSender: slipLarge?.senderPeakRss,
+    slipReceiver: slipLarge?.receiverPeakRss,
     classicSender: classicLarge?.senderPeakRss,
     classicReceiver: classicLarge?.receiverPeakRss,
   },
@@ -323,7 +333,7 @@ console.log(`
 
 | peak RSS, ${rssMiB} MiB file | sender | receiver |
 | --- | ---: | ---: |
-| Slipstream | ${mb(slipLarge.senderPeakRss)} | ${mb(slipLarge.receiverPeakRss)} |
+| Slipstream | ${slipLarge ? mb(slipLarge.senderPeakRss) : 'not run'} | ${slipLarge ? mb(slipLarge.receiverPeakRss) : 'not run'} |
 | classic | ${classicLarge ? mb(classicLarge.senderPeakRss) : 'not run'} | ${classicLarge ? mb(classicLarge.receiverPeakRss) : 'not run'} |
 `);
 process.exit(0);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BlockLayout } from '../../../shared/msc4016/block-layout.js';
-import { FRAME_HEADER_LENGTH, FRAME_OVERHEAD, GCM_TAG_LENGTH, MAGIC } from '../../../shared/msc4016/frame.js';
+import { FRAME_OVERHEAD, MAGIC } from '../../../shared/msc4016/frame.js';
+import { type SealedBlocks, streamPartsOf } from '../codec/block-cipher.js';
 import type { FrameCipher } from '../codec/frame-cipher.js';
 import type { KeyMaterial } from '../codec/key-material.js';
 import { CounterModeStream } from '../codec/v2-codec.js';
@@ -45,6 +46,8 @@ interface SealedGroup {
  */
 abstract class GroupedCiphertext implements CiphertextSource {
   private cached: SealedGroup | undefined;
+  /** One plaintext buffer, reused for every group: a group's plaintext is not needed once sealed. */
+  private plaintextBuffer: Buffer | undefined;
 
   constructor(
     protected readonly file: SourceFile,
@@ -80,7 +83,8 @@ abstract class GroupedCiphertext implements CiphertextSource {
 
   private async sealAndAdmit(group: number): Promise<SealedGroup> {
     const start = this.groups.start(group);
-    const plaintext = await this.file.read(start, this.groups.length(group, this.plaintextSize));
+    this.plaintextBuffer ??= Buffer.allocUnsafe(this.groups.cap);
+    const plaintext = await this.file.read(start, this.groups.length(group, this.plaintextSize), this.plaintextBuffer);
     const { pieces, digest } = await this.seal(group, plaintext);
     await this.ledger.admit(group, digest, this.file.identity.path, plaintext.length);
     return { group, start: this.groupStart(group), pieces };
@@ -145,24 +149,24 @@ export class V3CiphertextSource extends GroupedCiphertext {
     const blocksPerBatch = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
     const first = this.groups.start(group) / blockSize;
     // Every batch of the group goes to the cipher at once, so a worker pool seals them in parallel.
-    const batches: Promise<Buffer>[] = [];
+    const batches: Promise<SealedBlocks>[] = [];
     for (let offset = 0; offset < plaintext.length; offset += blocksPerBatch * blockSize) {
       const bytes = plaintext.subarray(offset, offset + blocksPerBatch * blockSize);
-      batches.push(this.cipher.seal(this.keys, first + offset / blockSize, bytes, blockSize));
+      batches.push(this.cipher.sealBlocks(this.keys, first + offset / blockSize, [bytes], blockSize));
     }
     const settled = await Promise.allSettled(batches);
     const failed = settled.find((result) => result.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const pieces = settled.map((result) => (result as PromiseFulfilledResult<Buffer>).value);
-    // The digest covers every frame's tag: GCM's tag authenticates the block's ciphertext, so equal
-    // tags at every position mean equal plaintext (but for a 2^-128 chance per block).
+    // The frames go out as the cipher made them (header, ciphertext, tag): joining them would copy
+    // every byte once more, and each copy is garbage the collector then spends time on.
+    const pieces: Buffer[] = [];
+    // The digest covers every frame's header and tag: GCM's tag authenticates the block's ciphertext,
+    // so equal tags at every position mean equal plaintext (but for a 2^-128 chance per block).
     const digest = createHash('sha256');
-    for (const frames of pieces) {
-      for (let position = 0; position < frames.length;) {
-        const length = FRAME_HEADER_LENGTH + frames.readUInt32LE(position + 8);
-        digest.update(frames.subarray(position + length - GCM_TAG_LENGTH, position + length));
-        position += length;
-      }
+    for (const result of settled) {
+      const sealed = (result as PromiseFulfilledResult<SealedBlocks>).value;
+      digest.update(sealed.framing);
+      pieces.push(...streamPartsOf(sealed));
     }
     return { pieces, digest: digest.digest() };
   }

@@ -95,9 +95,12 @@ export class SourceFile {
     if (difference !== undefined) throw sourceChanged(this.identity.path, difference);
   }
 
-  /** Exactly `length` bytes at `position`, then a check that the file did not change meanwhile. */
-  async read(position: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
+  /**
+   * Exactly `length` bytes at `position`, then a check that the file did not change meanwhile. With
+   * `into`, the bytes land at its start and the result is a view of it (valid until it is reused).
+   */
+  async read(position: number, length: number, into?: Buffer): Promise<Buffer> {
+    const buffer = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     let filled = 0;
     try {
       while (filled < length) {
