@@ -20,6 +20,8 @@ import { keyMaterialOf, v2FileInfo } from '../main/core/codec/file-info.js';
 import { generateV2KeyMaterial } from '../main/core/codec/key-material.js';
 import { decryptV2, encryptV2 } from '../main/core/codec/v2-codec.js';
 import { serveFetchHandler } from '../main/core/http/fetch-handler-server.js';
+import { CipherWorkerPool, recommendedPoolOptions } from '../main/core/codec/cipher-worker-pool.js';
+import { inlineFrameCipher } from '../main/core/codec/frame-cipher.js';
 import { FileSecretStore } from '../main/core/state/secret-store.js';
 import { createMediaHandler } from '../main/core/transfer/media-handler.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
@@ -71,7 +73,14 @@ async function oneCommand(): Promise<SendCommand> {
 }
 
 async function openEngine(dataDir: string): Promise<TransferEngine> {
-  return TransferEngine.open({ dataDir, secretStore: new FileSecretStore(join(dataDir, 'secret-store.key')) });
+  // SLIPSTREAM_BENCH_CIPHER=pool|inline overrides the engine's own choice, for comparisons.
+  const choice = process.env['SLIPSTREAM_BENCH_CIPHER'];
+  return TransferEngine.open({
+    dataDir,
+    secretStore: new FileSecretStore(join(dataDir, 'secret-store.key')),
+    ...(choice === 'pool' && { cipher: new CipherWorkerPool(recommendedPoolOptions()) }),
+    ...(choice === 'inline' && { cipher: inlineFrameCipher }),
+  });
 }
 
 const [role, ...args] = process.argv.slice(2);

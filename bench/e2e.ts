@@ -56,7 +56,9 @@ class Peer {
   private stderr = '';
 
   constructor(role: string, args: string[]) {
-    this.child = spawn(process.execPath, [PEER_BUNDLE, role, ...args], {
+    // SLIPSTREAM_BENCH_PEER_ARGS passes Node options to the peers (e.g. "--cpu-prof --cpu-prof-dir=…").
+    const nodeArgs = (process.env['SLIPSTREAM_BENCH_PEER_ARGS'] ?? '').split(' ').filter(Boolean);
+    this.child = spawn(process.execPath, [...nodeArgs, PEER_BUNDLE, role, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
@@ -228,15 +230,16 @@ async function memAvailableBytes(): Promise<number> {
  * The peers run as one bundled JavaScript file, as the app's main process does, not through the
  * TypeScript loader: tsx alone adds about 65 MB of resident memory, which is not Slipstream's.
  */
-const PEER_BUNDLE = join(root, 'e2e-peer.mjs');
+const PEER_BUNDLE = join(root, 'e2e-peer.js');
 await mkdir(root, { recursive: true });
 await build({
-  entryPoints: ['bench/e2e-peer.ts'],
+  // The cipher worker is its own entry, beside the peer, where the worker pool looks for it.
+  entryPoints: { 'e2e-peer': 'bench/e2e-peer.ts', 'cipher-worker': 'main/core/codec/cipher-worker.ts' },
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  outfile: PEER_BUNDLE,
+  outdir: root,
   // Native modules load from node_modules; the banner gives the bundle a require for them.
   external: ['@node-rs/crc32'],
   banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
