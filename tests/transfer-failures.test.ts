@@ -1,9 +1,17 @@
-import { open, readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OutgoingFile } from '../main/core/transfer/transfer-engine.js';
 import { type FrameTamper, startMediaProxy } from './support/media-proxy.js';
-import { freshInbox, makeSampleFile, receiveAsBob, sendOverSlowLink, useTransferPair } from './support/transfer.js';
+import {
+  freshInbox,
+  makeSampleFile,
+  openTestEngine,
+  receiveAsBob,
+  sendOverSlowLink,
+  useTransferPair,
+} from './support/transfer.js';
 
 /*
  * Failures end a transfer in a failed state with the right reason, and the file never gets its final
@@ -100,6 +108,49 @@ describe('a transfer fails closed', () => {
       }
     } finally {
       await slow.close();
+    }
+  });
+
+  it('a server that goes away fails the receive as a network failure after its retries, with no file left', async () => {
+    const proxy = await startMediaProxy({ upstream: pair.stack.baseUrl, downloadBytesPerSecond: 512 * 1024 });
+    const inbox = await freshInbox(pair, 'inbox-gone');
+    const engine = await openTestEngine(join(pair.scratch.path, 'gone-receiver'), {
+      retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 100 },
+    });
+    try {
+      const id = await engine.receive({
+        event: sent.content,
+        homeserverUrl: proxy.url,
+        accessToken: pair.bob.accessToken,
+        destinationDir: inbox,
+      });
+      while (engine.snapshot(id).bytesDone === 0) await new Promise((r) => setTimeout(r, 10));
+      await proxy.close();
+      const final = await engine.settled(id);
+      expect(final.status).toBe('failed');
+      expect(final.failure?.code).toBe('NETWORK');
+      expect(final.failure?.message).toMatch(/gave up after 3 attempts/);
+      expect(await readdir(inbox)).toEqual([]);
+    } finally {
+      await engine.close();
+      await proxy.close();
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)('a full disk fails the receive as DISK_FULL, with no file left', async () => {
+    // A 1 MiB file system for a 2 MiB file (mounting needs root, which CI has).
+    const small = join(pair.scratch.path, 'small-disk');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      const id = await receiveAsBob(pair, sent.content, small);
+      const final = await pair.receiver.settled(id);
+      expect(final.status).toBe('failed');
+      expect(final.failure?.code).toBe('DISK_FULL');
+      expect(final.failure?.message).toMatch(/the disk is full/);
+      expect(await readdir(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
     }
   });
 });

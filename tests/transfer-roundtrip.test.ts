@@ -1,6 +1,10 @@
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { v2FileInfo } from '../main/core/codec/file-info.js';
+import { generateV2KeyMaterial } from '../main/core/codec/key-material.js';
+import { encryptV2 } from '../main/core/codec/v2-codec.js';
+import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
 import type { TransferUpdate } from '../shared/transfer/transfer-update.js';
 import { startMediaProxy } from './support/media-proxy.js';
 import { freshInbox, makeSampleFile, sha256OfFile, useTransferPair } from './support/transfer.js';
@@ -141,6 +145,40 @@ describe('sending and receiving through the stack', () => {
     const received = await pair.receiver.settled(id);
     expect(received.savedPath).toBe(join(inbox, 'report (1).pdf'));
     expect((await readdir(inbox)).sort()).toEqual(['report (1).pdf', 'report.pdf']);
+  });
+
+  it('receives a v2 attachment uploaded the way Element does it: encrypted whole, one-shot POST', async () => {
+    const plaintext = await readFile(await makeSampleFile(join(pair.scratch.path, 'element.png'), 3 * MiB + 1));
+    const keys = generateV2KeyMaterial();
+    const encryption = encryptV2([plaintext], keys);
+    const pieces: Buffer[] = [];
+    for await (const piece of encryption.ciphertext) pieces.push(piece);
+    const client = new MediaRepositoryClient({
+      homeserverUrl: pair.stack.baseUrl,
+      accessToken: pair.alice.accessToken,
+    });
+    const created = await client.postUpload(
+      [Buffer.concat(pieces)],
+      plaintext.length,
+      'application/octet-stream',
+      undefined,
+    );
+    const event = {
+      msgtype: 'm.image',
+      body: 'element.png',
+      file: { ...v2FileInfo(keys, await encryption.sha256), url: created.contentUri },
+      info: { size: plaintext.length, mimetype: 'image/png' },
+    };
+    const id = await pair.receiver.receive({
+      event,
+      homeserverUrl: pair.stack.baseUrl,
+      accessToken: pair.bob.accessToken,
+      destinationDir: await freshInbox(pair, 'inbox-element'),
+    });
+    const received = await pair.receiver.settled(id);
+    expect(received.status, JSON.stringify(received.failure)).toBe('completed');
+    expect(received.mimetype).toBe('image/png');
+    expect((await readFile(received.savedPath!)).equals(plaintext)).toBe(true);
   });
 });
 

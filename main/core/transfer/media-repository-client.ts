@@ -197,7 +197,7 @@ export class MediaRepositoryClient {
   /** MSC2246 `PUT /upload/{serverName}/{mediaId}` with a streamed body of exactly `length` bytes. */
   async put(
     media: MxcUri,
-    body: AsyncIterable<Uint8Array>,
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     length: number,
     contentType: string,
     signal?: AbortSignal,
@@ -214,7 +214,7 @@ export class MediaRepositoryClient {
 
   /** The classic one-shot `POST /_matrix/media/v3/upload`; returns the new `mxc://` URI. */
   async postUpload(
-    body: AsyncIterable<Uint8Array>,
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     length: number,
     contentType: string,
     fileName: string | undefined,
@@ -264,8 +264,11 @@ export class MediaRepositoryClient {
   }
 }
 
-function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator = source[Symbol.asyncIterator]();
+function streamOf(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator =
+    Symbol.asyncIterator in source
+      ? source[Symbol.asyncIterator]()
+      : (source as Iterable<Uint8Array>)[Symbol.iterator]();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const { value, done } = await iterator.next();
