@@ -28,7 +28,8 @@ export const MediaServerConfigSchema = z.strictObject({
   dataDir: z.string().min(1),
   limits: z
     .strictObject({
-      maxUploadBytes: bytes.default(4 * GiB),
+      // Slipstream exists for very large files (10 GB and more); an admin sets a lower cap if needed.
+      maxUploadBytes: bytes.default(64 * GiB),
       pendingUploadsPerUser: z.number().int().positive().default(10),
       /** Token bucket for /create (and one-shot uploads): sustained rate and burst per user. */
       createPerSecond: z.number().positive().default(1),
