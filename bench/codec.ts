@@ -21,9 +21,11 @@ import { availableParallelism } from 'node:os';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32 as simdCrc32 } from '@node-rs/crc32';
 import { parseArgs } from 'node:util';
+import { blockCipherFor, describeBlockCipher } from '../main/core/codec/block-cipher-choice.js';
 import { CipherWorkerPool, recommendedPoolOptions } from '../main/core/codec/cipher-worker-pool.js';
-import { type FrameCipher, inlineFrameCipher } from '../main/core/codec/frame-cipher.js';
+import { type FrameCipher, inlineFrameCipherWith } from '../main/core/codec/frame-cipher.js';
 import { generateV3KeyMaterial } from '../main/core/codec/key-material.js';
+import { loadNativeCipherAddon } from '../main/core/codec/native-cipher-addon.js';
 import { decryptV3 } from '../main/core/codec/v3-decryptor.js';
 import { encryptV3 } from '../main/core/codec/v3-encryptor.js';
 import { DEFAULT_PLAINTEXT_BLOCK_SIZE } from '../shared/msc4016/frame.js';
@@ -134,20 +136,35 @@ async function rssOverStream(
 }
 
 const cores = availableParallelism();
-// The product's configuration is the one stream-cipher.ts starts for any large stream.
+// The product's configuration is the one stream-cipher.ts starts for any large stream, with the
+// block cipher the codec chooses by itself (the native one when its addon loads and passes its
+// self-test). The same shapes with node:crypto pinned stay beside it for comparison.
 const product = recommendedPoolOptions(cores);
-const configurations: { label: string; cipher: FrameCipher }[] = [
-  { label: 'inline', cipher: inlineFrameCipher },
+const productShape = product.shareCallingThread ? `${product.threads} worker + caller` : `${product.threads} workers`;
+const native = blockCipherFor('fastest').name === 'native';
+const configurations: { label: string; cipher: FrameCipher; product?: true }[] = [
+  { label: 'inline, node:crypto', cipher: inlineFrameCipherWith('node:crypto') },
   {
-    label: `${cores} workers`,
-    cipher: new CipherWorkerPool({ threads: cores, batchesPerThread: product.batchesPerThread }),
+    label: `${productShape}, node:crypto`,
+    cipher: new CipherWorkerPool({ ...product, blockCipher: 'node:crypto' }),
+    ...(native ? {} : { product: true as const }),
   },
-  {
-    label: `${product.shareCallingThread ? `${product.threads} worker + caller` : `${product.threads} workers`} (product)`,
-    cipher: new CipherWorkerPool(product),
-  },
+  ...(native
+    ? [
+        { label: 'inline, native', cipher: inlineFrameCipherWith('fastest') },
+        {
+          label: `${cores} workers, native`,
+          cipher: new CipherWorkerPool({ ...product, threads: cores, shareCallingThread: false }),
+        },
+        { label: `${productShape}, native`, cipher: new CipherWorkerPool(product), product: true as const },
+      ]
+    : []),
 ];
-const productConfiguration = configurations[2]!;
+const productIndex = configurations.findIndex((configuration) => configuration.product);
+const productConfiguration = configurations[productIndex]!;
+/** The node:crypto configuration of the product's shape, for the same-run comparison. */
+const nodeProductIndex = 1;
+console.log(`Block cipher of the product configuration: ${describeBlockCipher()}`);
 
 /** MB/s of a CRC-32 implementation over 64 KiB blocks, the way frames are checksummed. */
 function crcRate(crc: (data: Uint8Array, initial?: number) => number): number {
@@ -169,7 +186,7 @@ console.log(
 );
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
-for (const { label, cipher } of configurations.slice(1).reverse()) {
+for (const { label, cipher } of configurations.filter(({ cipher }) => cipher instanceof CipherWorkerPool).reverse()) {
   const rss = await rssOverStream(cipher);
   console.log(
     `RSS encrypting a ${RSS_STREAM_BYTES / 2 ** 30} GiB generated stream, default block size, ${label}: ` +
@@ -182,7 +199,13 @@ for (const { label, cipher } of configurations.slice(1).reverse()) {
 const ciphertexts = new Map<number, Buffer[]>();
 for (const blockSize of BLOCK_SIZES) {
   const parts: Buffer[] = [];
-  for await (const part of encryptV3(generated(DECRYPT_BYTES), { keys, blockSize })) parts.push(part);
+  for await (const part of encryptV3(generated(DECRYPT_BYTES), {
+    keys,
+    blockSize,
+    cipher: configurations[0]!.cipher,
+  })) {
+    parts.push(part);
+  }
   const whole = Buffer.concat(parts);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < whole.length; offset += READ_CHUNK)
@@ -209,11 +232,41 @@ function nodeCipherRate(blockSize: number): number {
   return ENCRYPT_BYTES / MB / ((performance.now() - started) / 1000);
 }
 
-type Samples = { openssl: number[]; node: number[]; encrypt: Measurement[][]; decrypt: Measurement[][] };
+/**
+ * MB/s of the native addon alone sealing 1 MiB batches into reused buffers on this thread, with no
+ * CRC, framing or stream: the most one thread of the codec could reach with it.
+ */
+function nativeCipherRate(blockSize: number): number {
+  const { addon } = loadNativeCipherAddon();
+  if (addon === undefined) return NaN;
+  const batch = sourceChunk.subarray(0, Math.max(1, Math.floor(sourceChunk.length / blockSize)) * blockSize);
+  const blocks = Math.ceil(batch.length / blockSize);
+  const frames = Buffer.allocUnsafe(batch.length + blocks * 32);
+  const framing = Buffer.allocUnsafe(blocks * 32);
+  const started = performance.now();
+  for (let sealed = 0; sealed < ENCRYPT_BYTES; sealed += batch.length) {
+    addon.seal(keys.key, keys.iv, 0, batch, blockSize, frames, framing);
+  }
+  return ENCRYPT_BYTES / MB / ((performance.now() - started) / 1000);
+}
+
+type Samples = {
+  openssl: number[];
+  node: number[];
+  native: number[];
+  encrypt: Measurement[][];
+  decrypt: Measurement[][];
+};
 const samples = new Map<number, Samples>(
   BLOCK_SIZES.map((size) => [
     size,
-    { openssl: [], node: [], encrypt: configurations.map(() => []), decrypt: configurations.map(() => []) },
+    {
+      openssl: [],
+      node: [],
+      native: [],
+      encrypt: configurations.map(() => []),
+      decrypt: configurations.map(() => []),
+    },
   ]),
 );
 for (let round = 1; round <= ROUNDS; round++) {
@@ -222,6 +275,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     const sample = samples.get(blockSize)!;
     sample.openssl.push(opensslGcm(blockSize));
     sample.node.push(nodeCipherRate(blockSize));
+    sample.native.push(nativeCipherRate(blockSize));
     for (const [index, { cipher }] of configurations.entries()) {
       sample.encrypt[index]!.push(await encryptRate(blockSize, cipher));
       sample.decrypt[index]!.push(await decryptRate(ciphertexts.get(blockSize)!, blockSize, cipher));
@@ -230,15 +284,20 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 const labels = configurations.map(({ label }) => label);
+const productLabel = `${productConfiguration.label} (product)`;
 console.log(
   `\nMSC4016 v3 codec on ${cores} cores, MB/s (10^6 bytes/s), medians of ${ROUNDS} interleaved rounds; ` +
-    `${mib(ENCRYPT_BYTES)} MiB encrypted and ${mib(DECRYPT_BYTES)} MiB decrypted per measurement.`,
+    `${mib(ENCRYPT_BYTES)} MiB encrypted and ${mib(DECRYPT_BYTES)} MiB decrypted per measurement. ` +
+    `Product: ${productLabel}.`,
 );
+const ratioColumns = native
+  ? `${productLabel} ÷ OpenSSL (enc / dec) | ${configurations[nodeProductIndex]!.label} ÷ OpenSSL (enc / dec)`
+  : `${productLabel} ÷ OpenSSL (enc / dec)`;
 console.log(
-  `| block | OpenSSL GCM, 1 core | node:crypto alone, 1 thread | ${labels.map((l) => `encrypt, ${l}`).join(' | ')} | ` +
-    `${labels.map((l) => `decrypt, ${l}`).join(' | ')} | ${productConfiguration.label} ÷ OpenSSL (enc / dec) |`,
+  `| block | OpenSSL GCM, 1 core | node:crypto alone, 1 thread | native alone, 1 thread | ` +
+    `${labels.map((l) => `encrypt, ${l}`).join(' | ')} | ${labels.map((l) => `decrypt, ${l}`).join(' | ')} | ${ratioColumns} |`,
 );
-console.log(`|${'---:|'.repeat(4 + 2 * labels.length)}`);
+console.log(`|${'---:|'.repeat(3 + 2 * labels.length + (native ? 3 : 2))}`);
 for (const blockSize of BLOCK_SIZES) {
   const sample = samples.get(blockSize)!;
   const openssl = median(sample.openssl);
@@ -246,17 +305,23 @@ for (const blockSize of BLOCK_SIZES) {
   const encrypt = sample.encrypt.map(rates);
   const decrypt = sample.decrypt.map(rates);
   const percent = (rate: number): string => `${((100 * rate) / openssl).toFixed(0)}%`;
+  const ratios = (index: number): string => `${percent(encrypt[index]!)} / ${percent(decrypt[index]!)}`;
   const mark = blockSize === DEFAULT_PLAINTEXT_BLOCK_SIZE ? ' (default)' : '';
   console.log(
-    `| ${blockSize / 1024} KiB${mark} | ${openssl.toFixed(0)} | ${median(sample.node).toFixed(0)} | ${encrypt.map((r) => r.toFixed(0)).join(' | ')} | ` +
-      `${decrypt.map((r) => r.toFixed(0)).join(' | ')} | ${percent(encrypt[2]!)} / ${percent(decrypt[2]!)} |`,
+    `| ${blockSize / 1024} KiB${mark} | ${openssl.toFixed(0)} | ${median(sample.node).toFixed(0)} | ` +
+      `${native ? median(sample.native).toFixed(0) : '—'} | ${encrypt.map((r) => r.toFixed(0)).join(' | ')} | ` +
+      `${decrypt.map((r) => r.toFixed(0)).join(' | ')} | ${ratios(productIndex)} |` +
+      `${native ? ` ${ratios(nodeProductIndex)} |` : ''}`,
   );
 }
-console.log(`\nCores kept busy by ${productConfiguration.label} (median; 2.0 = both cores of a 2-core machine):`);
+console.log(`\nCores kept busy (median; 2.0 = both cores of a 2-core machine), encrypt / decrypt:`);
 for (const blockSize of BLOCK_SIZES) {
   const sample = samples.get(blockSize)!;
   const busy = (runs: readonly Measurement[]): string => median(runs.map(({ cores }) => cores)).toFixed(2);
-  console.log(`  ${blockSize / 1024} KiB: encrypt ${busy(sample.encrypt[2]!)}, decrypt ${busy(sample.decrypt[2]!)}`);
+  const perConfiguration = labels.map(
+    (label, i) => `${label} ${busy(sample.encrypt[i]!)} / ${busy(sample.decrypt[i]!)}`,
+  );
+  console.log(`  ${blockSize / 1024} KiB: ${perConfiguration.join('; ')}`);
 }
 await Promise.all(
   configurations.map(({ cipher }) => (cipher instanceof CipherWorkerPool ? cipher.close() : undefined)),

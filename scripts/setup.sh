@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever this checkout needs and is missing, and nothing else: Debian packages (chromium
-# for the browser tests, openssl for the benchmark, python3-venv), the npm dependencies, and the
-# Python virtualenv for the interop oracle. Safe to run again; fast when everything is there.
+# for the browser tests, openssl for the benchmark, python3-venv, a C toolchain and OpenSSL's headers
+# for the codec's native cipher), the npm dependencies, the native cipher, and the Python virtualenv
+# for the interop oracle. Safe to run again; fast when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,9 @@ missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 command -v python3 >/dev/null || missing+=(python3)
 if command -v python3 >/dev/null && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then missing+=(python3-venv); fi
+command -v make >/dev/null || missing+=(make)
+command -v g++ >/dev/null || missing+=(g++)
+[ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
     say "installing Debian packages: ${missing[*]}"
@@ -46,6 +50,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > "$stamp"
 fi
+
+# --- the codec's native cipher (optional: on failure a warning, and node:crypto) -----------------
+# CI insists on it, so the suites that compare it with node:crypto always run there.
+if [ "${CI:-}" = true ]; then bash scripts/build-native-cipher.sh --strict; else bash scripts/build-native-cipher.sh; fi
 
 # --- Python virtualenv for the interop oracle ------------------------------------------------
 req_hash=$(sha256sum tests/interop/requirements.txt | cut -d' ' -f1)

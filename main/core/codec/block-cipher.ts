@@ -6,6 +6,7 @@ import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import {
   FRAME_HEADER_LENGTH,
   FRAME_OVERHEAD,
+  type FrameHeader,
   GCM_TAG_LENGTH,
   MAX_BLOCK_COUNT,
   readFrameHeader,
@@ -52,11 +53,12 @@ export function frameCrc(frame: Uint8Array, frameOffset: number, ciphertextLengt
 }
 
 /**
- * Sealed blocks without their ciphertext copied into frames. Node's cipher already hands back each
- * block's ciphertext in a buffer of its own; copying it next to its header cost a tenth of the
- * encryption time, so the stream is emitted as parts instead (see `streamPartsOf`).
+ * Sealed blocks as node:crypto makes them, without their ciphertext copied into frames. Node's
+ * cipher already hands back each block's ciphertext in a buffer of its own; copying it next to its
+ * header cost a tenth of the encryption time, so the stream is emitted as parts instead (see
+ * `streamPartsOf`).
  */
-export interface SealedBlocks {
+export interface SealedParts {
   /**
    * The 32 bytes around each block's ciphertext: block i's header at 32i, its tag at 32i + 16. A tag
    * and the next header are adjacent in the stream too, so the stream reads straight out of this.
@@ -65,16 +67,37 @@ export interface SealedBlocks {
   readonly ciphertexts: readonly Buffer[];
 }
 
+/** Sealed blocks as the native cipher makes them: the frames already laid out as the stream carries them. */
+export interface SealedFrames {
+  /** Each block's header and tag, laid out as in SealedParts (what a digest of the framing covers). */
+  readonly framing: Buffer;
+  /** Header 0, ciphertext 0, tag 0, header 1, …: the batch's stream bytes in one buffer. */
+  readonly frames: Buffer;
+}
+
+export type SealedBlocks = SealedParts | SealedFrames;
+
 /**
  * Bytes given as one buffer or as consecutive pieces (views into a stream's chunks), read in
  * order. Only a block or frame that straddles two pieces is copied, and only that one.
  */
-function queueOf(bytes: Uint8Array | readonly Uint8Array[]): ChunkQueue {
+export function queueOf(bytes: Uint8Array | readonly Uint8Array[]): ChunkQueue {
   const queue = new ChunkQueue();
   for (const piece of bytes instanceof Uint8Array ? [bytes] : bytes) {
     queue.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
   }
   return queue;
+}
+
+/** A writer stops before sequence numbers wrap: a wrapped number would reuse a block IV under the same key. */
+export function assertSequencesFit(firstSequence: number, blockCount: number): void {
+  if (firstSequence + blockCount > MAX_BLOCK_COUNT) {
+    throw new CodecError(
+      'TOO_MANY_BLOCKS',
+      'the file needs more than 2^32 blocks; encrypt it with a larger block size',
+      MAX_BLOCK_COUNT,
+    );
+  }
 }
 
 /**
@@ -86,16 +109,10 @@ export function sealBlocks(
   firstSequence: number,
   plaintext: Uint8Array | readonly Uint8Array[],
   blockSize: number,
-): SealedBlocks {
+): SealedParts {
   const input = queueOf(plaintext);
   const blockCount = Math.ceil(input.length / blockSize);
-  if (firstSequence + blockCount > MAX_BLOCK_COUNT) {
-    throw new CodecError(
-      'TOO_MANY_BLOCKS',
-      'the file needs more than 2^32 blocks; encrypt it with a larger block size',
-      MAX_BLOCK_COUNT,
-    );
-  }
+  assertSequencesFit(firstSequence, blockCount);
   // Its own memory (not a slice of Node's shared pool), so a worker can transfer it.
   const framing = Buffer.allocUnsafeSlow(blockCount * FRAME_OVERHEAD);
   const ciphertexts: Buffer[] = [];
@@ -124,7 +141,9 @@ export function sealBlocks(
 }
 
 /** The sealed blocks as consecutive stream bytes: header 0, ciphertext 0, tag 0 ‖ header 1, …, last tag. */
-export function streamPartsOf({ framing, ciphertexts }: SealedBlocks): Buffer[] {
+export function streamPartsOf(sealed: SealedBlocks): Buffer[] {
+  if ('frames' in sealed) return sealed.frames.length > 0 ? [sealed.frames] : [];
+  const { framing, ciphertexts } = sealed;
   if (ciphertexts.length === 0) return [];
   const parts: Buffer[] = [framing.subarray(0, FRAME_HEADER_LENGTH)];
   for (let i = 0; i < ciphertexts.length; i++) {
@@ -145,14 +164,10 @@ export function sealFrames(keys: KeyMaterial, firstSequence: number, plaintext: 
  * any plaintext if the CRC (when present) or the GCM tag does not match.
  */
 export function openFrame(keys: KeyMaterial, frames: Uint8Array, frameOffset: number): Buffer {
-  const header = readFrameHeader(frames, frameOffset);
-  if (header === undefined) {
-    throw new CodecError('BAD_REGISTRATION_CODE', 'a block does not start with the registration code');
-  }
+  const header = frameHeaderAt(frames, frameOffset, frames.length - frameOffset);
+  if (header instanceof CodecError) throw header;
   const { sequence, ciphertextLength, crc } = header;
-  if (crc !== 0 && frameCrc(frames, frameOffset, ciphertextLength) !== crc) {
-    throw new CodecError('CRC_MISMATCH', `block ${sequence} is corrupt: its CRC does not match`, sequence);
-  }
+  if (crc !== 0 && frameCrc(frames, frameOffset, ciphertextLength) !== crc) throw crcMismatch(sequence);
   const bodyStart = frameOffset + FRAME_HEADER_LENGTH;
   const tagStart = bodyStart + ciphertextLength - GCM_TAG_LENGTH;
   const decipher = createDecipheriv('aes-256-gcm', keys.key, blockIv(keys.iv, sequence), {
@@ -164,18 +179,52 @@ export function openFrame(keys: KeyMaterial, frames: Uint8Array, frameOffset: nu
   try {
     decipher.final();
   } catch {
-    throw new CodecError(
-      'TAMPERED_BLOCK',
-      `block ${sequence} failed authentication: the key is wrong or the data was altered`,
-      sequence,
-    );
+    throw tamperedBlock(sequence);
   }
   return plaintext;
 }
 
+export function crcMismatch(sequence: number): CodecError {
+  return new CodecError('CRC_MISMATCH', `block ${sequence} is corrupt: its CRC does not match`, sequence);
+}
+
+export function tamperedBlock(sequence: number): CodecError {
+  return new CodecError(
+    'TAMPERED_BLOCK',
+    `block ${sequence} failed authentication: the key is wrong or the data was altered`,
+    sequence,
+  );
+}
+
+/**
+ * The header of the frame at `offset` when a whole frame starts there (`available` bytes from
+ * `offset` on belong to the batch), or why not, as the error opening it must report.
+ */
+export function frameHeaderAt(bytes: Uint8Array, offset: number, available: number): FrameHeader | CodecError {
+  if (available < FRAME_HEADER_LENGTH) {
+    return new CodecError('TRUNCATED', 'the ciphertext ends inside a block header');
+  }
+  const header = readFrameHeader(bytes, offset);
+  if (header === undefined) {
+    return new CodecError('BAD_REGISTRATION_CODE', 'a block does not start with the registration code');
+  }
+  const { sequence, ciphertextLength } = header;
+  if (ciphertextLength < GCM_TAG_LENGTH) {
+    // Too short to hold a tag: nothing in it can authenticate.
+    return new CodecError('TAMPERED_BLOCK', `block ${sequence} is too short to hold its authentication tag`, sequence);
+  }
+  if (available - FRAME_HEADER_LENGTH < ciphertextLength) {
+    return new CodecError('TRUNCATED', `the ciphertext ends in the middle of block ${sequence}`, sequence);
+  }
+  return header;
+}
+
 /** The result of opening a batch: the plaintext of every block that authenticated, and why it stopped. */
 export interface OpenedBlocks {
-  /** Plaintext of each block before `failure` (all of them when there is none), one buffer per block. */
+  /**
+   * Plaintext of the blocks before `failure` (all of them when there is none), in order: one buffer
+   * per block from node:crypto, one for the whole batch from the native cipher.
+   */
   readonly plaintexts: readonly Buffer[];
   readonly failure?: CodecError;
 }
@@ -194,15 +243,12 @@ export interface OpenedFrames {
 export function openFrames(keys: KeyMaterial, frames: Uint8Array | readonly Uint8Array[], count: number): OpenedBlocks {
   const input = queueOf(frames);
   const plaintexts: Buffer[] = [];
-  for (let i = 0; i < count && input.length >= FRAME_HEADER_LENGTH; i++) {
-    const ciphertextLength = input.peek(8, 4).readUInt32LE(0);
+  for (let i = 0; i < count && input.length > 0; i++) {
+    const header = frameHeaderAt(input.peek(0, Math.min(input.length, FRAME_HEADER_LENGTH)), 0, input.length);
+    if (header instanceof CodecError) return { plaintexts, failure: header };
     let plaintext: Buffer;
     try {
-      plaintext = openFrame(
-        keys,
-        input.takeContiguous(Math.min(input.length, FRAME_HEADER_LENGTH + ciphertextLength)),
-        0,
-      );
+      plaintext = openFrame(keys, input.takeContiguous(FRAME_HEADER_LENGTH + header.ciphertextLength), 0);
     } catch (error) {
       if (!(error instanceof CodecError)) throw error;
       return { plaintexts, failure: error };
@@ -211,3 +257,21 @@ export function openFrames(keys: KeyMaterial, frames: Uint8Array | readonly Uint
   }
   return { plaintexts };
 }
+
+/**
+ * One implementation of the per-block work: node:crypto (this file) or the native batch cipher
+ * (native-block-cipher.ts). Both produce the same bytes and the same refusals; which one runs is
+ * chosen in block-cipher-choice.ts.
+ */
+export interface BlockCipher {
+  readonly name: 'native' | 'node:crypto';
+  sealBlocks(
+    keys: KeyMaterial,
+    firstSequence: number,
+    plaintext: Uint8Array | readonly Uint8Array[],
+    blockSize: number,
+  ): SealedBlocks;
+  openFrames(keys: KeyMaterial, frames: Uint8Array | readonly Uint8Array[], count: number): OpenedBlocks;
+}
+
+export const nodeBlockCipher: BlockCipher = { name: 'node:crypto', sealBlocks, openFrames };

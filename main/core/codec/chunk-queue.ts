@@ -18,6 +18,11 @@ export class ChunkQueue {
     this.length += chunk.length;
   }
 
+  /** How many of the next bytes sit in one chunk, so `takeContiguous` of up to that many copies nothing. */
+  get contiguousLength(): number {
+    return this.length === 0 ? 0 : this.chunks[this.first]!.length - this.head;
+  }
+
   /** `length` bytes starting `offset` bytes in, without consuming them: a view when they sit in one chunk. */
   peek(offset: number, length: number): Buffer {
     const pieces = this.views(offset, length);

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import type { OpenedBlocks, OpenedFrames, SealedBlocks } from './block-cipher.js';
 import type { CipherJob, CipherJobResult, CipherWorkerData, SerialisedError } from './cipher-worker-protocol.js';
-import { type FrameCipher, inlineFrameCipher, joinedResults } from './frame-cipher.js';
+import type { BlockCipherChoice } from './block-cipher-choice.js';
+import { type FrameCipher, inlineFrameCipherWith, joinedResults } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -54,13 +55,15 @@ export interface CipherPoolOptions {
    * early idles unless more batches are queued behind the one everyone waits for.
    */
   readonly batchesPerThread?: number;
+  /** The block cipher every thread of the pool runs (block-cipher-choice.ts); the fastest by default. */
+  readonly blockCipher?: BlockCipherChoice;
 }
 
 /** Pool settings measured fastest on a machine with `cores` cores (bench/codec.ts). */
 export function recommendedPoolOptions(cores = availableParallelism()): Required<CipherPoolOptions> {
   return cores <= 2
-    ? { threads: 1, shareCallingThread: true, batchesPerThread: 3 }
-    : { threads: cores - 1, shareCallingThread: false, batchesPerThread: 3 };
+    ? { threads: 1, shareCallingThread: true, batchesPerThread: 3, blockCipher: 'fastest' }
+    : { threads: cores - 1, shareCallingThread: false, batchesPerThread: 3, blockCipher: 'fastest' };
 }
 
 /** Batches a worker should have waiting or running before the calling thread takes one itself. */
@@ -77,6 +80,9 @@ export class CipherWorkerPool implements FrameCipher {
   readonly batchesInFlight: number;
   private readonly workers: PooledWorker[];
   private readonly shareCallingThread: boolean;
+  private readonly blockCipher: BlockCipherChoice;
+  /** The calling thread's share of the work. */
+  private readonly inline: FrameCipher;
   private readonly spareInputs: ArrayBuffer[] = [];
   private nextJobId = 0;
   private closed = false;
@@ -84,6 +90,8 @@ export class CipherWorkerPool implements FrameCipher {
   constructor(options: CipherPoolOptions = {}) {
     const threads = Math.max(1, options.threads ?? availableParallelism());
     this.shareCallingThread = options.shareCallingThread ?? false;
+    this.blockCipher = options.blockCipher ?? 'fastest';
+    this.inline = inlineFrameCipherWith(this.blockCipher);
     this.parallelism = threads + (this.shareCallingThread ? 1 : 0);
     this.batchesInFlight = this.parallelism * Math.max(1, options.batchesPerThread ?? 2);
     this.workers = Array.from({ length: threads }, () => this.spawn());
@@ -102,7 +110,7 @@ export class CipherWorkerPool implements FrameCipher {
 
   private spawn(): PooledWorker {
     const finished = new Int32Array(new SharedArrayBuffer(4));
-    const worker = createCipherWorker({ finished } satisfies CipherWorkerData);
+    const worker = createCipherWorker({ finished, blockCipher: this.blockCipher } satisfies CipherWorkerData);
     const pooled: PooledWorker = { worker, jobs: new Map(), posted: 0, finished };
     worker.on('message', (result: CipherJobResult) => {
       const job = pooled.jobs.get(result.id);
@@ -168,15 +176,17 @@ export class CipherWorkerPool implements FrameCipher {
     plaintext: readonly Buffer[],
     blockSize: number,
   ): Promise<SealedBlocks> {
-    if (this.takeInline()) return inlineFrameCipher.sealBlocks(keys, firstSequence, plaintext, blockSize);
+    if (this.takeInline()) return this.inline.sealBlocks(keys, firstSequence, plaintext, blockSize);
     return this.run({ op: 'seal', firstSequence, blockSize }, keys, plaintext).then((result) => {
       if (!('framing' in result)) throw new Error('a cipher worker answered a seal with something else');
-      return { framing: Buffer.from(result.framing), ciphertexts: result.ciphertexts.map((ab) => Buffer.from(ab)) };
+      const framing = Buffer.from(result.framing);
+      if ('frames' in result) return { framing, frames: Buffer.from(result.frames) };
+      return { framing, ciphertexts: result.ciphertexts.map((ab) => Buffer.from(ab)) };
     });
   }
 
   openBlocks(keys: KeyMaterial, frames: readonly Buffer[], count: number): Promise<OpenedBlocks> {
-    if (this.takeInline()) return inlineFrameCipher.openBlocks(keys, frames, count);
+    if (this.takeInline()) return this.inline.openBlocks(keys, frames, count);
     return this.run({ op: 'open', count }, keys, frames).then((result) => {
       if (!('plaintexts' in result)) throw new Error('a cipher worker answered an open with something else');
       const plaintexts = result.plaintexts.map((ab) => Buffer.from(ab));

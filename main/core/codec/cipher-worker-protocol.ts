@@ -1,4 +1,5 @@
 import type { CodecErrorCode } from '../../../shared/msc4016/codec-error.js';
+import type { BlockCipherChoice } from './block-cipher-choice.js';
 
 /**
  * Messages between CipherWorkerPool and its workers. Every byte buffer travels as a transferred
@@ -7,13 +8,15 @@ import type { CodecErrorCode } from '../../../shared/msc4016/codec-error.js';
  * - the input (`data`, of which the first `length` bytes are the batch) goes to the worker and comes
  *   back with the result, so the pool reuses it: fresh large allocations fault in new pages on every
  *   batch, which cost a fifth of the throughput on the machines we measured;
- * - each block's ciphertext (sealing) or plaintext (opening) comes back in the buffer Node's cipher
- *   produced it in, and sealing's headers and tags in one more, so no thread copies a result.
+ * - results come back in the buffers the block cipher produced them in, so no thread copies a result:
+ *   node:crypto's one buffer per block, the native cipher's one per batch, and sealing's headers and
+ *   tags in one more.
  */
 /** Given to each worker when it starts. */
 export interface CipherWorkerData {
   /** [0]: jobs finished so far, which the worker increments as it finishes each (see CipherWorkerPool). */
   readonly finished: Int32Array;
+  readonly blockCipher: BlockCipherChoice;
 }
 
 interface JobInput {
@@ -35,5 +38,6 @@ export interface SerialisedError {
 /** `failure` accompanies an open that stopped at a bad block; `plaintexts` then holds the blocks before it. */
 export type CipherJobResult =
   | { id: number; input: ArrayBuffer; framing: ArrayBuffer; ciphertexts: ArrayBuffer[] }
+  | { id: number; input: ArrayBuffer; framing: ArrayBuffer; frames: ArrayBuffer }
   | { id: number; input: ArrayBuffer; plaintexts: ArrayBuffer[]; failure?: SerialisedError }
   | { id: number; input: ArrayBuffer; error: SerialisedError };

@@ -1,12 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { type CodecError, isCodecError } from '../../../shared/msc4016/codec-error.js';
-import { openFrames, sealBlocks } from './block-cipher.js';
+import { blockCipherFor } from './block-cipher-choice.js';
 import type { CipherJob, CipherJobResult, CipherWorkerData, SerialisedError } from './cipher-worker-protocol.js';
 
 /** A worker thread of CipherWorkerPool: seals or opens one batch of blocks per message. */
 const port = parentPort;
 if (port === null) throw new Error('cipher-worker must run as a worker thread');
-const { finished } = workerData as CipherWorkerData;
+const { finished, blockCipher } = workerData as CipherWorkerData;
+const cipher = blockCipherFor(blockCipher);
 
 /** Counted as finished before the answer is posted, so the pool never sees an answer to an unfinished job. */
 function answer(reply: CipherJobResult, transfer: ArrayBuffer[]): void {
@@ -19,17 +20,20 @@ port.on('message', (job: CipherJob) => {
   const input = Buffer.from(job.data, 0, job.length);
   try {
     if (job.op === 'seal') {
-      const { framing, ciphertexts } = sealBlocks(keys, job.firstSequence, input, job.blockSize);
-      const results = [framing, ...ciphertexts].map(ownArrayBuffer);
-      const reply: CipherJobResult = {
-        id: job.id,
-        input: job.data,
-        framing: results[0]!,
-        ciphertexts: results.slice(1),
-      };
-      answer(reply, transferList(job.data, results));
+      const sealed = cipher.sealBlocks(keys, job.firstSequence, input, job.blockSize);
+      const framing = ownArrayBuffer(sealed.framing);
+      if ('frames' in sealed) {
+        const frames = ownArrayBuffer(sealed.frames);
+        answer({ id: job.id, input: job.data, framing, frames }, transferList(job.data, [framing, frames]));
+      } else {
+        const ciphertexts = sealed.ciphertexts.map(ownArrayBuffer);
+        answer(
+          { id: job.id, input: job.data, framing, ciphertexts },
+          transferList(job.data, [framing, ...ciphertexts]),
+        );
+      }
     } else {
-      const { plaintexts, failure } = openFrames(keys, input, job.count);
+      const { plaintexts, failure } = cipher.openFrames(keys, input, job.count);
       const results = plaintexts.map(ownArrayBuffer);
       const reply: CipherJobResult = { id: job.id, input: job.data, plaintexts: results };
       if (failure) reply.failure = serialise(failure);
@@ -51,9 +55,10 @@ function transferList(input: ArrayBuffer, results: readonly ArrayBuffer[]): Arra
 }
 
 /**
- * An ArrayBuffer holding exactly these bytes and nothing else, to transfer. Node's cipher returns
- * each result in memory of its own, which is transferred as it is; a buffer that shares its memory
- * (Node pools small allocations) is copied, since transferring would take its neighbours along.
+ * An ArrayBuffer holding exactly these bytes and nothing else, to transfer. Both block ciphers return
+ * results in memory of their own, which is transferred as it is; a buffer that shares its memory
+ * (Node pools small allocations; a batch that stopped at a bad block fills only part of its output)
+ * is copied, since transferring would take its neighbours along.
  */
 function ownArrayBuffer(buffer: Buffer): ArrayBuffer {
   if (buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.length) return buffer.buffer as ArrayBuffer;

@@ -3,14 +3,15 @@ import { FRAME_HEADER_LENGTH, FRAME_OVERHEAD, readFrameHeader } from '../../../s
 import { framesOf, joinFrames, randomPlaintext, withFixedCrc } from '../../../tests/support/codec.js';
 import { frameCrc, openFrames, sealBlocks, sealFrames, streamPartsOf } from './block-cipher.js';
 import { callerTakesBatch, CipherWorkerPool } from './cipher-worker-pool.js';
-import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
+import { type FrameCipher, inlineFrameCipher, inlineFrameCipherWith } from './frame-cipher.js';
 import { generateV3KeyMaterial } from './key-material.js';
 
 const BLOCK = 1000;
 const keys = generateV3KeyMaterial();
 const pool = new CipherWorkerPool({ threads: 1 });
 const sharedPool = new CipherWorkerPool({ threads: 1, shareCallingThread: true });
-afterAll(() => Promise.all([pool.close(), sharedPool.close()]));
+const nodeSharedPool = new CipherWorkerPool({ threads: 1, shareCallingThread: true, blockCipher: 'node:crypto' });
+afterAll(() => Promise.all([pool.close(), sharedPool.close(), nodeSharedPool.close()]));
 
 /** Frames as the stream carries them (the magic is not part of a batch). */
 function framesOnly(frames: Buffer): Buffer[] {
@@ -53,6 +54,8 @@ describe.each([
   ['inline', inlineFrameCipher],
   ['a worker', pool],
   ['a worker sharing the calling thread', sharedPool],
+  ['inline, node:crypto', inlineFrameCipherWith('node:crypto')],
+  ['a worker sharing the calling thread, node:crypto', nodeSharedPool],
 ] as [string, FrameCipher][])('the block path of %s', (_name, cipher) => {
   it('seals input given in uneven pieces exactly as the whole input sealed inline', async () => {
     const plaintext = randomPlaintext(4 * BLOCK + 3);
@@ -76,7 +79,7 @@ describe.each([
     for (const { plaintexts, failure } of results) {
       expect(failure?.code).toBe('TAMPERED_BLOCK');
       expect(failure?.block).toBe(2);
-      expect(plaintexts.length).toBe(2);
+      // One buffer per block (node:crypto) or per batch (native): the bytes are what counts.
       expect(Buffer.concat(plaintexts).equals(plaintext.subarray(0, 2 * BLOCK))).toBe(true);
     }
   });

@@ -14,7 +14,7 @@ import {
 } from '../../../tests/support/codec.js';
 import { sealFrames } from './block-cipher.js';
 import { CipherWorkerPool } from './cipher-worker-pool.js';
-import { inlineFrameCipher } from './frame-cipher.js';
+import { inlineFrameCipher, inlineFrameCipherWith } from './frame-cipher.js';
 import { generateV3KeyMaterial } from './key-material.js';
 import { decryptV3 } from './v3-decryptor.js';
 import { encryptV3 } from './v3-encryptor.js';
@@ -23,7 +23,8 @@ const BLOCK = 4096;
 const keys = generateV3KeyMaterial();
 const pool = new CipherWorkerPool({ threads: 2 });
 const sharedPool = new CipherWorkerPool({ threads: 1, shareCallingThread: true });
-afterAll(() => Promise.all([pool.close(), sharedPool.close()]));
+const nodeSharedPool = new CipherWorkerPool({ threads: 1, shareCallingThread: true, blockCipher: 'node:crypto' });
+afterAll(() => Promise.all([pool.close(), sharedPool.close(), nodeSharedPool.close()]));
 
 function expectCode(error: unknown, code: CodecErrorCode): void {
   expect(isCodecError(error), `expected a CodecError ${code}, got ${String(error)}`).toBe(true);
@@ -34,6 +35,8 @@ describe.each([
   ['inline', inlineFrameCipher],
   ['worker pool', pool],
   ['one worker sharing the calling thread', sharedPool],
+  ['inline node:crypto', inlineFrameCipherWith('node:crypto')],
+  ['one worker sharing the calling thread, node:crypto', nodeSharedPool],
 ])('v3 round trip (%s cipher)', (_name, cipher) => {
   it.each([0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 37 * BLOCK + 5, 300 * BLOCK])(
     'restores %i bytes exactly',

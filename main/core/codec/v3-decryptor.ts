@@ -11,7 +11,7 @@ import {
 } from '../../../shared/msc4016/frame.js';
 import type { OpenedBlocks } from './block-cipher.js';
 import { ChunkQueue } from './chunk-queue.js';
-import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
+import { DEFAULT_BATCH_BYTES, type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
 import { OrderedPipeline } from './ordered-pipeline.js';
 
@@ -50,7 +50,7 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
     );
   }
   const cipher = options.cipher ?? inlineFrameCipher;
-  const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
+  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_BATCH_BYTES;
   const expectedSize = options.expectedSize;
   const firstSequence = options.firstSequence ?? 0;
   const pipeline = new OrderedPipeline<OpenedBlocks>(cipher.batchesInFlight);

@@ -7,7 +7,7 @@ import {
 } from '../../../shared/msc4016/frame.js';
 import { type SealedBlocks, streamPartsOf } from './block-cipher.js';
 import { ChunkQueue } from './chunk-queue.js';
-import { type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
+import { DEFAULT_BATCH_BYTES, type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
 import { OrderedPipeline } from './ordered-pipeline.js';
 
@@ -37,7 +37,7 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
   const blockSize = options.blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE;
   assertValidBlockSize(blockSize);
   const cipher = options.cipher ?? inlineFrameCipher;
-  const batchBytes = Math.max(1, Math.floor((options.maxBatchBytes ?? 1024 * 1024) / blockSize)) * blockSize;
+  const batchBytes = Math.max(1, Math.floor((options.maxBatchBytes ?? DEFAULT_BATCH_BYTES) / blockSize)) * blockSize;
   const pipeline = new OrderedPipeline<SealedBlocks>(cipher.batchesInFlight);
   let nextSequence = 0;
   // Input waits here until whole blocks are available; each byte is copied at most once, however
