@@ -71,14 +71,18 @@ class Peer {
       } else this.messages.push(message);
     });
     this.child.on('close', (code) => {
-      for (const waiter of this.waiters)
-        waiter.resolve({ type: 'done', at: 0, status: `exited ${code}: ${this.stderr}` });
+      this.exit = `exited ${code}: ${this.stderr}`;
+      for (const waiter of this.waiters.splice(0)) waiter.resolve({ type: 'done', at: 0, status: this.exit });
     });
   }
+
+  /** Why the peer process ended, once it has: any later wait for a message fails with it. */
+  private exit: string | undefined;
 
   next(type: PeerMessage['type']): Promise<PeerMessage> {
     const index = this.messages.findIndex((message) => message.type === type);
     if (index >= 0) return Promise.resolve(this.messages.splice(index, 1)[0]!);
+    if (this.exit !== undefined) return Promise.reject(new Error(`the ${type} never came: the peer ${this.exit}`));
     return new Promise((resolve) => this.waiters.push({ type, resolve }));
   }
 
@@ -249,7 +253,10 @@ await build({
   outdir: root,
   // Native modules load from node_modules; the banner gives the bundle a require for them.
   external: ['@node-rs/crc32'],
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  // (renamed, so the bundle's own import of createRequire does not collide with it).
+  banner: {
+    js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 
