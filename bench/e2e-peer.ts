@@ -11,7 +11,7 @@
  *                                         the media handler over HTTP, of a receive that never downloaded
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileMessageContent, parseReceivableFile } from '../shared/matrix/file-message.js';
@@ -34,6 +34,22 @@ const report = (message: object): void => void process.stdout.write(`${JSON.stri
 async function peakRssBytes(): Promise<number> {
   const status = await readFile('/proc/self/status', 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** The whole file in one buffer, as a browser's FileReader gives it (readFile stops at 2 GiB). */
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const whole = Buffer.allocUnsafe((await handle.stat()).size);
+    for (let filled = 0; filled < whole.length;) {
+      const { bytesRead } = await handle.read(whole, filled, Math.min(whole.length - filled, 2 ** 30), filled);
+      if (bytesRead === 0) throw new Error(`${path} shrank while it was read`);
+      filled += bytesRead;
+    }
+    return whole;
+  } finally {
+    await handle.close();
+  }
 }
 
 interface Command {
@@ -139,7 +155,7 @@ switch (role) {
     const command = await oneCommand();
     const started = now();
     // Element: the whole file as one buffer, encrypted whole, hashed, then uploaded in one request.
-    const plaintext = await readFile(args[0]!);
+    const plaintext = await readWhole(args[0]!);
     const keys = generateV2KeyMaterial();
     const encryption = encryptV2([plaintext], keys);
     const pieces: Buffer[] = [];
@@ -177,14 +193,26 @@ switch (role) {
       accessToken: command.accessToken,
     });
     const response = await client.download(parseMxcUri(file.url));
-    const ciphertext = Buffer.from(await response.arrayBuffer());
+    // The whole body in memory before anything else (a browser's Blob), kept as the chunks it came in:
+    // one buffer of a 4 GiB file would pass Node's limits.
+    const ciphertext: Buffer[] = [];
+    for await (const chunk of response.body!) ciphertext.push(Buffer.from(chunk as Uint8Array));
     const firstByteAt = now();
     if (file.v !== 'v2') throw new Error('classic receive expects v2');
-    const hash = encodeUnpaddedBase64(createHash('sha256').update(ciphertext).digest());
-    if (hash !== file.hashes.sha256) throw new Error('classic receive: SHA-256 mismatch');
+    const digest = createHash('sha256');
+    for (const chunk of ciphertext) digest.update(chunk);
+    if (encodeUnpaddedBase64(digest.digest()) !== file.hashes.sha256) {
+      throw new Error('classic receive: SHA-256 mismatch');
+    }
     const pieces: Buffer[] = [];
-    for await (const piece of decryptV2([ciphertext], keyMaterialOf(file), file.hashes.sha256)) pieces.push(piece);
-    await writeFile(join(args[0]!, 'classic.bin'), Buffer.concat(pieces));
+    for await (const piece of decryptV2(ciphertext, keyMaterialOf(file), file.hashes.sha256)) pieces.push(piece);
+    ciphertext.length = 0;
+    const output = await open(join(args[0]!, 'classic.bin'), 'w');
+    try {
+      for (let first = 0; first < pieces.length; first += 512) await output.writev(pieces.slice(first, first + 512));
+    } finally {
+      await output.close();
+    }
     report({
       type: 'done',
       at: now(),
