@@ -157,7 +157,11 @@ switch (role) {
     // Element: the whole file as one buffer, encrypted whole, hashed, then uploaded in one request.
     const plaintext = await readWhole(args[0]!);
     const keys = generateV2KeyMaterial();
-    const encryption = encryptV2([plaintext], keys);
+    // Handed over as 1 GiB views: one cipher call cannot take 2 GiB or more (the bytes are the same).
+    const views: Buffer[] = [];
+    for (let start = 0; start < plaintext.length; start += 2 ** 30)
+      views.push(plaintext.subarray(start, start + 2 ** 30));
+    const encryption = encryptV2(views, keys);
     const pieces: Buffer[] = [];
     for await (const piece of encryption.ciphertext) pieces.push(piece);
     const ciphertext = Buffer.concat(pieces);
