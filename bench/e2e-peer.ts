@@ -11,6 +11,7 @@
  *                                         the media handler over HTTP, of a receive that never downloaded
  */
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,6 +101,25 @@ async function openEngine(dataDir: string): Promise<TransferEngine> {
 }
 
 const [role, ...args] = process.argv.slice(2);
+
+/*
+ * SLIPSTREAM_BENCH_MEMORY_TRACE=<file>: where the memory goes at this peer's peak. Every 20 ms the
+ * process's memory use is sampled; at exit the sample with the highest RSS (with V8's heap, external
+ * and ArrayBuffer figures beside it) is written to <file>.<role>.json.
+ */
+const memoryTrace = process.env['SLIPSTREAM_BENCH_MEMORY_TRACE'];
+if (memoryTrace) {
+  let peak = process.memoryUsage();
+  setInterval(() => {
+    const sample = process.memoryUsage();
+    if (sample.rss > peak.rss) peak = sample;
+  }, 20).unref();
+  process.on('exit', () => {
+    const mib = Object.fromEntries(Object.entries(peak).map(([key, bytes]) => [key, Math.round(bytes / 2 ** 20)]));
+    writeFileSync(`${memoryTrace}.${role}.json`, `${JSON.stringify(mib)}\n`);
+  });
+}
+
 switch (role) {
   // The engine sides serve one transfer per command for as long as the parent sends them, as a
   // running app does: the parent warms them up with a small transfer before the measured one.

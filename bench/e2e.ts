@@ -13,7 +13,7 @@
  *
  * Every side runs in its own process, started and ready before its clock starts. Rounds rotate the
  * order; figures are medians. Environment: SLIPSTREAM_BENCH_MIB (1024), SLIPSTREAM_BENCH_ROUNDS (3),
- * SLIPSTREAM_BENCH_RSS_MIB (4096), SLIPSTREAM_BENCH_SEEKS (25).
+ * SLIPSTREAM_BENCH_RSS_MIB (4096), SLIPSTREAM_BENCH_SEEKS (25); SLIPSTREAM_BENCH_MEMORY_TRACE, see e2e-peer.ts.
  */
 import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
