@@ -59,6 +59,11 @@ class Peer {
     // SLIPSTREAM_BENCH_PEER_ARGS passes Node options to the peers (e.g. "--cpu-prof --cpu-prof-dir=…").
     const nodeArgs = (process.env['SLIPSTREAM_BENCH_PEER_ARGS'] ?? '').split(' ').filter(Boolean);
     this.child = spawn(process.execPath, [...nodeArgs, PEER_BUNDLE, role, ...args], {
+      // The bundle lives outside main/core/codec: it is told where the native cipher is, if built.
+      env: {
+        ...process.env,
+        SLIPSTREAM_NATIVE_CIPHER_PATH: resolve('main/core/codec/native/build/Release/msc4016_cipher.node'),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));

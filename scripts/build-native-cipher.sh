@@ -13,7 +13,14 @@ strict=no
 dir=main/core/codec/native
 addon=$dir/build/Release/msc4016_cipher.node
 stamp=$dir/build/.slipstream-built
-wanted="$(cat "$dir/binding.gyp" "$dir/msc4016_cipher.c" | sha256sum | cut -d' ' -f1) node $(node -p process.version)"
+# The sources' digest and the Node version (hashed with Node: it is always there).
+wanted=$(node -e '
+  const { createHash } = require("node:crypto");
+  const { readFileSync } = require("node:fs");
+  const digest = createHash("sha256");
+  for (const file of process.argv.slice(1)) digest.update(readFileSync(file));
+  console.log(`${digest.digest("hex")} node ${process.version}`);
+' "$dir/binding.gyp" "$dir/msc4016_cipher.c") || exit 1
 if [ -f "$addon" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then exit 0; fi
 
 args=(rebuild --directory "$dir" --loglevel=error)

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FRAME_HEADER_LENGTH } from '../../../shared/msc4016/frame.js';
@@ -7,7 +8,12 @@ import { type BlockCipher, type OpenedBlocks, nodeBlockCipher, sealFrames, strea
 import { blockCipherFor } from './block-cipher-choice.js';
 import { inlineFrameCipherWith } from './frame-cipher.js';
 import { generateV3KeyMaterial, type KeyMaterial } from './key-material.js';
-import { KNOWN_ANSWER, loadNativeCipherAddon, NATIVE_CIPHER_SWITCH } from './native-cipher-addon.js';
+import {
+  KNOWN_ANSWER,
+  loadNativeCipherAddon,
+  NATIVE_CIPHER_PATH,
+  NATIVE_CIPHER_SWITCH,
+} from './native-cipher-addon.js';
 import { nativeBlockCipher } from './native-block-cipher.js';
 
 /*
@@ -205,6 +211,19 @@ function withFixedCrcIfSound(frame: Buffer): Buffer {
   return whole ? withFixedCrc(frame) : frame;
 }
 
+withNative('the native addon itself', () => {
+  it('refuses buffers that share memory, where OpenSSL would read what it has just written', () => {
+    const memory = Buffer.alloc(4096);
+    const { key, iv } = KNOWN_ANSWER;
+    expect(() => addon!.seal(key, iv, 0, memory.subarray(0, 100), 16, memory.subarray(50), Buffer.alloc(512))).toThrow(
+      /must not share memory/,
+    );
+    expect(() =>
+      addon!.open(key, iv, memory.subarray(0, 100), 1, memory.subarray(10, 300), new Uint32Array(4)),
+    ).toThrow(/must not share memory/);
+  });
+});
+
 describe('without a usable native cipher', () => {
   // These simulate each way the addon can be unusable, so they run with the switch off too.
   beforeEach(() => {
@@ -269,6 +288,28 @@ describe('without a usable native cipher', () => {
       createRequire: () => () => broken,
     }));
     await expectWorkingFallback(/^node:crypto \(the native cipher failed its self-test/);
+  });
+
+  it('looks for the addon only beside the codec, or exactly where SLIPSTREAM_NATIVE_CIPHER_PATH says', async () => {
+    const looked: string[] = [];
+    vi.doMock('node:fs', async (original) => ({
+      ...(await original<object>()),
+      existsSync: (path: string) => {
+        looked.push(path);
+        return false;
+      },
+    }));
+    await expectWorkingFallback(/^node:crypto \(the native cipher is not built/);
+    expect(looked).toEqual([fileURLToPath(new URL('./native/build/Release/msc4016_cipher.node', import.meta.url))]);
+
+    looked.length = 0;
+    vi.stubEnv(NATIVE_CIPHER_PATH, '/opt/slipstream/msc4016_cipher.node');
+    try {
+      await expectWorkingFallback(/^node:crypto \(the native cipher is not built/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(looked).toEqual(['/opt/slipstream/msc4016_cipher.node']);
   });
 
   it('does not even look for the addon inside Electron, whose BoringSSL it cannot use', async () => {

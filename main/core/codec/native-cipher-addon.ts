@@ -41,6 +41,8 @@ export interface NativeCipherLoad {
 const ADDON_FILE = 'native/build/Release/msc4016_cipher.node';
 /** Set to 0 to keep the codec on node:crypto (tests run every codec suite both ways). */
 export const NATIVE_CIPHER_SWITCH = 'SLIPSTREAM_NATIVE_CIPHER';
+/** The addon's path for code bundled away from main/core/codec (an absolute path). */
+export const NATIVE_CIPHER_PATH = 'SLIPSTREAM_NATIVE_CIPHER_PATH';
 
 const log = debuglog('slipstream-cipher');
 let loaded: NativeCipherLoad | undefined;
@@ -80,16 +82,14 @@ function attemptLoad(): NativeCipherLoad {
 }
 
 /**
- * Beside this module in a checkout; from a bundle built inside the project (the benchmarks'), under
- * the project root above it.
+ * Beside this module in a checkout, or exactly where NATIVE_CIPHER_PATH says (a bundle built elsewhere,
+ * as the benchmarks' peers are). Nowhere else: a native module runs code as it loads, before any
+ * self-test, so it is never searched for in folders someone else might write to.
  */
 function addonCandidates(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, ADDON_FILE)];
-  for (let folder = here; dirname(folder) !== folder; folder = dirname(folder)) {
-    candidates.push(join(folder, 'main/core/codec', ADDON_FILE));
-  }
-  return candidates;
+  const named = process.env[NATIVE_CIPHER_PATH];
+  if (named) return [named];
+  return [join(dirname(fileURLToPath(import.meta.url)), ADDON_FILE)];
 }
 
 /**

@@ -73,6 +73,11 @@ static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *leng
   return 1;
 }
 
+/* Whether two byte ranges share memory: OpenSSL would encrypt or decrypt partly over its own input. */
+static int overlapping(const uint8_t *a, size_t a_length, const uint8_t *b, size_t b_length) {
+  return a_length > 0 && b_length > 0 && a < b + b_length && b < a + a_length;
+}
+
 static int number_of(napi_env env, napi_value value, double *number) {
   return napi_get_value_double(env, value, number) == napi_ok;
 }
@@ -135,6 +140,11 @@ static napi_value seal_blocks(napi_env env, napi_callback_info info) {
       framing_length < blocks * (HEADER_LENGTH + TAG_LENGTH)) {
     return fail(env, "the output buffers are too small for the batch");
   }
+  if (overlapping(plaintext, plaintext_length, frames, frames_length) ||
+      overlapping(plaintext, plaintext_length, framing, framing_length) ||
+      overlapping(frames, frames_length, framing, framing_length)) {
+    return fail(env, "the plaintext and the output buffers must not share memory");
+  }
   EVP_CIPHER_CTX *ctx = keyed(env, 1, key);
   if (ctx == NULL) return fail(env, "OpenSSL refused the AES-256-GCM key");
   uint8_t *frame = frames;
@@ -187,6 +197,10 @@ static napi_value open_frames(napi_env env, napi_callback_info info) {
   }
   if (key_length != KEY_LENGTH || iv_length != BASE_IV_LENGTH) return fail(env, "a 32-byte key and a 12-byte iv");
   if (input_length > UINT32_MAX || output_length > UINT32_MAX) return fail(env, "a batch is below 4 GiB");
+  /* A tag is checked over the input while the output is written: they must be different memory. */
+  if (overlapping(input, input_length, output, output_length)) {
+    return fail(env, "the input and the output must not share memory");
+  }
   EVP_CIPHER_CTX *ctx = keyed(env, 0, key);
   if (ctx == NULL) return fail(env, "OpenSSL refused the AES-256-GCM key");
   uint32_t *state = state_data;
