@@ -229,12 +229,6 @@ export interface OpenedBlocks {
   readonly failure?: CodecError;
 }
 
-/** An opened batch as one buffer: the plaintext of the blocks before `failure`, joined. */
-export interface OpenedFrames {
-  readonly plaintext: Buffer;
-  readonly failure?: CodecError;
-}
-
 /**
  * Opens `count` consecutive, already-validated frames laid end to end in `frames`. Stops at the
  * first block that fails and reports it, keeping the plaintext of the authenticated blocks before it.

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
-import type { OpenedBlocks, OpenedFrames, SealedBlocks } from './block-cipher.js';
+import type { OpenedBlocks, SealedBlocks } from './block-cipher.js';
 import type { CipherJob, CipherJobResult, CipherWorkerData, SerialisedError } from './cipher-worker-protocol.js';
 import type { BlockCipherChoice } from './block-cipher-choice.js';
-import { type FrameCipher, inlineFrameCipherWith, joinedResults } from './frame-cipher.js';
+import { type FrameCipher, inlineFrameCipherWith } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -61,9 +61,9 @@ export interface CipherPoolOptions {
 
 /** Pool settings measured fastest on a machine with `cores` cores (bench/codec.ts). */
 export function recommendedPoolOptions(cores = availableParallelism()): Required<CipherPoolOptions> {
-  return cores <= 2
-    ? { threads: 1, shareCallingThread: true, batchesPerThread: 3, blockCipher: 'fastest' }
-    : { threads: cores - 1, shareCallingThread: false, batchesPerThread: 3, blockCipher: 'fastest' };
+  const shape =
+    cores <= 2 ? { threads: 1, shareCallingThread: true } : { threads: cores - 1, shareCallingThread: false };
+  return { ...shape, batchesPerThread: 3, blockCipher: 'fastest' };
 }
 
 /** Batches a worker should have waiting or running before the calling thread takes one itself. */
@@ -192,16 +192,6 @@ export class CipherWorkerPool implements FrameCipher {
       const plaintexts = result.plaintexts.map((ab) => Buffer.from(ab));
       return result.failure ? { plaintexts, failure: revive(result.failure) as CodecError } : { plaintexts };
     });
-  }
-
-  private readonly joined = joinedResults(this);
-
-  seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer> {
-    return this.joined.seal(keys, firstSequence, plaintext, blockSize);
-  }
-
-  open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames> {
-    return this.joined.open(keys, frames, count);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FRAME_HEADER_LENGTH, FRAME_OVERHEAD, readFrameHeader } from '../../../shared/msc4016/frame.js';
+import { FRAME_HEADER_LENGTH, readFrameHeader } from '../../../shared/msc4016/frame.js';
 import { framesOf, joinFrames, randomPlaintext, withFixedCrc } from '../../../tests/support/codec.js';
 import { frameCrc, openFrames, sealBlocks, sealFrames, streamPartsOf } from './block-cipher.js';
 import { callerTakesBatch, CipherWorkerPool } from './cipher-worker-pool.js';
@@ -82,16 +82,6 @@ describe.each([
       // One buffer per block (node:crypto) or per batch (native): the bytes are what counts.
       expect(Buffer.concat(plaintexts).equals(plaintext.subarray(0, 2 * BLOCK))).toBe(true);
     }
-  });
-
-  it('joins results into one buffer for callers that slice the stream by offset', async () => {
-    const plaintext = randomPlaintext(2 * BLOCK + 5);
-    const frames = await cipher.seal(keys, 0, plaintext, BLOCK);
-    expect(frames.length).toBe(plaintext.length + 3 * FRAME_OVERHEAD);
-    expect(frames.equals(sealFrames(keys, 0, plaintext, BLOCK))).toBe(true);
-    const opened = await cipher.open(keys, frames, 3);
-    expect(opened.failure).toBeUndefined();
-    expect(opened.plaintext.equals(plaintext)).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import { type OpenedBlocks, type OpenedFrames, type SealedBlocks, streamPartsOf } from './block-cipher.js';
+import type { OpenedBlocks, SealedBlocks } from './block-cipher.js';
 import { type BlockCipherChoice, blockCipherFor } from './block-cipher-choice.js';
 import type { KeyMaterial } from './key-material.js';
 
@@ -18,8 +18,7 @@ export const DEFAULT_BATCH_BYTES = 2 * 1024 * 1024;
  * `sealBlocks`/`openBlocks` are the streaming path and copy nothing they need not: inputs come as
  * the pieces they arrived in (views into the caller's chunks, in order), since a batch rarely lines
  * up with input chunks and an implementation that moves bytes to another thread copies them anyway;
- * results come back in the buffers the cipher produced them in. `seal`/`open` give the same results
- * joined into one buffer, for callers that slice the stream by offset.
+ * results come back in the buffers the cipher produced them in.
  */
 export interface FrameCipher {
   /** Threads that seal and open. */
@@ -33,23 +32,6 @@ export interface FrameCipher {
     blockSize: number,
   ): Promise<SealedBlocks>;
   openBlocks(keys: KeyMaterial, frames: readonly Buffer[], count: number): Promise<OpenedBlocks>;
-  seal(keys: KeyMaterial, firstSequence: number, plaintext: Buffer, blockSize: number): Promise<Buffer>;
-  open(keys: KeyMaterial, frames: Buffer, count: number): Promise<OpenedFrames>;
-}
-
-/** `seal` and `open` of a FrameCipher, from its `sealBlocks` and `openBlocks`. */
-export function joinedResults(
-  cipher: Pick<FrameCipher, 'sealBlocks' | 'openBlocks'>,
-): Pick<FrameCipher, 'seal' | 'open'> {
-  return {
-    seal: async (keys, firstSequence, plaintext, blockSize) =>
-      Buffer.concat(streamPartsOf(await cipher.sealBlocks(keys, firstSequence, [plaintext], blockSize))),
-    open: async (keys, frames, count) => {
-      const { plaintexts, failure } = await cipher.openBlocks(keys, [frames], count);
-      const plaintext = Buffer.concat(plaintexts);
-      return failure ? { plaintext, failure } : { plaintext };
-    },
-  };
 }
 
 /**
@@ -57,12 +39,13 @@ export function joinedResults(
  * loads no addon). Results are computed eagerly; the promises only keep the interface uniform.
  */
 export function inlineFrameCipherWith(choice: BlockCipherChoice): FrameCipher {
-  const blocks: Pick<FrameCipher, 'sealBlocks' | 'openBlocks'> = {
+  return {
+    parallelism: 1,
+    batchesInFlight: 1,
     sealBlocks: async (keys, firstSequence, plaintext, blockSize) =>
       blockCipherFor(choice).sealBlocks(keys, firstSequence, plaintext, blockSize),
     openBlocks: async (keys, frames, count) => blockCipherFor(choice).openFrames(keys, frames, count),
   };
-  return { parallelism: 1, batchesInFlight: 1, ...blocks, ...joinedResults(blocks) };
 }
 
 /** The calling thread with the fastest block cipher that works here (block-cipher-choice.ts). */

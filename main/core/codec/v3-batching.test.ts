@@ -25,8 +25,6 @@ function recordingCipher(batchesInFlight: number): FrameCipher & { readonly batc
       batches.push(count);
       return inlineFrameCipher.openBlocks(keyMaterial, frames, count);
     },
-    seal: inlineFrameCipher.seal,
-    open: inlineFrameCipher.open,
   };
 }
 

@@ -298,7 +298,7 @@ describe('worker pool failures', () => {
       const { workers } = fragile as unknown as { workers: { worker: { terminate(): Promise<number> } }[] };
       // Stopped before it can answer: the job posted to it must fail, not wait forever.
       const dying = workers[0]!.worker.terminate();
-      const inFlight = fragile.seal(keys, 0, plaintext, BLOCK);
+      const inFlight = fragile.sealBlocks(keys, 0, [plaintext], BLOCK);
       await dying;
       await expect(inFlight).rejects.toThrow(/cipher worker stopped unexpectedly/);
       const ciphertext = await encryptBuffer(plaintext, keys, BLOCK, fragile);
