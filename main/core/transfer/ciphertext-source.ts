@@ -22,9 +22,18 @@ export interface CiphertextSource {
   read(start: number, end: number): AsyncGenerator<Buffer>;
 }
 
-/** Ledger groups for a unit (a v3 block, or 16 for v2): growing to the largest multiple of it not above 8 MiB. */
+/**
+ * The largest ledger group, in plaintext bytes. A sender holds about three groups' worth at once (the
+ * reused plaintext buffer, the group being sent, the one before it awaiting the collector), so this
+ * sets most of its memory: at 8 MiB its ArrayBuffers peaked at 49 MiB through a 1 GiB send, at 4 MiB
+ * at 25–29 MiB (docs/benchmarks.md). Smaller still would cost more fsyncs of the ledger than it saves.
+ * Each transfer records its groups, so a resumed transfer keeps the size it began with.
+ */
+const LEDGER_GROUP_CAP = 4 * 1024 * 1024;
+
+/** Ledger groups for a unit (a v3 block, or 16 for v2): growing to the largest multiple of it not above LEDGER_GROUP_CAP. */
 export function ledgerGroupsFor(unit: number): LedgerGroups {
-  return new LedgerGroups(unit, Math.max(1, Math.floor((8 * 1024 * 1024) / unit)) * unit);
+  return new LedgerGroups(unit, Math.max(1, Math.floor(LEDGER_GROUP_CAP / unit)) * unit);
 }
 
 interface SealedGroup {
@@ -35,7 +44,7 @@ interface SealedGroup {
 }
 
 /**
- * Encrypts a ledger group (up to 8 MiB of plaintext) at a time, and releases a group's ciphertext only after the
+ * Encrypts a ledger group (up to 4 MiB of plaintext) at a time, and releases a group's ciphertext only after the
  * ledger admitted it: its digest recorded durably the first time, compared with the record every
  * later time. The digest is taken over the ciphertext itself, which under a fixed key and IV is a
  * function of the plaintext, so it costs (almost) nothing beyond the encryption, and a mismatch is

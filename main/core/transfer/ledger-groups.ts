@@ -1,9 +1,9 @@
 /**
  * How the plaintext is cut into ledger groups (plaintext-ledger.ts): the first group is one `unit`
- * (a v3 block, or 16 bytes of v2), each next one twice the size, up to `cap` (8 MiB), then groups of
+ * (a v3 block, or 16 bytes of v2), each next one twice the size, up to `cap` (4 MiB), then groups of
  * `cap`. A group's ciphertext is released only after its digest is durably recorded, so small first
- * groups let the first block go out at once — a receiver's first bytes do not wait for 8 MiB to be
- * encrypted and fsynced — while a large file still costs one small fsync per 8 MiB.
+ * groups let the first block go out at once — a receiver's first bytes do not wait for 4 MiB to be
+ * encrypted and fsynced — while a large file still costs one small fsync per 4 MiB.
  */
 export class LedgerGroups {
   /** Groups that grow before reaching the cap. */
