@@ -105,18 +105,26 @@ const [role, ...args] = process.argv.slice(2);
 /*
  * SLIPSTREAM_BENCH_MEMORY_TRACE=<file>: where the memory goes at this peer's peak. Every 20 ms the
  * process's memory use is sampled; at exit the sample with the highest RSS (with V8's heap, external
- * and ArrayBuffer figures beside it) is written to <file>.<role>.json.
+ * and ArrayBuffer figures beside it) is written to <file>.<role>.json, and every sample (ms, then
+ * MiB) to <file>.<role>.tsv.
  */
 const memoryTrace = process.env['SLIPSTREAM_BENCH_MEMORY_TRACE'];
 if (memoryTrace) {
+  const started = performance.now();
+  const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
+  const series = ['ms\trss\theapTotal\theapUsed\texternal\tarrayBuffers'];
   let peak = process.memoryUsage();
   setInterval(() => {
     const sample = process.memoryUsage();
     if (sample.rss > peak.rss) peak = sample;
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = sample;
+    const figures = [rss, heapTotal, heapUsed, external, arrayBuffers].map(mib);
+    series.push([Math.round(performance.now() - started), ...figures].join('\t'));
   }, 20).unref();
   process.on('exit', () => {
-    const mib = Object.fromEntries(Object.entries(peak).map(([key, bytes]) => [key, Math.round(bytes / 2 ** 20)]));
-    writeFileSync(`${memoryTrace}.${role}.json`, `${JSON.stringify(mib)}\n`);
+    const peakMiB = Object.fromEntries(Object.entries(peak).map(([key, bytes]) => [key, mib(bytes)]));
+    writeFileSync(`${memoryTrace}.${role}.json`, `${JSON.stringify(peakMiB)}\n`);
+    writeFileSync(`${memoryTrace}.${role}.tsv`, `${series.join('\n')}\n`);
   });
 }
 

@@ -22,7 +22,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { makeSampleFile, sha256OfFile } from '../scripts/lib/sample-file.js';
 import { stackUp } from '../scripts/stack/stack.js';
+import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { registerUser, type MatrixUser } from '../scripts/stack/users.js';
+import { removeBenchUploads } from './server-cleanup.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
 
@@ -267,6 +269,11 @@ await build({
 
 const stack = await stackUp((line) => log(`stack: ${line}`));
 const [alice, bob] = await Promise.all([registerUser(stack), registerUser(stack)]);
+/**
+ * Every measured transfer leaves complete media the API cannot delete (1–4 GiB each, and a run makes
+ * a dozen): the sender's are removed from the stack's store after each one (bench/server-cleanup.ts).
+ */
+const forgetUploads = (): Promise<number> => removeBenchUploads(mediaServerFiles.dataDir, alice.userId);
 const source = await sample(sizeMiB);
 
 const slip: TransferRun[] = [];
@@ -278,6 +285,7 @@ for (let round = 0; only.has('time') && round < rounds; round++) {
     const kind = order[(round + step) % order.length]!;
     if (kind === 'baseline') floor.push(await baseline(source, stack, alice, bob));
     else (kind === 'slip' ? slip : classic).push(await transfer(kind, source, stack, alice, bob));
+    await forgetUploads();
     log(
       `round ${round + 1}: ${kind} ${kind === 'baseline' ? floor.at(-1)!.toFixed(2) : (kind === 'slip' ? slip : classic).at(-1)!.seconds.toFixed(2)} s`,
     );
@@ -303,6 +311,7 @@ if (only.has('seek')) {
   await seeker.next('ready');
   seeker.go({ homeserverUrl: stack.baseUrl, accessToken: bob.accessToken, event: uploaded.event });
   seekTimings = (await seeker.next('done')).timings!;
+  await forgetUploads();
 }
 
 // Peak memory for a large file, on both paths (the classic one only if the machine can hold it twice).
@@ -311,6 +320,7 @@ let classicLarge: TransferRun | undefined;
 if (only.has('rss')) {
   const large = await sample(rssMiB);
   slipLarge = await transfer('slip', large, stack, alice, bob);
+  await forgetUploads();
   if ((await memAvailableBytes()) > 3.5 * rssMiB * MiB) {
     // The classic path is the comparison, not the subject: if it cannot carry this size, say so and
     // keep every other figure of the run.
@@ -319,6 +329,7 @@ if (only.has('rss')) {
       return undefined;
     });
   } else log(`skipping the classic path at ${rssMiB} MiB: not enough free memory to hold it`);
+  await forgetUploads();
 }
 
 const slipSeconds = median(slip.map((run) => run.seconds));
