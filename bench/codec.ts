@@ -28,7 +28,7 @@ import { generateV3KeyMaterial } from '../main/core/codec/key-material.js';
 import { loadNativeCipherAddon } from '../main/core/codec/native-cipher-addon.js';
 import { decryptV3 } from '../main/core/codec/v3-decryptor.js';
 import { encryptV3 } from '../main/core/codec/v3-encryptor.js';
-import { DEFAULT_PLAINTEXT_BLOCK_SIZE } from '../shared/msc4016/frame.js';
+import { DEFAULT_PLAINTEXT_BLOCK_SIZE, FRAME_OVERHEAD } from '../shared/msc4016/frame.js';
 
 const { values: flags } = parseArgs({
   options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, rounds: { type: 'string' } },
@@ -142,11 +142,12 @@ const cores = availableParallelism();
 const product = recommendedPoolOptions(cores);
 const productShape = product.shareCallingThread ? `${product.threads} worker + caller` : `${product.threads} workers`;
 const native = blockCipherFor('fastest').name === 'native';
-const configurations: { label: string; cipher: FrameCipher; product?: true }[] = [
+const configurations: { label: string; cipher: FrameCipher; product?: true; nodeProduct?: true }[] = [
   { label: 'inline, node:crypto', cipher: inlineFrameCipherWith('node:crypto') },
   {
     label: `${productShape}, node:crypto`,
     cipher: new CipherWorkerPool({ ...product, blockCipher: 'node:crypto' }),
+    nodeProduct: true as const,
     ...(native ? {} : { product: true as const }),
   },
   ...(native
@@ -163,7 +164,7 @@ const configurations: { label: string; cipher: FrameCipher; product?: true }[] =
 const productIndex = configurations.findIndex((configuration) => configuration.product);
 const productConfiguration = configurations[productIndex]!;
 /** The node:crypto configuration of the product's shape, for the same-run comparison. */
-const nodeProductIndex = 1;
+const nodeProductIndex = configurations.findIndex((configuration) => configuration.nodeProduct);
 console.log(`Block cipher of the product configuration: ${describeBlockCipher()}`);
 
 /** MB/s of a CRC-32 implementation over 64 KiB blocks, the way frames are checksummed. */
@@ -241,8 +242,8 @@ function nativeCipherRate(blockSize: number): number {
   if (addon === undefined) return NaN;
   const batch = sourceChunk.subarray(0, Math.max(1, Math.floor(sourceChunk.length / blockSize)) * blockSize);
   const blocks = Math.ceil(batch.length / blockSize);
-  const frames = Buffer.allocUnsafe(batch.length + blocks * 32);
-  const framing = Buffer.allocUnsafe(blocks * 32);
+  const frames = Buffer.allocUnsafe(batch.length + blocks * FRAME_OVERHEAD);
+  const framing = Buffer.allocUnsafe(blocks * FRAME_OVERHEAD);
   const started = performance.now();
   for (let sealed = 0; sealed < ENCRYPT_BYTES; sealed += batch.length) {
     addon.seal(keys.key, keys.iv, 0, batch, blockSize, frames, framing);

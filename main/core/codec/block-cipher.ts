@@ -160,12 +160,17 @@ export function sealFrames(keys: KeyMaterial, firstSequence: number, plaintext: 
 }
 
 /**
- * Authenticates and decrypts one frame whose header has already been read. Throws before returning
- * any plaintext if the CRC (when present) or the GCM tag does not match.
+ * Authenticates and decrypts the frame at `frameOffset`. Throws before returning any plaintext if its
+ * header is unusable, or the CRC (when present) or the GCM tag does not match.
  */
 export function openFrame(keys: KeyMaterial, frames: Uint8Array, frameOffset: number): Buffer {
   const header = frameHeaderAt(frames, frameOffset, frames.length - frameOffset);
   if (header instanceof CodecError) throw header;
+  return openCheckedFrame(keys, frames, frameOffset, header);
+}
+
+/** `openFrame` for a frame whose header `frameHeaderAt` has already accepted. */
+function openCheckedFrame(keys: KeyMaterial, frames: Uint8Array, frameOffset: number, header: FrameHeader): Buffer {
   const { sequence, ciphertextLength, crc } = header;
   if (crc !== 0 && frameCrc(frames, frameOffset, ciphertextLength) !== crc) throw crcMismatch(sequence);
   const bodyStart = frameOffset + FRAME_HEADER_LENGTH;
@@ -242,7 +247,12 @@ export function openFrames(keys: KeyMaterial, frames: Uint8Array | readonly Uint
     if (header instanceof CodecError) return { plaintexts, failure: header };
     let plaintext: Buffer;
     try {
-      plaintext = openFrame(keys, input.takeContiguous(FRAME_HEADER_LENGTH + header.ciphertextLength), 0);
+      plaintext = openCheckedFrame(
+        keys,
+        input.takeContiguous(FRAME_HEADER_LENGTH + header.ciphertextLength),
+        0,
+        header,
+      );
     } catch (error) {
       if (!(error instanceof CodecError)) throw error;
       return { plaintexts, failure: error };
