@@ -42,6 +42,11 @@ const ROUNDS = flags.rounds !== undefined ? Number(flags.rounds) : quick ? 1 : 5
 const READ_CHUNK = 2 ** 20;
 const RSS_STREAM_BYTES = (quick ? 0.25 : 4) * 2 ** 30;
 const MB = 1e6;
+/**
+ * The sinks below are done with each buffer before asking for the next, like the CLI's output
+ * (which writes each out and awaits the write), so they let the codec reuse it as the CLI does.
+ */
+const AS_THE_CLI = { reuseYieldedBuffers: true } as const;
 
 const keys = generateV3KeyMaterial();
 const sourceChunk = randomBytes(2 ** 20);
@@ -92,7 +97,9 @@ async function measure(bytes: number, run: () => Promise<void>): Promise<Measure
 function encryptRate(blockSize: number, cipher: FrameCipher): Promise<Measurement> {
   return measure(ENCRYPT_BYTES, async () => {
     let produced = 0;
-    for await (const part of encryptV3(generated(ENCRYPT_BYTES), { keys, blockSize, cipher })) produced += part.length;
+    for await (const part of encryptV3(generated(ENCRYPT_BYTES), { keys, blockSize, cipher, ...AS_THE_CLI })) {
+      produced += part.length;
+    }
     if (produced < ENCRYPT_BYTES) throw new Error('the encryptor produced too little');
   });
 }
@@ -100,14 +107,14 @@ function encryptRate(blockSize: number, cipher: FrameCipher): Promise<Measuremen
 function decryptRate(ciphertext: readonly Buffer[], blockSize: number, cipher: FrameCipher): Promise<Measurement> {
   return measure(DECRYPT_BYTES, async () => {
     let plaintext = 0;
-    for await (const block of decryptV3(ciphertext, { keys, cipher, expectedSize: DECRYPT_BYTES, blockSize })) {
+    const options = { keys, cipher, expectedSize: DECRYPT_BYTES, blockSize, ...AS_THE_CLI };
+    for await (const block of decryptV3(ciphertext, options)) {
       plaintext += block.length;
     }
     if (plaintext !== DECRYPT_BYTES) throw new Error('the decryptor lost bytes');
   });
 }
 
-/** RSS before and at its peak while encrypting a long stream, after a warm-up has started every thread. */
 /**
  * RSS before and at its peak while encrypting a long stream, after a warm-up has started every
  * thread; and the peak over the first 512 MiB of the stream beside the peak over the rest, which
@@ -117,7 +124,7 @@ function decryptRate(ciphertext: readonly Buffer[], blockSize: number, cipher: F
 async function rssOverStream(
   cipher: FrameCipher,
 ): Promise<{ before: number; peak: number; earlyPeak: number; latePeak: number }> {
-  for await (const part of encryptV3(generated(64 * 2 ** 20), { keys, cipher })) void part;
+  for await (const part of encryptV3(generated(64 * 2 ** 20), { keys, cipher, ...AS_THE_CLI })) void part;
   const before = process.memoryUsage.rss();
   const peaks = { early: before, late: 0 };
   let produced = 0;
@@ -127,7 +134,7 @@ async function rssOverStream(
     else peaks.late = Math.max(peaks.late, rss);
   };
   const sampler = setInterval(sample, 20);
-  for await (const part of encryptV3(generated(RSS_STREAM_BYTES), { keys, cipher })) {
+  for await (const part of encryptV3(generated(RSS_STREAM_BYTES), { keys, cipher, ...AS_THE_CLI })) {
     produced += part.length;
     if (part.length > 65536) sample();
   }
@@ -249,6 +256,40 @@ function nativeCipherRate(blockSize: number): number {
     addon.seal(keys.key, keys.iv, 0, batch, blockSize, frames, framing);
   }
   return ENCRYPT_BYTES / MB / ((performance.now() - started) / 1000);
+}
+
+/**
+ * MB/s of the native addon alone opening 2 MiB batches of 64 KiB blocks on this thread, into one
+ * reused output buffer or into a fresh one per batch (left to the collector): what the codec's
+ * reuse of result memory (spare-buffers.ts) is for.
+ */
+function nativeOpenRates(): { reused: number; fresh: number } {
+  const { addon } = loadNativeCipherAddon();
+  if (addon === undefined) return { reused: NaN, fresh: NaN };
+  const blockSize = 64 * 1024;
+  const plaintext = Buffer.concat([sourceChunk, sourceChunk]);
+  const blocks = plaintext.length / blockSize;
+  const frames = Buffer.allocUnsafe(plaintext.length + blocks * FRAME_OVERHEAD);
+  addon.seal(keys.key, keys.iv, 0, plaintext, blockSize, frames, Buffer.allocUnsafe(blocks * FRAME_OVERHEAD));
+  const state = new Uint32Array(4);
+  const reusedOutput = Buffer.allocUnsafeSlow(plaintext.length);
+  const rate = (output: () => Buffer): number => {
+    const started = performance.now();
+    for (let opened = 0; opened < DECRYPT_BYTES; opened += plaintext.length) {
+      addon.open(keys.key, keys.iv, frames, blocks, output(), state);
+    }
+    return DECRYPT_BYTES / MB / ((performance.now() - started) / 1000);
+  };
+  return { reused: rate(() => reusedOutput), fresh: rate(() => Buffer.allocUnsafeSlow(plaintext.length)) };
+}
+
+if (native) {
+  const runs = Array.from({ length: quick ? 1 : 5 }, nativeOpenRates);
+  console.log(
+    `Native open alone, 2 MiB batches of 64 KiB blocks (median of ${runs.length}): into a reused buffer ` +
+      `${median(runs.map(({ reused }) => reused)).toFixed(0)} MB/s, into a fresh buffer per batch ` +
+      `${median(runs.map(({ fresh }) => fresh)).toFixed(0)} MB/s`,
+  );
 }
 
 type Samples = {

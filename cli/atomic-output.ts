@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, realpathSync, statSync, type Stats, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { CliError } from './cli-error.js';
 import { fsyncPath, syncDirectory } from '../main/core/state/durable-file.js';
 import { describeFsError } from './input-source.js';
@@ -14,8 +15,12 @@ import { describeFsError } from './input-source.js';
  * neither can be taken back, so callers must not send unverified bytes there (see `writesInPlace`).
  */
 export interface AtomicOutput {
-  /** Writes every chunk of `source`, respecting backpressure. */
-  write(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void>;
+  /**
+   * Writes every chunk of `source` in order, asking for the next only once the previous has been
+   * handed to the system: memory stays bounded, and a source may reuse a chunk's memory as soon as
+   * it is asked for the next (the codec's `reuseYieldedBuffers`).
+   */
+  write(source: ByteChunks): Promise<void>;
   commit(): Promise<void>;
   /** Discards the output: the temporary before `commit`, the committed file after it. */
   abort(): Promise<void>;
@@ -24,6 +29,41 @@ export interface AtomicOutput {
 export interface OutputOptions {
   /** Readable by the owner only (0600), for files holding key material. */
   readonly private?: boolean;
+}
+
+type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/**
+ * `AtomicOutput.write` over a Node stream: each chunk's write callback (the system has the bytes) is
+ * awaited before the next chunk is asked for. `end` ends the stream after the last chunk and waits
+ * until it is finished, or destroys it on failure. (Not `stream.pipeline`, which asks for the next
+ * chunk while the stream may still hold the previous one.)
+ */
+async function writeEach(source: ByteChunks, stream: Writable, end: boolean): Promise<void> {
+  let failure: unknown;
+  const noteFailure = (error: unknown): void => {
+    failure ??= error;
+  };
+  // A failure the stream reports outside a write (opening the file) ends the loop at the next chunk.
+  stream.on('error', noteFailure);
+  try {
+    for await (const chunk of source) {
+      if (failure !== undefined) throw failure;
+      await new Promise<void>((resolve, reject) => {
+        stream.write(chunk, (error) => (error ? reject(error) : resolve()));
+      });
+    }
+    if (failure !== undefined) throw failure;
+    if (end) {
+      stream.end();
+      await finished(stream);
+    }
+  } catch (error) {
+    if (end) stream.destroy();
+    throw failure ?? error;
+  } finally {
+    stream.off('error', noteFailure);
+  }
 }
 
 const liveTemporaries = new Set<string>();
@@ -58,7 +98,7 @@ export function openAtomicOutput(requested: string, options: OutputOptions = {})
   return {
     async write(source) {
       stream = createWriteStream(temporary, { flags: 'wx', mode, highWaterMark: 1024 * 1024 });
-      await pipeline(source, stream).catch((error: unknown) => {
+      await writeEach(source, stream, true).catch((error: unknown) => {
         throw asTargetError(error, requested);
       });
     },
@@ -107,7 +147,7 @@ function statOrUndefined(path: string): Stats | undefined {
 function directOutput(target: string, requested: string): AtomicOutput {
   return {
     async write(source) {
-      await pipeline(source, createWriteStream(target, { flags: 'w' })).catch((error: unknown) => {
+      await writeEach(source, createWriteStream(target, { flags: 'w' }), true).catch((error: unknown) => {
         throw asTargetError(error, requested);
       });
     },
@@ -120,7 +160,7 @@ function standardOutput(): AtomicOutput {
   return {
     async write(source) {
       // Errors of standard output (a closed pipe, a full disk) reject here instead of hanging.
-      await pipeline(source, process.stdout, { end: false }).catch((error: unknown) => {
+      await writeEach(source, process.stdout, false).catch((error: unknown) => {
         // A reader that went away (`| head`) is told apart by the caller, so EPIPE stays as it is.
         throw (error as NodeJS.ErrnoException)?.code === 'EPIPE' ? error : asTargetError(error, 'standard output');
       });

@@ -44,7 +44,10 @@ export async function encryptCommand(args: EncryptArguments): Promise<void> {
     if (args.format === 'v3') {
       const keys = generateV3KeyMaterial();
       await output.write(
-        withStreamCipher(input.size, (cipher) => encryptV3(input.stream, { keys, blockSize, cipher })),
+        // The output writes each buffer out before asking for the next, so their memory is reused.
+        withStreamCipher(input.size, (cipher) =>
+          encryptV3(input.stream, { keys, blockSize, cipher, reuseYieldedBuffers: true }),
+        ),
       );
       fileInfo = v3FileInfo(keys, blockSize);
     } else {
@@ -168,6 +171,7 @@ export async function decryptCommand(args: DecryptArguments): Promise<void> {
                 cipher,
                 expectedSize,
                 blockSize: declaredBlockSize(file),
+                reuseYieldedBuffers: true,
               }),
             )
           : checkedLength(decryptV2(input.stream, keys, file.hashes.sha256), expectedSize);

@@ -73,6 +73,11 @@ export interface SealedFrames {
   readonly framing: Buffer;
   /** Header 0, ciphertext 0, tag 0, header 1, …: the batch's stream bytes in one buffer. */
   readonly frames: Buffer;
+  /**
+   * The memory `frames` lies at the start of, referenced by nothing else: once its user has
+   * finished with the frames it may be handed back (FrameCipher.reuse) for a later result.
+   */
+  readonly storage: ArrayBuffer;
 }
 
 export type SealedBlocks = SealedParts | SealedFrames;
@@ -232,6 +237,11 @@ export interface OpenedBlocks {
    */
   readonly plaintexts: readonly Buffer[];
   readonly failure?: CodecError;
+  /**
+   * The native cipher's: the memory its plaintext lies at the start of, referenced by nothing else;
+   * once its user has finished with the plaintext it may be handed back (FrameCipher.reuse).
+   */
+  readonly storage?: ArrayBuffer;
 }
 
 /**
@@ -269,13 +279,24 @@ export function openFrames(keys: KeyMaterial, frames: Uint8Array | readonly Uint
  */
 export interface BlockCipher {
   readonly name: 'native' | 'node:crypto';
+  /**
+   * `spare`, when given, is memory the result may be written into instead of a fresh allocation
+   * (see SpareBuffers); the native cipher uses it when it is large enough, node:crypto never (its
+   * API cannot write into a caller's memory).
+   */
   sealBlocks(
     keys: KeyMaterial,
     firstSequence: number,
     plaintext: Uint8Array | readonly Uint8Array[],
     blockSize: number,
+    spare?: ArrayBuffer,
   ): SealedBlocks;
-  openFrames(keys: KeyMaterial, frames: Uint8Array | readonly Uint8Array[], count: number): OpenedBlocks;
+  openFrames(
+    keys: KeyMaterial,
+    frames: Uint8Array | readonly Uint8Array[],
+    count: number,
+    spare?: ArrayBuffer,
+  ): OpenedBlocks;
 }
 
 export const nodeBlockCipher: BlockCipher = { name: 'node:crypto', sealBlocks, openFrames };

@@ -3,12 +3,13 @@ import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import type { OpenedBlocks, SealedBlocks } from './block-cipher.js';
 import type { CipherJob, CipherJobResult, CipherWorkerData, SerialisedError } from './cipher-worker-protocol.js';
-import type { BlockCipherChoice } from './block-cipher-choice.js';
-import { type FrameCipher, inlineFrameCipherWith } from './frame-cipher.js';
+import { type BlockCipherChoice, blockCipherFor } from './block-cipher-choice.js';
+import { type FrameCipher, openedLength, sealedLength } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
+import { SpareBuffers, resultMemory } from './spare-buffers.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type JobRequest = DistributiveOmit<CipherJob, 'id' | 'key' | 'iv' | 'data' | 'length'>;
+type JobRequest = DistributiveOmit<CipherJob, 'id' | 'key' | 'iv' | 'data' | 'length' | 'spare'>;
 
 interface PendingJob {
   resolve(result: CipherJobResult): void;
@@ -81,9 +82,10 @@ export class CipherWorkerPool implements FrameCipher {
   private readonly workers: PooledWorker[];
   private readonly shareCallingThread: boolean;
   private readonly blockCipher: BlockCipherChoice;
-  /** The calling thread's share of the work. */
-  private readonly inline: FrameCipher;
-  private readonly spareInputs: ArrayBuffer[] = [];
+  /** Batch inputs come back with their results and carry the next batches. */
+  private readonly spareInputs: SpareBuffers;
+  /** Result memory handed back through `reuse`, which the next results are written into. */
+  private readonly spareResults: SpareBuffers;
   private nextJobId = 0;
   private closed = false;
 
@@ -91,9 +93,11 @@ export class CipherWorkerPool implements FrameCipher {
     const threads = Math.max(1, options.threads ?? availableParallelism());
     this.shareCallingThread = options.shareCallingThread ?? false;
     this.blockCipher = options.blockCipher ?? 'fastest';
-    this.inline = inlineFrameCipherWith(this.blockCipher);
     this.parallelism = threads + (this.shareCallingThread ? 1 : 0);
     this.batchesInFlight = this.parallelism * Math.max(1, options.batchesPerThread ?? 2);
+    this.spareInputs = new SpareBuffers(this.batchesInFlight);
+    // Every batch in flight, and the one its user is finishing with.
+    this.spareResults = new SpareBuffers(this.batchesInFlight + 1);
     this.workers = Array.from({ length: threads }, () => this.spawn());
   }
 
@@ -116,7 +120,8 @@ export class CipherWorkerPool implements FrameCipher {
       const job = pooled.jobs.get(result.id);
       pooled.jobs.delete(result.id);
       if (pooled.jobs.size === 0) worker.unref();
-      if (this.spareInputs.length < this.batchesInFlight) this.spareInputs.push(result.input);
+      this.spareInputs.put(result.input);
+      if (result.spare) this.spareResults.put(result.spare);
       if (job === undefined) return;
       if ('error' in result) job.reject(revive(result.error));
       else job.resolve(result);
@@ -137,14 +142,12 @@ export class CipherWorkerPool implements FrameCipher {
     return pooled;
   }
 
-  private inputBuffer(length: number): ArrayBuffer {
-    const index = this.spareInputs.findIndex((spare) => spare.byteLength >= length);
-    if (index >= 0) return this.spareInputs.splice(index, 1)[0]!;
-    // Round up so that batches of slightly different sizes can share buffers.
-    return new ArrayBuffer(Math.ceil(length / 65536) * 65536);
-  }
-
-  private run(job: JobRequest, keys: KeyMaterial, pieces: readonly Buffer[]): Promise<CipherJobResult> {
+  private run(
+    job: JobRequest,
+    keys: KeyMaterial,
+    pieces: readonly Buffer[],
+    resultLength: number,
+  ): Promise<CipherJobResult> {
     if (this.closed) return Promise.reject(new Error('the cipher pool is closed'));
     const pooled = this.workers.reduce((least, candidate) =>
       backlogOf(candidate) < backlogOf(least) ? candidate : least,
@@ -153,7 +156,8 @@ export class CipherWorkerPool implements FrameCipher {
     // The pieces are views into the caller's chunks; the worker gets its own transferable copy, made
     // straight from them: the only time the calling thread touches the batch's bytes.
     const length = pieces.reduce((total, piece) => total + piece.length, 0);
-    const data = this.inputBuffer(length);
+    const data = resultMemory(length, this.spareInputs.take(length));
+    const spare = this.spareResults.take(resultLength);
     const input = new Uint8Array(data, 0, length);
     let offset = 0;
     for (const piece of pieces) {
@@ -161,12 +165,20 @@ export class CipherWorkerPool implements FrameCipher {
       offset += piece.length;
     }
     // Exact copies: a key that is a view into a larger buffer would be cloned with all of it.
-    const request = { ...job, id, key: Uint8Array.from(keys.key), iv: Uint8Array.from(keys.iv), data, length };
+    const request = {
+      ...job,
+      id,
+      key: Uint8Array.from(keys.key),
+      iv: Uint8Array.from(keys.iv),
+      data,
+      length,
+      ...(spare && { spare }),
+    };
     return new Promise<CipherJobResult>((resolve, reject) => {
       if (pooled.jobs.size === 0) pooled.worker.ref();
       pooled.jobs.set(id, { resolve, reject });
       pooled.posted++;
-      pooled.worker.postMessage(request as CipherJob, [data]);
+      pooled.worker.postMessage(request as CipherJob, spare ? [data, spare] : [data]);
     });
   }
 
@@ -176,22 +188,59 @@ export class CipherWorkerPool implements FrameCipher {
     plaintext: readonly Buffer[],
     blockSize: number,
   ): Promise<SealedBlocks> {
-    if (this.takeInline()) return this.inline.sealBlocks(keys, firstSequence, plaintext, blockSize);
-    return this.run({ op: 'seal', firstSequence, blockSize }, keys, plaintext).then((result) => {
+    const resultLength = sealedLength(plaintext, blockSize);
+    if (this.takeInline()) return this.sealHere(keys, firstSequence, plaintext, blockSize, resultLength);
+    return this.run({ op: 'seal', firstSequence, blockSize }, keys, plaintext, resultLength).then((result) => {
       if (!('framing' in result)) throw new Error('a cipher worker answered a seal with something else');
       const framing = Buffer.from(result.framing);
-      if ('frames' in result) return { framing, frames: Buffer.from(result.frames) };
+      if ('storage' in result) {
+        return { framing, frames: Buffer.from(result.storage, 0, result.framesLength), storage: result.storage };
+      }
       return { framing, ciphertexts: result.ciphertexts.map((ab) => Buffer.from(ab)) };
     });
   }
 
   openBlocks(keys: KeyMaterial, frames: readonly Buffer[], count: number): Promise<OpenedBlocks> {
-    if (this.takeInline()) return this.inline.openBlocks(keys, frames, count);
-    return this.run({ op: 'open', count }, keys, frames).then((result) => {
-      if (!('plaintexts' in result)) throw new Error('a cipher worker answered an open with something else');
-      const plaintexts = result.plaintexts.map((ab) => Buffer.from(ab));
-      return result.failure ? { plaintexts, failure: revive(result.failure) as CodecError } : { plaintexts };
+    const resultLength = openedLength(frames, count);
+    if (this.takeInline()) return this.openHere(keys, frames, count, resultLength);
+    return this.run({ op: 'open', count }, keys, frames, resultLength).then((result) => {
+      let opened: OpenedBlocks;
+      if ('storage' in result && 'plaintextLength' in result) {
+        const { storage, plaintextLength } = result;
+        opened = { plaintexts: plaintextLength > 0 ? [Buffer.from(storage, 0, plaintextLength)] : [], storage };
+      } else if ('plaintexts' in result) {
+        opened = { plaintexts: result.plaintexts.map((ab) => Buffer.from(ab)) };
+      } else {
+        throw new Error('a cipher worker answered an open with something else');
+      }
+      return result.failure ? { ...opened, failure: revive(result.failure) as CodecError } : opened;
     });
+  }
+
+  reuse(storage: ArrayBuffer): void {
+    this.spareResults.put(storage);
+  }
+
+  /** The calling thread's share of sealing. */
+  private async sealHere(
+    keys: KeyMaterial,
+    firstSequence: number,
+    plaintext: readonly Buffer[],
+    blockSize: number,
+    resultLength: number,
+  ): Promise<SealedBlocks> {
+    const spare = this.spareResults.take(resultLength);
+    return blockCipherFor(this.blockCipher).sealBlocks(keys, firstSequence, plaintext, blockSize, spare);
+  }
+
+  /** The calling thread's share of opening. */
+  private async openHere(
+    keys: KeyMaterial,
+    frames: readonly Buffer[],
+    count: number,
+    resultLength: number,
+  ): Promise<OpenedBlocks> {
+    return blockCipherFor(this.blockCipher).openFrames(keys, frames, count, this.spareResults.take(resultLength));
   }
 
   async close(): Promise<void> {

@@ -18,40 +18,52 @@ function answer(reply: CipherJobResult, transfer: ArrayBuffer[]): void {
 port.on('message', (job: CipherJob) => {
   const keys = { key: Buffer.from(job.key), iv: Buffer.from(job.iv) };
   const input = Buffer.from(job.data, 0, job.length);
+  /** The job's spare goes back unless the result was written into it. */
+  const unused = (storage?: ArrayBuffer): { spare?: ArrayBuffer } =>
+    job.spare !== undefined && job.spare !== storage ? { spare: job.spare } : {};
+  let reply: CipherJobResult;
   try {
     if (job.op === 'seal') {
-      const sealed = cipher.sealBlocks(keys, job.firstSequence, input, job.blockSize);
+      const sealed = cipher.sealBlocks(keys, job.firstSequence, input, job.blockSize, job.spare);
       const framing = ownArrayBuffer(sealed.framing);
-      if ('frames' in sealed) {
-        const frames = ownArrayBuffer(sealed.frames);
-        answer({ id: job.id, input: job.data, framing, frames }, transferList(job.data, [framing, frames]));
-      } else {
-        const ciphertexts = sealed.ciphertexts.map(ownArrayBuffer);
-        answer(
-          { id: job.id, input: job.data, framing, ciphertexts },
-          transferList(job.data, [framing, ...ciphertexts]),
-        );
-      }
+      reply =
+        'frames' in sealed
+          ? {
+              id: job.id,
+              input: job.data,
+              framing,
+              storage: sealed.storage,
+              framesLength: sealed.frames.length,
+              ...unused(sealed.storage),
+            }
+          : { id: job.id, input: job.data, framing, ciphertexts: sealed.ciphertexts.map(ownArrayBuffer), ...unused() };
     } else {
-      const { plaintexts, failure } = cipher.openFrames(keys, input, job.count);
-      const results = plaintexts.map(ownArrayBuffer);
-      const reply: CipherJobResult = { id: job.id, input: job.data, plaintexts: results };
+      const { plaintexts, failure, storage } = cipher.openFrames(keys, input, job.count, job.spare);
+      reply =
+        storage !== undefined
+          ? { id: job.id, input: job.data, storage, plaintextLength: plaintexts[0]?.length ?? 0, ...unused(storage) }
+          : { id: job.id, input: job.data, plaintexts: plaintexts.map(ownArrayBuffer), ...unused() };
       if (failure) reply.failure = serialise(failure);
-      answer(reply, transferList(job.data, results));
     }
   } catch (error) {
-    const reply: CipherJobResult = {
+    reply = {
       id: job.id,
       input: job.data,
       error: isCodecError(error) ? serialise(error) : { message: String((error as Error)?.message ?? error) },
+      ...unused(),
     };
-    answer(reply, [job.data]);
   }
+  answer(reply, transferList(reply));
 });
 
-/** Each buffer once: a transfer list naming one twice is refused (empty results may share one). */
-function transferList(input: ArrayBuffer, results: readonly ArrayBuffer[]): ArrayBuffer[] {
-  return [...new Set([input, ...results])];
+/** Every buffer of a reply, each once: a transfer list naming one twice is refused (empty results may share one). */
+function transferList(reply: CipherJobResult): ArrayBuffer[] {
+  const buffers: (ArrayBuffer | undefined)[] = [reply.input, reply.spare];
+  if ('framing' in reply) buffers.push(reply.framing);
+  if ('storage' in reply) buffers.push(reply.storage);
+  if ('ciphertexts' in reply) buffers.push(...reply.ciphertexts);
+  if ('plaintexts' in reply) buffers.push(...reply.plaintexts);
+  return [...new Set(buffers.filter((buffer) => buffer !== undefined))];
 }
 
 /**

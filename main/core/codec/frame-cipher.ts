@@ -1,6 +1,8 @@
+import { FRAME_OVERHEAD } from '../../../shared/msc4016/frame.js';
 import type { OpenedBlocks, SealedBlocks } from './block-cipher.js';
 import { type BlockCipherChoice, blockCipherFor } from './block-cipher-choice.js';
 import type { KeyMaterial } from './key-material.js';
+import { SpareBuffers } from './spare-buffers.js';
 
 /**
  * Plaintext (sealing) or ciphertext (opening) per batch that the stream code hands over, unless told
@@ -32,6 +34,25 @@ export interface FrameCipher {
     blockSize: number,
   ): Promise<SealedBlocks>;
   openBlocks(keys: KeyMaterial, frames: readonly Buffer[], count: number): Promise<OpenedBlocks>;
+  /**
+   * Takes back a result's `storage` (SealedFrames, OpenedBlocks) once its user has finished with the
+   * bytes in it, so that a later result is written there rather than into fresh memory. A cipher
+   * that keeps no spare memory need not implement it.
+   */
+  reuse?(storage: ArrayBuffer): void;
+}
+
+const totalLength = (pieces: readonly Uint8Array[]): number => pieces.reduce((total, piece) => total + piece.length, 0);
+
+/** Bytes of the frames sealing `plaintext` as blocks of `blockSize`. */
+export function sealedLength(plaintext: readonly Uint8Array[], blockSize: number): number {
+  const length = totalLength(plaintext);
+  return length + Math.ceil(length / blockSize) * FRAME_OVERHEAD;
+}
+
+/** Bytes of plaintext in `count` whole frames laid end to end in `frames`. */
+export function openedLength(frames: readonly Uint8Array[], count: number): number {
+  return Math.max(0, totalLength(frames) - count * FRAME_OVERHEAD);
 }
 
 /**
@@ -39,12 +60,23 @@ export interface FrameCipher {
  * loads no addon). Results are computed eagerly; the promises only keep the interface uniform.
  */
 export function inlineFrameCipherWith(choice: BlockCipherChoice): FrameCipher {
+  // One batch in flight and one with its user is all a stream keeps; the second spare serves a
+  // second stream sharing this cipher.
+  const spares = new SpareBuffers(2);
   return {
     parallelism: 1,
     batchesInFlight: 1,
     sealBlocks: async (keys, firstSequence, plaintext, blockSize) =>
-      blockCipherFor(choice).sealBlocks(keys, firstSequence, plaintext, blockSize),
-    openBlocks: async (keys, frames, count) => blockCipherFor(choice).openFrames(keys, frames, count),
+      blockCipherFor(choice).sealBlocks(
+        keys,
+        firstSequence,
+        plaintext,
+        blockSize,
+        spares.take(sealedLength(plaintext, blockSize)),
+      ),
+    openBlocks: async (keys, frames, count) =>
+      blockCipherFor(choice).openFrames(keys, frames, count, spares.take(openedLength(frames, count))),
+    reuse: (storage) => spares.put(storage),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 import type { ChunkQueue } from './chunk-queue.js';
 import type { KeyMaterial } from './key-material.js';
 import { type NativeCipherAddon, OpenFault } from './native-cipher-addon.js';
+import { resultMemory } from './spare-buffers.js';
 
 /**
  * The native batch cipher behind the BlockCipher interface: one addon call seals or opens every
@@ -25,13 +26,13 @@ import { type NativeCipherAddon, OpenFault } from './native-cipher-addon.js';
 export function nativeBlockCipher(addon: NativeCipherAddon): BlockCipher {
   return {
     name: 'native',
-    sealBlocks: (keys, firstSequence, plaintext, blockSize) =>
+    sealBlocks: (keys, firstSequence, plaintext, blockSize, spare) =>
       keys.iv.length === 12
-        ? sealNative(addon, keys, firstSequence, queueOf(plaintext), blockSize)
+        ? sealNative(addon, keys, firstSequence, queueOf(plaintext), blockSize, spare)
         : nodeBlockCipher.sealBlocks(keys, firstSequence, plaintext, blockSize),
-    openFrames: (keys, frames, count) =>
+    openFrames: (keys, frames, count, spare) =>
       keys.iv.length === 12
-        ? openNative(addon, keys, queueOf(frames), count)
+        ? openNative(addon, keys, queueOf(frames), count, spare)
         : nodeBlockCipher.openFrames(keys, frames, count),
   };
 }
@@ -50,11 +51,14 @@ function sealNative(
   firstSequence: number,
   input: ChunkQueue,
   blockSize: number,
+  spare: ArrayBuffer | undefined,
 ): SealedBlocks {
   const blockCount = Math.ceil(input.length / blockSize);
   assertSequencesFit(firstSequence, blockCount);
   // Their own memory (not Node's shared pool), so a worker can transfer them.
-  const frames = Buffer.allocUnsafeSlow(input.length + blockCount * FRAME_OVERHEAD);
+  const framesLength = input.length + blockCount * FRAME_OVERHEAD;
+  const storage = resultMemory(framesLength, spare);
+  const frames = Buffer.from(storage, 0, framesLength);
   const framing = Buffer.allocUnsafeSlow(blockCount * FRAME_OVERHEAD);
   const runLength = Math.max(1, Math.floor(RUN_BYTES / blockSize)) * blockSize;
   let block = 0;
@@ -82,7 +86,7 @@ function sealNative(
       frameOffset += FRAME_HEADER_LENGTH + ciphertextLength;
     }
   }
-  return { framing, frames };
+  return { framing, frames, storage };
 }
 
 /**
@@ -94,23 +98,30 @@ function sealNative(
  * 30 % of opening), and a block at or after a CRC failure is wiped too: only the plaintext of
  * blocks before the first failure of any kind is ever returned.
  */
-function openNative(addon: NativeCipherAddon, keys: KeyMaterial, input: ChunkQueue, count: number): OpenedBlocks {
-  // Exactly the plaintext of `count` whole frames, so a worker can transfer the buffer as it is. Only
-  // a batch that is not made of `count` whole frames needs more (see `openRun`).
-  let output = Buffer.allocUnsafeSlow(Math.max(0, input.length - count * FRAME_OVERHEAD));
+function openNative(
+  addon: NativeCipherAddon,
+  keys: KeyMaterial,
+  input: ChunkQueue,
+  count: number,
+  spare: ArrayBuffer | undefined,
+): OpenedBlocks {
+  // Room for the plaintext of `count` whole frames. Only a batch that is not made of `count` whole
+  // frames needs more (see `openRun`).
+  let output = Buffer.from(resultMemory(Math.max(0, input.length - count * FRAME_OVERHEAD), spare));
   const state = new Uint32Array(4);
   let opened = 0;
   let written = 0;
   const result = (failure?: CodecError): OpenedBlocks => {
-    const plaintexts = written === 0 ? [] : [written === output.length ? output : output.subarray(0, written)];
-    return failure ? { plaintexts, failure } : { plaintexts };
+    const plaintexts = written === 0 ? [] : [output.subarray(0, written)];
+    const storage = output.buffer as ArrayBuffer;
+    return failure ? { plaintexts, failure, storage } : { plaintexts, storage };
   };
 
   /** Opens the first `frames` frames (`length` bytes) of `region`; the first failure comes back as the refusal. */
   const openRun = (region: Buffer, frames: number, length: number): CodecError | undefined => {
     if (frames === 0) return undefined;
     if (output.length - written < length - frames * FRAME_OVERHEAD) {
-      const larger = Buffer.allocUnsafeSlow(written + length + input.length);
+      const larger = Buffer.from(resultMemory(written + length + input.length));
       output.copy(larger, 0, 0, written);
       output = larger;
     }

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isCodecError, type CodecErrorCode } from '../../../shared/msc4016/codec-error.js';
 import { FRAME_OVERHEAD, MAGIC, MAX_BLOCK_COUNT } from '../../../shared/msc4016/frame.js';
 import {
@@ -13,9 +13,11 @@ import {
   withFixedCrc,
 } from '../../../tests/support/codec.js';
 import { sealFrames } from './block-cipher.js';
+import { blockCipherFor } from './block-cipher-choice.js';
 import { CipherWorkerPool } from './cipher-worker-pool.js';
-import { inlineFrameCipher, inlineFrameCipherWith } from './frame-cipher.js';
+import { type FrameCipher, inlineFrameCipher, inlineFrameCipherWith } from './frame-cipher.js';
 import { generateV3KeyMaterial } from './key-material.js';
+import { SpareBuffers } from './spare-buffers.js';
 import { decryptV3 } from './v3-decryptor.js';
 import { encryptV3 } from './v3-encryptor.js';
 
@@ -26,18 +28,21 @@ const sharedPool = new CipherWorkerPool({ threads: 1, shareCallingThread: true }
 const nodeSharedPool = new CipherWorkerPool({ threads: 1, shareCallingThread: true, blockCipher: 'node:crypto' });
 afterAll(() => Promise.all([pool.close(), sharedPool.close(), nodeSharedPool.close()]));
 
-function expectCode(error: unknown, code: CodecErrorCode): void {
-  expect(isCodecError(error), `expected a CodecError ${code}, got ${String(error)}`).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
-}
-
-describe.each([
+/** Every way the codec runs blocks, each suite below runs against all of them. */
+const CIPHERS: [string, FrameCipher][] = [
   ['inline', inlineFrameCipher],
   ['worker pool', pool],
   ['one worker sharing the calling thread', sharedPool],
   ['inline node:crypto', inlineFrameCipherWith('node:crypto')],
   ['one worker sharing the calling thread, node:crypto', nodeSharedPool],
-])('v3 round trip (%s cipher)', (_name, cipher) => {
+];
+
+function expectCode(error: unknown, code: CodecErrorCode): void {
+  expect(isCodecError(error), `expected a CodecError ${code}, got ${String(error)}`).toBe(true);
+  expect((error as { code: string }).code).toBe(code);
+}
+
+describe.each(CIPHERS)('v3 round trip (%s cipher)', (_name, cipher) => {
   it.each([0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 37 * BLOCK + 5, 300 * BLOCK])(
     'restores %i bytes exactly',
     async (size) => {
@@ -54,6 +59,81 @@ describe.each([
       expect(restored.equals(plaintext)).toBe(true);
     },
   );
+});
+
+describe.each(CIPHERS)('v3 streams whose consumer lets yielded buffers be reused (%s cipher)', (name, cipher) => {
+  const reusesMemory = blockCipherFor('fastest').name === 'native' && !name.includes('node:crypto');
+
+  /**
+   * Consumes as a writer does, checking each yielded buffer only after letting every batch in
+   * flight finish: the contract is that a yielded buffer is untouched until the next is asked for.
+   */
+  async function consumeSlowly(stream: AsyncIterable<Buffer>, expected: Buffer): Promise<number> {
+    let offset = 0;
+    for await (const bytes of stream) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      expect(bytes.equals(expected.subarray(offset, offset + bytes.length))).toBe(true);
+      offset += bytes.length;
+    }
+    return offset;
+  }
+
+  it('encrypts and decrypts exactly, writing later batches into memory the consumer handed back', async () => {
+    const take = vi.spyOn(SpareBuffers.prototype, 'take');
+    const reuse = cipher.reuse ? vi.spyOn(cipher as Required<FrameCipher>, 'reuse') : undefined;
+    try {
+      const plaintext = randomPlaintext(97 * BLOCK + 11);
+      const ciphertext = await encryptBuffer(plaintext, keys, BLOCK, inlineFrameCipherWith('node:crypto'));
+      const batching = { maxBatchBytes: 4 * BLOCK, reuseYieldedBuffers: true };
+      const encrypted = encryptV3(chunked(plaintext, [5000, 3 * BLOCK]), {
+        keys,
+        blockSize: BLOCK,
+        cipher,
+        ...batching,
+      });
+      expect(await consumeSlowly(encrypted, ciphertext)).toBe(ciphertext.length);
+      const decrypted = decryptV3(chunked(ciphertext, [7000, 2 * BLOCK + 3]), {
+        keys,
+        blockSize: BLOCK,
+        expectedSize: plaintext.length,
+        cipher,
+        ...batching,
+      });
+      expect(await consumeSlowly(decrypted, plaintext)).toBe(plaintext.length);
+      // 25 batches each way: all but the first few in flight are written into memory handed back.
+      const handedBack = new Set(reuse?.mock.calls.map(([storage]) => storage));
+      const reused = take.mock.results.filter(({ value }) => handedBack.has(value as ArrayBuffer)).length;
+      if (reusesMemory) expect(reused).toBeGreaterThan(30);
+      else expect(reused).toBe(0);
+    } finally {
+      take.mockRestore();
+      reuse?.mockRestore();
+    }
+  });
+
+  it('hands back the memory of a batch that stopped at a tampered block, after its sound blocks', async () => {
+    const plaintext = randomPlaintext(40 * BLOCK);
+    const frames = framesOf(await encryptBuffer(plaintext, keys, BLOCK));
+    flipBits(frames[21]!, 100, 0x01);
+    frames[21] = withFixedCrc(frames[21]!);
+    const delivered: Buffer[] = [];
+    let failure: unknown;
+    try {
+      for await (const bytes of decryptV3(chunked(joinFrames(frames), [9000]), {
+        keys,
+        blockSize: BLOCK,
+        cipher,
+        maxBatchBytes: 4 * BLOCK,
+        reuseYieldedBuffers: true,
+      })) {
+        delivered.push(Buffer.from(bytes));
+      }
+    } catch (error) {
+      failure = error;
+    }
+    expectCode(failure, 'TAMPERED_BLOCK');
+    expect(Buffer.concat(delivered).equals(plaintext.subarray(0, 21 * BLOCK))).toBe(true);
+  });
 });
 
 describe('v3 stream layout', () => {

@@ -18,6 +18,14 @@ export interface V3EncryptOptions {
   readonly cipher?: FrameCipher;
   /** Upper bound on plaintext handed to the cipher in one call; bounds memory per batch. */
   readonly maxBatchBytes?: number;
+  /**
+   * The consumer has finished with each yielded buffer by the time it asks for the next one (it
+   * writes the buffer out and awaits the write), so that buffer's memory may carry later output.
+   * Saves a fresh allocation, its page faults and its garbage per batch (docs/benchmarks.md). A
+   * consumer that keeps buffers (collects them, or hands them to a stream that queues them) must
+   * leave it unset.
+   */
+  readonly reuseYieldedBuffers?: boolean;
 }
 
 export function assertValidBlockSize(blockSize: number): void {
@@ -53,12 +61,10 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
     nextSequence += blocks;
   };
 
-  /**
-   * The oldest batch, as the stream parts it already consists of: its ciphertext is never copied
-   * into frames. (Yielded by the loops below rather than through a nested generator, which would
-   * cost every part another round of promises.)
-   */
-  const oldestParts = async (): Promise<Buffer[]> => streamPartsOf(await pipeline.next());
+  /** Called once the consumer has asked for what follows a batch's parts. */
+  const consumed = (sealed: SealedBlocks): void => {
+    if (options.reuseYieldedBuffers && 'storage' in sealed) cipher.reuse?.(sealed.storage);
+  };
 
   yield Buffer.from(MAGIC);
   for await (const chunk of source) {
@@ -68,11 +74,22 @@ export async function* encryptV3(source: ByteSource, options: V3EncryptOptions):
     // slow source is still encrypted block by block as it arrives.
     while (pending.length >= batchBytes || (pending.length >= blockSize && pipeline.isEmpty)) {
       submit(Math.min(batchBytes, pending.length - (pending.length % blockSize)));
-      while (pipeline.isFull) for (const part of await oldestParts()) yield part;
+      // The oldest batch goes out as the stream parts it already consists of: its ciphertext is
+      // never copied into frames. (Yielded here rather than through a nested generator, which would
+      // cost every part another round of promises.)
+      while (pipeline.isFull) {
+        const sealed = await pipeline.next();
+        for (const part of streamPartsOf(sealed)) yield part;
+        consumed(sealed);
+      }
     }
   }
   if (pending.length > 0) submit(pending.length);
-  while (!pipeline.isEmpty) for (const part of await oldestParts()) yield part;
+  while (!pipeline.isEmpty) {
+    const sealed = await pipeline.next();
+    for (const part of streamPartsOf(sealed)) yield part;
+    consumed(sealed);
+  }
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {
