@@ -20,6 +20,17 @@ describe('ChunkQueue', () => {
     expect(queue.length).toBe(0);
   });
 
+  it('takes bytes spread over several chunks into the start of a target buffer', () => {
+    const queue = new ChunkQueue();
+    for (const text of ['abc', 'defg', 'hi']) queue.push(Buffer.from(text));
+    queue.discard(1);
+    const target = Buffer.alloc(12, '.');
+    expect(queue.takeInto(target, 6).toString()).toBe('bcdefg');
+    expect(target.toString()).toBe('bcdefg......');
+    expect(queue.length).toBe(2);
+    expect(queue.takeContiguous(2).toString()).toBe('hi');
+  });
+
   it('peeks across chunk boundaries at any offset without consuming', () => {
     const queue = new ChunkQueue();
     for (const text of ['ab', 'c', 'defg', 'h']) queue.push(Buffer.from(text));

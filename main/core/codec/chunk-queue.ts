@@ -43,6 +43,14 @@ export class ChunkQueue {
     return bytes;
   }
 
+  /** Removes the first `length` bytes, copying them to the start of `target`; returns the copy. */
+  takeInto(target: Buffer, length: number): Buffer {
+    let offset = 0;
+    for (const piece of this.views(0, length)) offset += piece.copy(target, offset);
+    this.discard(length);
+    return target.subarray(0, length);
+  }
+
   discard(length: number): void {
     if (length > this.length) throw new RangeError('discard past the end of the queue');
     this.length -= length;

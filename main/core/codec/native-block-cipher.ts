@@ -98,6 +98,20 @@ function sealNative(
  * 30 % of opening), and a block at or after a CRC failure is wiped too: only the plaintext of
  * blocks before the first failure of any kind is ever returned.
  */
+/**
+ * Frames of up to this many bytes that straddle two input chunks are copied into one scratch buffer
+ * per thread rather than fresh memory: on a network stream nearly every frame straddles two socket
+ * reads, and opening is synchronous, so the copy is done with before the next one is made.
+ */
+const STRADDLE_SCRATCH_LIMIT = 1024 * 1024;
+let straddleScratch: Buffer | undefined;
+
+function takeStraddling(input: ChunkQueue, length: number): Buffer {
+  if (length > STRADDLE_SCRATCH_LIMIT) return input.takeContiguous(length);
+  straddleScratch ??= Buffer.allocUnsafeSlow(STRADDLE_SCRATCH_LIMIT);
+  return input.takeInto(straddleScratch, length);
+}
+
 function openNative(
   addon: NativeCipherAddon,
   keys: KeyMaterial,
@@ -170,7 +184,7 @@ function openNative(
     if (failure) return result(failure);
     if (run > 0 || opened >= count || input.length === 0) continue;
     // A frame straddling two chunks (its header checked whole above): copied, alone.
-    const frame = input.takeContiguous(FRAME_HEADER_LENGTH + input.peek(8, 4).readUInt32LE(0));
+    const frame = takeStraddling(input, FRAME_HEADER_LENGTH + input.peek(8, 4).readUInt32LE(0));
     const straddled = openRun(frame, 1, frame.length);
     if (straddled) return result(straddled);
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,24 @@ describe('CoalescingWriter', () => {
     expect(reported.at(-1)).toBe(expected.length);
     expect(reported.length).toBeLessThan(chunks.length);
     expect([...reported].sort((a, b) => a - b)).toEqual(reported);
+  });
+
+  it('copies each chunk, so the caller may reuse its memory once write resolves, through stages smaller than a chunk', async () => {
+    const path = join(scratch.path, 'reused');
+    const handle = await open(path, 'w+');
+    const writer = new CoalescingWriter(handle, 0, undefined, 4096);
+    const memory = Buffer.alloc(10_000);
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 60; i++) {
+      // One buffer, refilled for every chunk as the decryptor refills its reused plaintext memory.
+      const chunk = memory.subarray(0, 1 + ((i * 7919) % memory.length));
+      randomFillSync(chunk);
+      expected.push(Buffer.from(chunk));
+      await writer.write(chunk);
+    }
+    await writer.flushTo();
+    await handle.close();
+    expect((await readFile(path)).equals(Buffer.concat(expected))).toBe(true);
   });
 
   it('reports a write failure to the writer and to whoever waits for it', async () => {

@@ -183,6 +183,8 @@ async function receiveV3(attempt: Attempt, context: EngineContext): Promise<void
     expectMagic: checkpoint.ciphertextOffset === 0,
     plaintextOffset: checkpoint.plaintextOffset,
     cipher: context.cipher,
+    // Each plaintext is copied into the writer's stage before the next is asked for.
+    reuseYieldedBuffers: true,
   });
   for await (const bytes of plaintext) {
     const end = await attempt.write(bytes);
