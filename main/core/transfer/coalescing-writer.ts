@@ -28,8 +28,12 @@ export class CoalescingWriter {
     /** Bytes before this offset are already in the file. */
     private position: number,
     private readonly onWritten: (position: number) => void = () => undefined,
-    /** Bytes per stage; at most twice this waits to be written. */
-    private readonly stageBytes = 4 * 1024 * 1024,
+    /**
+     * Bytes per stage; at most twice this waits to be written. Measured against 4 MiB stages in
+     * alternated 1 GiB runs of bench:e2e: the receiver's peak RSS 129–135 against 137–152 MiB, its
+     * time 1.77–1.89 against 1.72–1.77 × the baseline (within the noise of single runs).
+     */
+    private readonly stageBytes = 1024 * 1024,
   ) {
     this.acceptedTo = position;
   }
