@@ -32,6 +32,12 @@ import { parseMxcUri } from '../shared/matrix/mxc.js';
 const now = (): number => performance.timeOrigin + performance.now();
 const report = (message: object): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
 
+/** This process's CPU-seconds (every thread, user and system) since `before`. */
+function cpuSecondsSince(before: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(before);
+  return (user + system) / 1e6;
+}
+
 async function peakRssBytes(): Promise<number> {
   const status = await readFile('/proc/self/status', 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -136,13 +142,21 @@ switch (role) {
     report({ type: 'ready' });
     for (let command = await nextCommand(); command; command = await nextCommand()) {
       const started = now();
+      const cpuBefore = process.cpuUsage();
       const outgoing = await engine.send(command.path!, {
         homeserverUrl: command.homeserverUrl,
         accessToken: command.accessToken,
       });
       report({ type: 'event', at: now(), started, event: outgoing.content });
       const final = await engine.settled(outgoing.transferId);
-      report({ type: 'done', at: now(), status: final.status, failure: final.failure, peakRss: await peakRssBytes() });
+      report({
+        type: 'done',
+        at: now(),
+        status: final.status,
+        failure: final.failure,
+        peakRss: await peakRssBytes(),
+        cpuSeconds: cpuSecondsSince(cpuBefore),
+      });
     }
     await engine.close();
     break;
@@ -152,6 +166,7 @@ switch (role) {
     report({ type: 'ready' });
     for (let command = await nextCommand(); command; command = await nextCommand()) {
       const started = now();
+      const cpuBefore = process.cpuUsage();
       let firstByteAt: number | undefined;
       const stop = engine.subscribe((update) => {
         if (firstByteAt === undefined && update.bytesDone > 0) firstByteAt = now();
@@ -173,6 +188,7 @@ switch (role) {
         failure: final.failure,
         savedPath: final.savedPath,
         peakRss: await peakRssBytes(),
+        cpuSeconds: cpuSecondsSince(cpuBefore),
       });
     }
     await engine.close();

@@ -25,6 +25,7 @@ import { stackUp } from '../scripts/stack/stack.js';
 import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { registerUser, type MatrixUser } from '../scripts/stack/users.js';
 import { removeBenchUploads } from './server-cleanup.js';
+import { TIMED_COMMAND, childCpuFromTimes, serverCpu, serverCpuSince } from './process-cpu.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
 
@@ -49,6 +50,8 @@ interface PeerMessage {
   savedPath?: string;
   peakRss?: number;
   timings?: number[];
+  /** A Slipstream peer's CPU-seconds for the transfer, all its threads. */
+  cpuSeconds?: number;
 }
 
 class Peer {
@@ -115,6 +118,17 @@ interface TransferRun {
   firstByteMs: number | undefined;
   senderPeakRss: number;
   receiverPeakRss: number;
+  /** CPU-seconds of the transfer by process (Slipstream: both peers and the servers). */
+  cpu: CpuSplit;
+}
+
+/** CPU-seconds of one measured transfer by process; `clients` are the peers (or the two curls). */
+interface CpuSplit {
+  readonly sender?: number;
+  readonly receiver?: number;
+  readonly clients: number;
+  readonly mediaServer: number;
+  readonly nginx: number;
 }
 
 async function fresh(name: string): Promise<string> {
@@ -134,6 +148,7 @@ async function transferBetween(
   bob: MatrixUser,
   last: boolean,
 ): Promise<TransferRun & { savedPath: string }> {
+  const serverBefore = serverCpu(stack.pids);
   sender.go({ homeserverUrl: stack.baseUrl, accessToken: alice.accessToken, path: source });
   const event = await sender.next('event');
   receiver.go({ homeserverUrl: stack.baseUrl, accessToken: bob.accessToken, event: event.event });
@@ -149,7 +164,10 @@ async function transferBetween(
     throw new Error(`transfer failed: ${JSON.stringify(sent)} ${JSON.stringify(received)}`);
   }
   const started = event.started!;
+  const server = serverCpuSince(serverBefore, stack.pids);
+  const [senderCpu, receiverCpu] = [sent.cpuSeconds ?? NaN, received.cpuSeconds ?? NaN];
   return {
+    cpu: { sender: senderCpu, receiver: receiverCpu, clients: senderCpu + receiverCpu, ...server },
     seconds: (received.at - started) / 1000,
     firstByteMs: received.firstByteAt === undefined ? undefined : received.firstByteAt - started,
     senderPeakRss: sent.peakRss!,
@@ -189,22 +207,35 @@ async function transfer(
   return run;
 }
 
-function curl(args: string[]): Promise<void> {
+/** Runs curl; resolves with its CPU-seconds. */
+function curl(args: string[]): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('curl', ['-sS', '--fail', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('bash', [...TIMED_COMMAND, 'curl', '-sS', '--fail', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`curl ${code}: ${stderr}`))));
+    child.on('close', (code) => {
+      const { seconds, rest } = childCpuFromTimes(stderr);
+      if (code === 0) resolvePromise(seconds);
+      else reject(new Error(`curl ${code}: ${rest}`));
+    });
   });
 }
 
 /** The unencrypted floor: curl PUTs the file while another curl downloads the same media. */
-async function baseline(source: string, stack: StackInfo, alice: MatrixUser, bob: MatrixUser): Promise<number> {
+async function baseline(
+  source: string,
+  stack: StackInfo,
+  alice: MatrixUser,
+  bob: MatrixUser,
+): Promise<{ seconds: number; cpu: CpuSplit }> {
   const client = new MediaRepositoryClient({ homeserverUrl: stack.baseUrl, accessToken: alice.accessToken });
   const media = (await client.create())!;
   const out = join(await fresh('baseline'), 'download.bin');
+  const serverBefore = serverCpu(stack.pids);
   const started = performance.now();
-  await Promise.all([
+  const curlCpu = await Promise.all([
     curl([
       '-T',
       source,
@@ -223,8 +254,9 @@ async function baseline(source: string, stack: StackInfo, alice: MatrixUser, bob
     ]),
   ]);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = { clients: curlCpu[0] + curlCpu[1], ...serverCpuSince(serverBefore, stack.pids) };
   if ((await stat(out)).size !== (await stat(source)).size) throw new Error('baseline: size differs');
-  return seconds;
+  return { seconds, cpu };
 }
 
 async function sample(mib: number): Promise<string> {
@@ -279,12 +311,16 @@ const source = await sample(sizeMiB);
 const slip: TransferRun[] = [];
 const classic: TransferRun[] = [];
 const floor: number[] = [];
+const floorCpu: CpuSplit[] = [];
 const order = ['slip', 'classic', 'baseline'] as const;
 for (let round = 0; only.has('time') && round < rounds; round++) {
   for (let step = 0; step < order.length; step++) {
     const kind = order[(round + step) % order.length]!;
-    if (kind === 'baseline') floor.push(await baseline(source, stack, alice, bob));
-    else (kind === 'slip' ? slip : classic).push(await transfer(kind, source, stack, alice, bob));
+    if (kind === 'baseline') {
+      const run = await baseline(source, stack, alice, bob);
+      floor.push(run.seconds);
+      floorCpu.push(run.cpu);
+    } else (kind === 'slip' ? slip : classic).push(await transfer(kind, source, stack, alice, bob));
     await forgetUploads();
     log(
       `round ${round + 1}: ${kind} ${kind === 'baseline' ? floor.at(-1)!.toFixed(2) : (kind === 'slip' ? slip : classic).at(-1)!.seconds.toFixed(2)} s`,
@@ -344,6 +380,7 @@ const results = {
   baseline: { medianSeconds: floorSeconds, runs: floor },
   firstByteMs: { median: median(firstBytes), samples: firstBytes },
   seekFirstByteMs: { median: median(seekTimings), samples: seekTimings },
+  cpuSeconds: { slipstream: slip.map((run) => run.cpu), baseline: floorCpu },
   peakRss: {
     sizeMiB: rssMiB,
     slipSender: slipLarge?.senderPeakRss,
@@ -355,6 +392,32 @@ const results = {
 await import('node:fs/promises').then((fs) =>
   fs.writeFile(join(root, 'results.json'), JSON.stringify(results, null, 2)),
 );
+
+/**
+ * Where each path's CPU went, per GiB moved (medians over the rounds): on two cores shared by every
+ * process of a transfer, what the clients spend is taken from the servers' share, and time follows.
+ */
+function cpuTable(): string {
+  const perGiB = (seconds: number): string => (seconds / (sizeMiB / 1024)).toFixed(2);
+  const row = (label: string, runs: readonly CpuSplit[], wall: number): string => {
+    const pick = (field: (split: CpuSplit) => number | undefined): string => {
+      const values = runs.map(field).filter((value): value is number => value !== undefined && !Number.isNaN(value));
+      return values.length === 0 ? '—' : perGiB(median(values));
+    };
+    const total = (split: CpuSplit): number => split.clients + split.mediaServer + split.nginx;
+    return `| ${label} | ${pick((split) => split.sender)} | ${pick((split) => split.receiver)} | ${pick((split) => split.clients)} | ${pick((split) => split.mediaServer)} | ${pick((split) => split.nginx)} | ${pick(total)} | ${(median(runs.map(total)) / wall).toFixed(2)} |`;
+  };
+  return [
+    '| CPU-seconds per GiB (medians) | sender | receiver | clients | media server | nginx | total | cores busy |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row(
+      'Slipstream (peers)',
+      slip.map((run) => run.cpu),
+      slipSeconds,
+    ),
+    row('baseline (curls)', floorCpu, floorSeconds),
+  ].join('\n');
+}
 
 const mbps = (seconds: number): string => `${((sizeMiB * MiB) / seconds / 1e6).toFixed(0)} MB/s`;
 console.log(`
@@ -368,6 +431,8 @@ console.log(`
 | --- | ---: | --- | --- |
 | start of sending → receiver's first decrypted byte | ${median(firstBytes).toFixed(0)} ms | ${firstBytes.map((v) => v.toFixed(0)).join(', ')} | ≤ 150 ms |
 | seek: first byte of a 1 MiB range mid-file, not downloaded | ${median(seekTimings).toFixed(1)} ms | ${seekTimings.length} seeks, max ${Math.max(...seekTimings).toFixed(1)} ms | ≤ 50 ms |
+
+${cpuTable()}
 
 | peak RSS, ${rssMiB} MiB file | sender | receiver |
 | --- | ---: | ---: |
