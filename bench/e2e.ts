@@ -9,7 +9,9 @@
  *   2. time from the start of sending to the receiver's first decrypted byte;
  *   3. peak RSS (VmHWM) of the sending and the receiving process for a 4 GiB file, beside the classic
  *      path's;
- *   4. time to the first byte of a 1 MiB range in the middle of a 1 GiB file not yet downloaded.
+ *   4. time to the first byte of a 1 MiB range in the middle of a 1 GiB file not yet downloaded;
+ *   5. with 1: the CPU-seconds per GiB of each process of a Slipstream and a baseline transfer
+ *      (bench/process-cpu.ts), since on two shared cores time follows CPU.
  *
  * Every side runs in its own process, started and ready before its clock starts. Rounds rotate the
  * order; figures are medians. Environment: SLIPSTREAM_BENCH_MIB (1024), SLIPSTREAM_BENCH_ROUNDS (3),
