@@ -277,6 +277,7 @@ function nativeOpenRates(): { reused: number; fresh: number } {
     const started = performance.now();
     for (let opened = 0; opened < DECRYPT_BYTES; opened += plaintext.length) {
       addon.open(keys.key, keys.iv, frames, blocks, output(), state);
+      if (state[0] !== blocks) throw new Error(`the native open stopped after ${state[0]} of ${blocks} blocks`);
     }
     return DECRYPT_BYTES / MB / ((performance.now() - started) / 1000);
   };

@@ -45,6 +45,9 @@ async function writeEach(source: ByteChunks, stream: Writable, end: boolean): Pr
     failure ??= error;
   };
   // A failure the stream reports outside a write (opening the file) ends the loop at the next chunk.
+  // On a stream this function ends, the listener stays: a file stream reports a failed write again
+  // once it has closed its file, after this function is done, and an unheard 'error' would end the
+  // process (stream.pipeline leaves a listener behind for the same reason).
   stream.on('error', noteFailure);
   try {
     for await (const chunk of source) {
@@ -62,7 +65,7 @@ async function writeEach(source: ByteChunks, stream: Writable, end: boolean): Pr
     if (end) stream.destroy();
     throw failure ?? error;
   } finally {
-    stream.off('error', noteFailure);
+    if (!end) stream.off('error', noteFailure);
   }
 }
 

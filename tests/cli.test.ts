@@ -772,6 +772,13 @@ describe.concurrent('what the review of the CLI found', () => {
     expect(result.stderr).toMatch(/^slipstream: cannot write standard output: the disk is full\n$/);
   });
 
+  it('a full disk behind an output path is reported in one line, not as a crash', async () => {
+    // /dev/full as a path is written in place, through the same file stream a temporary gets.
+    const result = await runCli(['decrypt', fixture.v3.ciphertext, '/dev/full', '--info', fixture.v3.info]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^slipstream: cannot write \/dev\/full: the disk is full\n$/);
+  });
+
   it('reads its input from a pipe given as a path (process substitution)', async (context) => {
     const ws = await workspace(context);
     const out = ws.path('out');

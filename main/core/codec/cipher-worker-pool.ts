@@ -230,7 +230,9 @@ export class CipherWorkerPool implements FrameCipher {
     resultLength: number,
   ): Promise<SealedBlocks> {
     const spare = this.spareResults.take(resultLength);
-    return blockCipherFor(this.blockCipher).sealBlocks(keys, firstSequence, plaintext, blockSize, spare);
+    const sealed = blockCipherFor(this.blockCipher).sealBlocks(keys, firstSequence, plaintext, blockSize, spare);
+    this.spareResults.putUnused(spare, sealed);
+    return sealed;
   }
 
   /** The calling thread's share of opening. */
@@ -240,7 +242,10 @@ export class CipherWorkerPool implements FrameCipher {
     count: number,
     resultLength: number,
   ): Promise<OpenedBlocks> {
-    return blockCipherFor(this.blockCipher).openFrames(keys, frames, count, this.spareResults.take(resultLength));
+    const spare = this.spareResults.take(resultLength);
+    const opened = blockCipherFor(this.blockCipher).openFrames(keys, frames, count, spare);
+    this.spareResults.putUnused(spare, opened);
+    return opened;
   }
 
   async close(): Promise<void> {

@@ -66,16 +66,18 @@ export function inlineFrameCipherWith(choice: BlockCipherChoice): FrameCipher {
   return {
     parallelism: 1,
     batchesInFlight: 1,
-    sealBlocks: async (keys, firstSequence, plaintext, blockSize) =>
-      blockCipherFor(choice).sealBlocks(
-        keys,
-        firstSequence,
-        plaintext,
-        blockSize,
-        spares.take(sealedLength(plaintext, blockSize)),
-      ),
-    openBlocks: async (keys, frames, count) =>
-      blockCipherFor(choice).openFrames(keys, frames, count, spares.take(openedLength(frames, count))),
+    sealBlocks: async (keys, firstSequence, plaintext, blockSize) => {
+      const spare = spares.take(sealedLength(plaintext, blockSize));
+      const sealed = blockCipherFor(choice).sealBlocks(keys, firstSequence, plaintext, blockSize, spare);
+      spares.putUnused(spare, sealed);
+      return sealed;
+    },
+    openBlocks: async (keys, frames, count) => {
+      const spare = spares.take(openedLength(frames, count));
+      const opened = blockCipherFor(choice).openFrames(keys, frames, count, spare);
+      spares.putUnused(spare, opened);
+      return opened;
+    },
     reuse: (storage) => spares.put(storage),
   };
 }

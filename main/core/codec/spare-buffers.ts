@@ -12,15 +12,32 @@ export class SpareBuffers {
 
   constructor(private readonly capacity: number) {}
 
-  /** A spare of at least `length` bytes, now the caller's; undefined when there is none. */
+  /**
+   * The smallest spare of at least `length` bytes, now the caller's; undefined when there is none,
+   * or when nothing is to be written (`length` 0). The smallest, so that a stream of small batches
+   * sharing the cipher with one of large batches leaves the large spares to it.
+   */
   take(length: number): ArrayBuffer | undefined {
-    const index = this.spares.findIndex((spare) => spare.byteLength >= length);
-    return index < 0 ? undefined : this.spares.splice(index, 1)[0];
+    if (length <= 0) return undefined;
+    let best = -1;
+    for (const [index, spare] of this.spares.entries()) {
+      if (spare.byteLength >= length && (best < 0 || spare.byteLength < this.spares[best]!.byteLength)) best = index;
+    }
+    return best < 0 ? undefined : this.spares.splice(best, 1)[0];
   }
 
-  /** Hands memory back. A detached buffer (transferred elsewhere) is ignored. */
-  put(buffer: ArrayBuffer): void {
-    if (buffer.byteLength > 0 && this.spares.length < this.capacity) this.spares.push(buffer);
+  /**
+   * Hands memory back. A detached buffer (transferred elsewhere) and one already held are ignored:
+   * holding one twice would give it to two results at once.
+   */
+  put(buffer: ArrayBuffer | undefined): void {
+    if (buffer === undefined || buffer.byteLength === 0 || this.spares.includes(buffer)) return;
+    if (this.spares.length < this.capacity) this.spares.push(buffer);
+  }
+
+  /** `put(spare)` unless the result was written into it (a cipher that could not use it). */
+  putUnused(spare: ArrayBuffer | undefined, result: object): void {
+    if (spare !== undefined && !('storage' in result && result.storage === spare)) this.put(spare);
   }
 }
 
