@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import type { OpenedBlocks, SealedBlocks } from './block-cipher.js';
 import type { CipherJob, CipherJobResult, CipherWorkerData, SerialisedError } from './cipher-worker-protocol.js';
-import { type BlockCipherChoice, blockCipherFor } from './block-cipher-choice.js';
-import { type FrameCipher, openedLength, sealedLength } from './frame-cipher.js';
+import type { BlockCipherChoice } from './block-cipher-choice.js';
+import { type FrameCipher, inlineFrameCipherWith, openedLength, sealedLength } from './frame-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 import { SpareBuffers, resultMemory } from './spare-buffers.js';
 
@@ -86,6 +86,8 @@ export class CipherWorkerPool implements FrameCipher {
   private readonly spareInputs: SpareBuffers;
   /** Result memory handed back through `reuse`, which the next results are written into. */
   private readonly spareResults: SpareBuffers;
+  /** The calling thread's share of the work, written into the same spares. */
+  private readonly inline: FrameCipher;
   private nextJobId = 0;
   private closed = false;
 
@@ -98,6 +100,7 @@ export class CipherWorkerPool implements FrameCipher {
     this.spareInputs = new SpareBuffers(this.batchesInFlight);
     // Every batch in flight, and the one its user is finishing with.
     this.spareResults = new SpareBuffers(this.batchesInFlight + 1);
+    this.inline = inlineFrameCipherWith(this.blockCipher, this.spareResults);
     this.workers = Array.from({ length: threads }, () => this.spawn());
   }
 
@@ -188,8 +191,8 @@ export class CipherWorkerPool implements FrameCipher {
     plaintext: readonly Buffer[],
     blockSize: number,
   ): Promise<SealedBlocks> {
+    if (this.takeInline()) return this.inline.sealBlocks(keys, firstSequence, plaintext, blockSize);
     const resultLength = sealedLength(plaintext, blockSize);
-    if (this.takeInline()) return this.sealHere(keys, firstSequence, plaintext, blockSize, resultLength);
     return this.run({ op: 'seal', firstSequence, blockSize }, keys, plaintext, resultLength).then((result) => {
       if (!('framing' in result)) throw new Error('a cipher worker answered a seal with something else');
       const framing = Buffer.from(result.framing);
@@ -201,9 +204,8 @@ export class CipherWorkerPool implements FrameCipher {
   }
 
   openBlocks(keys: KeyMaterial, frames: readonly Buffer[], count: number): Promise<OpenedBlocks> {
-    const resultLength = openedLength(frames, count);
-    if (this.takeInline()) return this.openHere(keys, frames, count, resultLength);
-    return this.run({ op: 'open', count }, keys, frames, resultLength).then((result) => {
+    if (this.takeInline()) return this.inline.openBlocks(keys, frames, count);
+    return this.run({ op: 'open', count }, keys, frames, openedLength(frames, count)).then((result) => {
       let opened: OpenedBlocks;
       if ('storage' in result && 'plaintextLength' in result) {
         const { storage, plaintextLength } = result;
@@ -219,33 +221,6 @@ export class CipherWorkerPool implements FrameCipher {
 
   reuse(storage: ArrayBuffer): void {
     this.spareResults.put(storage);
-  }
-
-  /** The calling thread's share of sealing. */
-  private async sealHere(
-    keys: KeyMaterial,
-    firstSequence: number,
-    plaintext: readonly Buffer[],
-    blockSize: number,
-    resultLength: number,
-  ): Promise<SealedBlocks> {
-    const spare = this.spareResults.take(resultLength);
-    const sealed = blockCipherFor(this.blockCipher).sealBlocks(keys, firstSequence, plaintext, blockSize, spare);
-    this.spareResults.putUnused(spare, sealed);
-    return sealed;
-  }
-
-  /** The calling thread's share of opening. */
-  private async openHere(
-    keys: KeyMaterial,
-    frames: readonly Buffer[],
-    count: number,
-    resultLength: number,
-  ): Promise<OpenedBlocks> {
-    const spare = this.spareResults.take(resultLength);
-    const opened = blockCipherFor(this.blockCipher).openFrames(keys, frames, count, spare);
-    this.spareResults.putUnused(spare, opened);
-    return opened;
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,18 @@ export interface FrameCipher {
   reuse?(storage: ArrayBuffer): void;
 }
 
+/** The option of encryptV3 and decryptV3 that lets a FrameCipher reuse what they yielded. */
+export interface YieldedBufferReuse {
+  /**
+   * The consumer has finished with each yielded buffer by the time it asks for the next one (it
+   * writes the buffer out and awaits the write), so that buffer's memory may carry later output.
+   * Saves a fresh allocation, its page faults and its garbage per batch (docs/benchmarks.md). A
+   * consumer that keeps buffers (collects them, or hands them to a stream that queues them) must
+   * leave it unset.
+   */
+  readonly reuseYieldedBuffers?: boolean;
+}
+
 const totalLength = (pieces: readonly Uint8Array[]): number => pieces.reduce((total, piece) => total + piece.length, 0);
 
 /** Bytes of the frames sealing `plaintext` as blocks of `blockSize`. */
@@ -59,10 +71,12 @@ export function openedLength(frames: readonly Uint8Array[], count: number): numb
  * Runs on the calling thread with the chosen block cipher (looked up at the first call, so importing
  * loads no addon). Results are computed eagerly; the promises only keep the interface uniform.
  */
-export function inlineFrameCipherWith(choice: BlockCipherChoice): FrameCipher {
+export function inlineFrameCipherWith(
+  choice: BlockCipherChoice,
   // One batch in flight and one with its user is all a stream keeps; the second spare serves a
   // second stream sharing this cipher.
-  const spares = new SpareBuffers(2);
+  spares = new SpareBuffers(2),
+): FrameCipher {
   return {
     parallelism: 1,
     batchesInFlight: 1,

@@ -90,15 +90,6 @@ function sealNative(
 }
 
 /**
- * Opens up to `count` frames from the queue with the refusals of block-cipher.ts's `openFrames`, in
- * the same order: header, CRC, then tag, block by block. The frames that lie whole in one input
- * chunk and whose headers passed go to the addon in one call; it stops at the first tag that fails
- * and wipes that block's output. Their CRCs are checked right after, while the frames are still in
- * the cache (measured: CRC-32 of cold memory ran at a third of its speed on warm memory, and cost
- * 30 % of opening), and a block at or after a CRC failure is wiped too: only the plaintext of
- * blocks before the first failure of any kind is ever returned.
- */
-/**
  * Frames of up to this many bytes that straddle two input chunks are copied into one scratch buffer
  * per thread rather than fresh memory: on a network stream nearly every frame straddles two socket
  * reads, and opening is synchronous, so the copy is done with before the next one is made.
@@ -112,6 +103,15 @@ function takeStraddling(input: ChunkQueue, length: number): Buffer {
   return input.takeInto(straddleScratch, length);
 }
 
+/**
+ * Opens up to `count` frames from the queue with the refusals of block-cipher.ts's `openFrames`, in
+ * the same order: header, CRC, then tag, block by block. The frames that lie whole in one input
+ * chunk and whose headers passed go to the addon in one call; it stops at the first tag that fails
+ * and wipes that block's output. Their CRCs are checked right after, while the frames are still in
+ * the cache (measured: CRC-32 of cold memory ran at a third of its speed on warm memory, and cost
+ * 30 % of opening), and a block at or after a CRC failure is wiped too: only the plaintext of
+ * blocks before the first failure of any kind is ever returned.
+ */
 function openNative(
   addon: NativeCipherAddon,
   keys: KeyMaterial,

@@ -7,25 +7,17 @@ import {
 } from '../../../shared/msc4016/frame.js';
 import { type SealedBlocks, streamPartsOf } from './block-cipher.js';
 import { ChunkQueue } from './chunk-queue.js';
-import { DEFAULT_BATCH_BYTES, type FrameCipher, inlineFrameCipher } from './frame-cipher.js';
+import { DEFAULT_BATCH_BYTES, type FrameCipher, type YieldedBufferReuse, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
 import { OrderedPipeline } from './ordered-pipeline.js';
 
-export interface V3EncryptOptions {
+export interface V3EncryptOptions extends YieldedBufferReuse {
   readonly keys: KeyMaterial;
   /** Plaintext bytes per block; every block but the last has exactly this many. */
   readonly blockSize?: number;
   readonly cipher?: FrameCipher;
   /** Upper bound on plaintext handed to the cipher in one call; bounds memory per batch. */
   readonly maxBatchBytes?: number;
-  /**
-   * The consumer has finished with each yielded buffer by the time it asks for the next one (it
-   * writes the buffer out and awaits the write), so that buffer's memory may carry later output.
-   * Saves a fresh allocation, its page faults and its garbage per batch (docs/benchmarks.md). A
-   * consumer that keeps buffers (collects them, or hands them to a stream that queues them) must
-   * leave it unset.
-   */
-  readonly reuseYieldedBuffers?: boolean;
 }
 
 export function assertValidBlockSize(blockSize: number): void {
