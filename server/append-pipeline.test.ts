@@ -10,6 +10,8 @@ class ControlledAppender implements MediaAppender {
   readonly pendingWrites: (() => void)[] = [];
   readonly pendingSyncs: (() => void)[] = [];
   syncsStarted = 0;
+  /** Whether each acknowledgement asked for was an interim checkpoint. */
+  readonly interim: boolean[] = [];
 
   append(chunks: readonly Uint8Array[]): Promise<void> {
     this.writes.push(chunks.map((chunk) => chunk.byteLength));
@@ -21,9 +23,10 @@ class ControlledAppender implements MediaAppender {
     );
   }
 
-  acknowledge(): Promise<number> {
+  acknowledge(options?: { readonly interim?: boolean }): Promise<number> {
     const target = this.writtenOffset;
     this.syncsStarted += 1;
+    this.interim.push(options?.interim ?? false);
     return new Promise((resolve) =>
       this.pendingSyncs.push(() => {
         this.recordedOffset = Math.max(this.recordedOffset, target);
@@ -78,6 +81,12 @@ describe('AppendPipeline', () => {
     appender.pendingSyncs.shift()!();
     await flush();
     expect(appender.recordedOffset).toBe(100);
+    // A checkpoint while the body arrives is interim; the one a client is told about is not.
+    const final = pipeline.acknowledgeAll();
+    await flush();
+    appender.pendingSyncs.shift()!();
+    expect(await final).toBe(150);
+    expect(appender.interim).toEqual([true, false]);
   });
 
   it('holds the sender back while too many bytes wait for the disk', async () => {

@@ -112,7 +112,7 @@ export class AppendPipeline {
   private startAcknowledgement(): void {
     if (this.syncing || this.failure) return;
     if (this.appender.writtenOffset - this.acknowledged < this.options.acknowledgeEvery) return;
-    this.syncing = this.appender.acknowledge().then(
+    this.syncing = this.appender.acknowledge({ interim: true }).then(
       (offset) => {
         this.syncing = undefined;
         this.acknowledged = offset;

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileMediaStore } from './file-media-store.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FileAppender, FileMediaStore } from './file-media-store.js';
 
 let dataDir: string;
 beforeEach(async () => {
@@ -51,6 +51,45 @@ describe('FileMediaStore', () => {
     });
     await appender.close();
     await reopened.store.close();
+  });
+
+  it('keeps an interim checkpoint through a crash of the process', async () => {
+    const { store } = await FileMediaStore.open(dataDir);
+    await store.createMedia(newMedia);
+    const appender = await store.openAppender(key);
+    await appender.append([Buffer.from('checkpoint|')]);
+    expect(await appender.acknowledge({ interim: true })).toBe(11);
+    await appender.append([Buffer.from('after it')]);
+    await store.close();
+
+    const reopened = await FileMediaStore.open(dataDir);
+    expect((await reopened.store.getMedia(key))?.uploadOffset).toBe(11);
+    expect((await collect(reopened.store.readRange(key, 0, 11))).toString()).toBe('checkpoint|');
+    await appender.close();
+    await reopened.store.close();
+  });
+
+  it('commits an offset recorded as interim durably before it is acknowledged to a client', async () => {
+    const handle = await open(join(dataDir, 'upload'), 'w+');
+    const record = vi.fn<(offset: number, complete: boolean, interim: boolean) => void>();
+    const appender = new FileAppender(handle, 0, record);
+    await appender.append([Buffer.from('12345678')]);
+    expect(await appender.acknowledge({ interim: true })).toBe(8);
+    expect(record.mock.calls).toEqual([[8, false, true]]);
+    // Nothing new since: the same offset is recorded again, this time durably.
+    expect(await appender.acknowledge()).toBe(8);
+    expect(record.mock.calls).toEqual([
+      [8, false, true],
+      [8, false, false],
+    ]);
+    // Already durable: nothing more to record.
+    expect(await appender.acknowledge()).toBe(8);
+    expect(await appender.acknowledge({ interim: true })).toBe(8);
+    expect(record).toHaveBeenCalledTimes(2);
+    await appender.append([Buffer.from('9')]);
+    await appender.complete();
+    expect(record.mock.calls.at(-1)).toEqual([9, true, false]);
+    await appender.close();
   });
 
   it('counts pending uploads per owner until they complete or expire, and removes terminated data', async () => {
