@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { MEDIA_SERVER_ENVIRONMENT, MEDIA_SERVER_NODE_FLAGS } from '../scripts/stack/media-server.js';
 import { homeserverLocation, mediaLocations, UPSTREAMS } from '../scripts/stack/nginx-config.js';
 
 /*
@@ -16,5 +17,10 @@ describe('docs/deploy.md', () => {
 
   it('shows the homeserver location exactly as the stack generates it', () => {
     expect(deployGuide).toContain(homeserverLocation(UPSTREAMS.homeserver));
+  });
+
+  it('runs the server with the process settings the stack runs it with', () => {
+    const environment = Object.entries(MEDIA_SERVER_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
+    expect(deployGuide).toContain(`${environment.join(' ')} node ${MEDIA_SERVER_NODE_FLAGS.join(' ')} `);
   });
 });

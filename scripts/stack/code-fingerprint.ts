@@ -8,10 +8,13 @@ import { join, relative } from 'node:path';
  * tests never run against yesterday's server.
  */
 
-/** What `slipstream serve` runs: its sources and the dependencies it loads. Tests are left out. */
+/**
+ * What `slipstream serve` runs: its sources, the dependencies it loads, and the module that starts it
+ * (its Node flags). Tests are left out.
+ */
 export const MEDIA_SERVER_SOURCES = {
   directories: ['server', 'cli', 'shared'],
-  files: ['bin/slipstream', 'package-lock.json'],
+  files: ['bin/slipstream', 'package-lock.json', 'scripts/stack/media-server.ts'],
 } as const;
 
 const isSource = (name: string): boolean =>
