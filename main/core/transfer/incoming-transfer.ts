@@ -17,7 +17,7 @@ import type { EngineContext, TransferReporter, TransferRunner } from './engine-c
 import { FrameBoundaryTracker } from './frame-boundaries.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { MatrixHttpError } from './matrix-http-error.js';
-import { type MediaRepositoryClient, responseChunks } from './media-repository-client.js';
+import type { DownloadStream, MediaRepositoryClient } from './media-repository-client.js';
 import { fileBlockOf } from './outgoing-transfer.js';
 import { NetworkError, withRetries } from './retry-policy.js';
 import { describeFsFailure, isErrno, TransferError } from './transfer-error.js';
@@ -329,8 +329,9 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
   const onAbort = (): void => attemptController.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   let writer: CoalescingWriter | undefined;
+  let response: DownloadStream | undefined;
   try {
-    const response = await receive.client.download(parseMxcUri(record.contentUri), {
+    response = await receive.client.downloadStream(parseMxcUri(record.contentUri), {
       timeoutMs: context.downloadTimeoutMs,
       signal: attemptController.signal,
       ...(checkpoint.ciphertextOffset > 0 && { range: { first: checkpoint.ciphertextOffset } }),
@@ -339,9 +340,9 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
       // The server ignored the Range: start over from this full response.
       checkpoint = START;
     } else if (response.status === 206) {
-      const start = /^bytes (\d+)-/.exec(response.headers.get('Content-Range') ?? '')?.[1];
+      const start = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
       if (Number(start) !== checkpoint.ciphertextOffset) {
-        await response.body?.cancel();
+        await response.cancel();
         throw new TransferError('SERVER_REFUSED', 'the server answered a different byte range than asked for');
       }
     }
@@ -361,7 +362,7 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
       keys: receive.keys,
       handle,
       checkpoint,
-      body: watched(responseChunks(response), (reason) => attemptController.abort(reason), STALL_MS),
+      body: watched(response.body, (reason) => attemptController.abort(reason), STALL_MS),
       write: async (plaintext) => {
         try {
           await output.write(plaintext);
@@ -397,6 +398,8 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
     throw error;
   } finally {
     signal.removeEventListener('abort', onAbort);
+    // A body left unread (a failure before or while reading it) would hold its connection.
+    await response?.cancel().catch(() => undefined);
     // Whatever was accepted is written before the next attempt truncates or a checkpoint counts it.
     await writer?.flushTo().catch(() => undefined);
   }

@@ -19,8 +19,15 @@ export class MatrixHttpError extends Error {
   }
 }
 
+/** What matrixHttpErrorOf reads of a response: a fetch Response, or another client's answer. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
 /** Reads a failed response's Matrix error body (or whatever it is) into a MatrixHttpError. */
-export async function matrixHttpErrorOf(response: Response, doing: string): Promise<MatrixHttpError> {
+export async function matrixHttpErrorOf(response: HttpAnswer, doing: string): Promise<MatrixHttpError> {
   let errcode: string | undefined;
   let serverSays = '';
   let retryAfterMs: number | undefined;

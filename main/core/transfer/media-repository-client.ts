@@ -1,3 +1,4 @@
+import { request as undiciRequest } from 'undici';
 import { formatMxcUri, parseMxcUri, type MxcUri } from '../../../shared/matrix/mxc.js';
 import { MatrixHttpError, matrixHttpErrorOf } from './matrix-http-error.js';
 
@@ -35,6 +36,20 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A download's answer (200 or 206) with its body as it arrives: what `downloadStream` returns. */
+export interface DownloadStream {
+  readonly status: number;
+  /** A response header, by case-insensitive name. */
+  header(name: string): string | undefined;
+  /** The body's chunks; leaving the iteration early stops the download. */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** Stops the download without reading the rest. */
+  cancel(): Promise<void>;
+}
+
+/** Redirects a download follows (fetch follows up to 20); the Authorization header stays on its origin. */
+const MAX_DOWNLOAD_REDIRECTS = 5;
+
 export interface MediaRepositoryClientOptions {
   /** Base URL of the homeserver (its reverse proxy), e.g. `https://matrix.example.org`. */
   readonly homeserverUrl: string;
@@ -58,11 +73,13 @@ export class MediaRepositoryClient {
   readonly homeserverUrl: string;
   private readonly accessToken: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly fetchInjected: boolean;
 
   constructor(options: MediaRepositoryClientOptions) {
     this.homeserverUrl = options.homeserverUrl.replace(/\/+$/, '');
     this.accessToken = options.accessToken;
     this.fetchImpl = options.fetch ?? fetch;
+    this.fetchInjected = options.fetch !== undefined;
   }
 
   get authorization(): Record<string, string> {
@@ -239,13 +256,61 @@ export class MediaRepositoryClient {
    * returned as soon as headers arrive. 200 and 206 are returned; anything else becomes a MatrixHttpError.
    */
   async download(media: MxcUri, options: DownloadOptions = {}): Promise<Response> {
-    const path = `/_matrix/client/v1/media/download/${encodeURIComponent(media.serverName)}/${encodeURIComponent(media.mediaId)}`;
-    const query = options.timeoutMs === undefined ? '' : `?timeout_ms=${Math.max(0, Math.round(options.timeoutMs))}`;
     const headers: Record<string, string> = {};
     if (options.range) headers['Range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
-    const response = await this.request('GET', path + query, { signal: options.signal, headers });
+    const response = await this.request('GET', this.downloadPath(media, options), { signal: options.signal, headers });
     if (response.status === 200 || response.status === 206) return response;
     throw await matrixHttpErrorOf(response, `downloading ${formatMxcUri(media)}`);
+  }
+
+  /**
+   * The same download as `download`, for reading a whole body fast: through undici's `request`, whose
+   * body is a Node stream, rather than fetch, whose body is a Web stream fed from one. Measured on the
+   * stack (a complete 1 GiB media through nginx, three runs each, alternated): 1.10–1.62 CPU-seconds
+   * through fetch against 0.75–1.18 through `request` (0.76–1.05 through node:http), and the receive
+   * path reads every byte of every file. With an injected fetch (tests), it goes through that fetch.
+   */
+  async downloadStream(media: MxcUri, options: DownloadOptions = {}): Promise<DownloadStream> {
+    if (this.fetchInjected) {
+      const response = await this.download(media, options);
+      return {
+        status: response.status,
+        header: (name) => response.headers.get(name) ?? undefined,
+        body: responseChunks(response),
+        cancel: async () => void (await response.body?.cancel()),
+      };
+    }
+    const headers: Record<string, string> = { ...this.authorization };
+    if (options.range) headers['range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
+    const answer = await undiciRequest(`${this.homeserverUrl}${this.downloadPath(media, options)}`, {
+      method: 'GET',
+      headers,
+      maxRedirections: MAX_DOWNLOAD_REDIRECTS,
+      ...(options.signal && { signal: options.signal }),
+    });
+    const header = (name: string): string | undefined => {
+      const value = answer.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    };
+    if (answer.statusCode === 200 || answer.statusCode === 206) {
+      return {
+        status: answer.statusCode,
+        header,
+        body: answer.body,
+        cancel: async () => void answer.body.destroy(),
+      };
+    }
+    throw await matrixHttpErrorOf(
+      { status: answer.statusCode, headers: { get: (name) => header(name) ?? null }, text: () => answer.body.text() },
+      `downloading ${formatMxcUri(media)}`,
+    );
+  }
+
+  /** The authenticated-media download path of a media ID, with `timeout_ms` when given. */
+  private downloadPath(media: MxcUri, options: DownloadOptions): string {
+    const path = `/_matrix/client/v1/media/download/${encodeURIComponent(media.serverName)}/${encodeURIComponent(media.mediaId)}`;
+    const query = options.timeoutMs === undefined ? '' : `?timeout_ms=${Math.max(0, Math.round(options.timeoutMs))}`;
+    return path + query;
   }
 
   private request(
