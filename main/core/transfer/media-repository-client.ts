@@ -1,4 +1,3 @@
-import { request as undiciRequest } from 'undici';
 import { formatMxcUri, parseMxcUri, type MxcUri } from '../../../shared/matrix/mxc.js';
 import { MatrixHttpError, matrixHttpErrorOf } from './matrix-http-error.js';
 
@@ -282,7 +281,9 @@ export class MediaRepositoryClient {
     }
     const headers: Record<string, string> = { ...this.authorization };
     if (options.range) headers['range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
-    const answer = await undiciRequest(`${this.homeserverUrl}${this.downloadPath(media, options)}`, {
+    // Loaded on the first download: a process that only sends never pays for the module.
+    const { request } = await import('undici');
+    const answer = await request(`${this.homeserverUrl}${this.downloadPath(media, options)}`, {
       method: 'GET',
       headers,
       maxRedirections: MAX_DOWNLOAD_REDIRECTS,
