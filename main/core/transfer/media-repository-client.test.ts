@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MatrixHttpError } from './matrix-http-error.js';
 import { MediaRepositoryClient } from './media-repository-client.js';
@@ -110,5 +111,35 @@ describe('MediaRepositoryClient.downloadStream', () => {
     const another = await client.downloadStream(media);
     await another.cancel();
     await expect(collect(another.body)).rejects.toThrow();
+  });
+
+  it('cancels a body nobody reads without an uncaught error', async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1000000' });
+      res.write(Buffer.alloc(1000, 1));
+    });
+    const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+    const unread = await client.downloadStream(media);
+    await unread.cancel();
+    // An 'error' without a listener would surface here, failing the run.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+
+  it("uses its own connections, not the process's global dispatcher (which fetch may own)", async () => {
+    // From Node 24 on, the global dispatcher can be Node's own undici 7, which refuses undici 6's options.
+    class RefusingDispatcher extends Dispatcher {
+      override dispatch(): boolean {
+        throw new Error('the global dispatcher was used');
+      }
+    }
+    const base = await serve((_req, res) => res.end('mine'));
+    const previous = getGlobalDispatcher();
+    setGlobalDispatcher(new RefusingDispatcher());
+    try {
+      const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+      expect((await collect((await client.downloadStream(media)).body)).toString()).toBe('mine');
+    } finally {
+      setGlobalDispatcher(previous);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { formatMxcUri, parseMxcUri, type MxcUri } from '../../../shared/matrix/mxc.js';
 import { MatrixHttpError, matrixHttpErrorOf } from './matrix-http-error.js';
 
@@ -48,6 +49,21 @@ export interface DownloadStream {
 
 /** Redirects a download follows (fetch follows up to 20); the Authorization header stays on its origin. */
 const MAX_DOWNLOAD_REDIRECTS = 5;
+
+let sharedDownloadDispatcher: Promise<Dispatcher> | undefined;
+
+/**
+ * The connection pool of `downloadStream`, its own rather than undici's global one: that global is
+ * shared with whichever undici loaded first — Node's own, behind fetch, which is undici 7 from Node 24
+ * on (Electron's main process) and refuses the per-request `maxRedirections` of undici 6. Loaded on
+ * the first download: a process that only sends never evaluates undici.
+ */
+function downloadDispatcher(): Promise<Dispatcher> {
+  sharedDownloadDispatcher ??= import('undici').then(({ Agent, interceptors }) =>
+    new Agent().compose(interceptors.redirect({ maxRedirections: MAX_DOWNLOAD_REDIRECTS })),
+  );
+  return sharedDownloadDispatcher;
+}
 
 export interface MediaRepositoryClientOptions {
   /** Base URL of the homeserver (its reverse proxy), e.g. `https://matrix.example.org`. */
@@ -281,14 +297,16 @@ export class MediaRepositoryClient {
     }
     const headers: Record<string, string> = { ...this.authorization };
     if (options.range) headers['range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
-    // Loaded on the first download: a process that only sends never pays for the module.
     const { request } = await import('undici');
     const answer = await request(`${this.homeserverUrl}${this.downloadPath(media, options)}`, {
       method: 'GET',
       headers,
-      maxRedirections: MAX_DOWNLOAD_REDIRECTS,
+      dispatcher: await downloadDispatcher(),
       ...(options.signal && { signal: options.signal }),
     });
+    // An unread body destroyed by `cancel` (or by a failed attempt) emits an abort error: the body's
+    // reader, if any, sees it through its own listener; with none, it must not become uncaught.
+    answer.body.on('error', () => undefined);
     const header = (name: string): string | undefined => {
       const value = answer.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
