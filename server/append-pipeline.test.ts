@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppendPipeline } from './append-pipeline.js';
-import type { MediaAppender } from './storage/media-store.js';
+import type { AcknowledgeOptions, MediaAppender } from './storage/media-store.js';
 
 /** An appender whose writes and syncs finish only when the test says so, recording what happened. */
 class ControlledAppender implements MediaAppender {
@@ -23,7 +23,7 @@ class ControlledAppender implements MediaAppender {
     );
   }
 
-  acknowledge(options?: { readonly interim?: boolean }): Promise<number> {
+  acknowledge(options?: AcknowledgeOptions): Promise<number> {
     const target = this.writtenOffset;
     this.syncsStarted += 1;
     this.interim.push(options?.interim ?? false);

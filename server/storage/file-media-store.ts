@@ -3,6 +3,7 @@ import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  AcknowledgeOptions,
   MediaAppender,
   MediaReader,
   MediaKey,
@@ -21,8 +22,9 @@ import type {
  * every statement is a sub-millisecond indexed lookup or single-row update, so a worker-thread
  * round trip (as the async `sqlite3` package does) would cost more than the query. WAL mode lets the
  * statements run without blocking readers, and synchronous=FULL makes a committed offset survive a
- * power cut, which the durability contract relies on (interim checkpoints excepted: FileAppender). It builds from source where no prebuilt binary
- * can be downloaded (node-gyp, about two minutes on two cores).
+ * power cut, which the durability contract relies on (interim checkpoints excepted: `openAppender`).
+ * It builds from source where no prebuilt binary can be downloaded (node-gyp, about two minutes on
+ * two cores).
  */
 
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,255}$/;
@@ -316,7 +318,7 @@ export class FileAppender implements MediaAppender {
     }
   }
 
-  async acknowledge(options?: { readonly interim?: boolean }): Promise<number> {
+  async acknowledge(options?: AcknowledgeOptions): Promise<number> {
     const interim = options?.interim ?? false;
     // Only what was written before the sync started is covered by it; a concurrent append is not.
     const target = this.written;

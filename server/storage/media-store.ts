@@ -49,6 +49,15 @@ export interface MediaMetadataUpdate {
   fileName?: string | null;
 }
 
+export interface AcknowledgeOptions {
+  /**
+   * A checkpoint while the body is still arriving, which no client has been told about: the store may
+   * record it so that it survives a crash of the server process but not necessarily a power cut (which
+   * then leaves an earlier offset, never one past durable bytes).
+   */
+  readonly interim?: boolean;
+}
+
 /**
  * Appends to one upload, starting at its acknowledged offset. One appender per media at a time.
  *
@@ -61,13 +70,8 @@ export interface MediaAppender {
   readonly writtenOffset: number;
   /** Writes the chunks, in order, at `writtenOffset`. At most one append runs at a time. */
   append(chunks: readonly Uint8Array[]): Promise<void>;
-  /**
-   * Makes everything appended so far durable and records it as the upload offset; returns that offset.
-   * An `interim` acknowledgement is a checkpoint while the body is still arriving, which no client has
-   * been told about: the store may record it so that it survives a crash of the server process but not
-   * necessarily a power cut (which then leaves an earlier offset, never one past durable bytes).
-   */
-  acknowledge(options?: { readonly interim?: boolean }): Promise<number>;
+  /** Makes everything appended so far durable and records it as the upload offset; returns that offset. */
+  acknowledge(options?: AcknowledgeOptions): Promise<number>;
   /** Acknowledges and marks the media complete at its current length. */
   complete(): Promise<void>;
   /** Releases resources without acknowledging anything further. */

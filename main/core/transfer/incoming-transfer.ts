@@ -342,7 +342,6 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
     } else if (response.status === 206) {
       const start = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
       if (Number(start) !== checkpoint.ciphertextOffset) {
-        await response.cancel();
         throw new TransferError('SERVER_REFUSED', 'the server answered a different byte range than asked for');
       }
     }

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, request as undiciRequest } from 'undici';
 import { formatMxcUri, parseMxcUri, type MxcUri } from '../../../shared/matrix/mxc.js';
 import { MatrixHttpError, matrixHttpErrorOf } from './matrix-http-error.js';
 
@@ -50,19 +50,20 @@ export interface DownloadStream {
 /** Redirects a download follows (fetch follows up to 20); the Authorization header stays on its origin. */
 const MAX_DOWNLOAD_REDIRECTS = 5;
 
-let sharedDownloadDispatcher: Promise<Dispatcher> | undefined;
+let downloadClient: Promise<{ request: typeof undiciRequest; dispatcher: Dispatcher }> | undefined;
 
 /**
- * The connection pool of `downloadStream`, its own rather than undici's global one: that global is
- * shared with whichever undici loaded first — Node's own, behind fetch, which is undici 7 from Node 24
- * on (Electron's main process) and refuses the per-request `maxRedirections` of undici 6. Loaded on
- * the first download: a process that only sends never evaluates undici.
+ * undici's `request` and the connection pool of `downloadStream`: its own pool rather than undici's
+ * global one, which is shared with whichever undici loaded first — Node's own, behind fetch, which is
+ * undici 7 from Node 24 on (Electron's main process) and refuses the per-request `maxRedirections` of
+ * undici 6. Loaded on the first download: a process that only sends never evaluates undici.
  */
-function downloadDispatcher(): Promise<Dispatcher> {
-  sharedDownloadDispatcher ??= import('undici').then(({ Agent, interceptors }) =>
-    new Agent().compose(interceptors.redirect({ maxRedirections: MAX_DOWNLOAD_REDIRECTS })),
-  );
-  return sharedDownloadDispatcher;
+function loadDownloadClient(): Promise<{ request: typeof undiciRequest; dispatcher: Dispatcher }> {
+  downloadClient ??= import('undici').then(({ request, Agent, interceptors }) => ({
+    request,
+    dispatcher: new Agent().compose(interceptors.redirect({ maxRedirections: MAX_DOWNLOAD_REDIRECTS })),
+  }));
+  return downloadClient;
 }
 
 export interface MediaRepositoryClientOptions {
@@ -297,11 +298,11 @@ export class MediaRepositoryClient {
     }
     const headers: Record<string, string> = { ...this.authorization };
     if (options.range) headers['range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
-    const { request } = await import('undici');
+    const { request, dispatcher } = await loadDownloadClient();
     const answer = await request(`${this.homeserverUrl}${this.downloadPath(media, options)}`, {
       method: 'GET',
       headers,
-      dispatcher: await downloadDispatcher(),
+      dispatcher,
       ...(options.signal && { signal: options.signal }),
     });
     // An unread body destroyed by `cancel` (or by a failed attempt) emits an abort error: the body's
