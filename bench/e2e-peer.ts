@@ -101,6 +101,10 @@ async function openEngine(dataDir: string): Promise<TransferEngine> {
   return TransferEngine.open({
     dataDir,
     secretStore: new FileSecretStore(join(dataDir, 'secret-store.key')),
+    // SLIPSTREAM_BENCH_TUS_CHUNK_MIB overrides the engine's bytes per tus PATCH, for comparisons.
+    ...(process.env['SLIPSTREAM_BENCH_TUS_CHUNK_MIB'] && {
+      tusChunkSize: Number(process.env['SLIPSTREAM_BENCH_TUS_CHUNK_MIB']) * 2 ** 20,
+    }),
     ...(choice === 'pool' && { cipher: new CipherWorkerPool(recommendedPoolOptions()) }),
     ...(choice === 'inline' && { cipher: inlineFrameCipher }),
   });

@@ -15,9 +15,13 @@
  *
  * Every side runs in its own process, started and ready before its clock starts. Rounds rotate the
  * order; figures are medians. Environment: SLIPSTREAM_BENCH_MIB (1024), SLIPSTREAM_BENCH_ROUNDS (3),
- * SLIPSTREAM_BENCH_RSS_MIB (4096), SLIPSTREAM_BENCH_SEEKS (25); SLIPSTREAM_BENCH_MEMORY_TRACE, see e2e-peer.ts.
+ * SLIPSTREAM_BENCH_RSS_MIB (4096), SLIPSTREAM_BENCH_SEEKS (25); SLIPSTREAM_BENCH_MEMORY_TRACE,
+ * SLIPSTREAM_BENCH_CIPHER and SLIPSTREAM_BENCH_TUS_CHUNK_MIB, see e2e-peer.ts; SLIPSTREAM_BENCH_PEER_ARGS
+ * (Node options for the peers: what they print besides their messages, e.g. `--trace-gc`, goes to
+ * .cache/bench/e2e/peer-<role>-<pid>.log).
  */
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -75,6 +79,9 @@ class Peer {
     });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
     createInterface({ input: this.child.stdout }).on('line', (line) => {
+      // Anything else a peer prints (Node's --trace-gc, say) goes to a log of its own.
+      if (!line.startsWith('{'))
+        return void appendFileSync(join(root, `peer-${role}-${this.child.pid}.log`), `${line}\n`);
       const message = JSON.parse(line) as PeerMessage;
       const waiter = this.waiters.find((candidate) => candidate.type === message.type);
       if (waiter) {

@@ -63,6 +63,43 @@ describe('the transfer engine', () => {
     expect(JSON.stringify(mine)).not.toMatch(/"k"|syt_/);
   });
 
+  it('uploads in one tus PATCH by default, and in PATCHes of at most tusChunkSize when given one', async () => {
+    const path = await makeSampleFile(join(pair.scratch.path, 'patches.bin'), 10 * MiB);
+    const proxy = await startMediaProxy({ upstream: pair.stack.baseUrl });
+    const limited = await openTestEngine(join(pair.scratch.path, 'limited-patches'), { tusChunkSize: 3 * MiB });
+    const access = { homeserverUrl: proxy.url, accessToken: pair.alice.accessToken };
+    /** The PATCHes that carried bytes since `from`, each checked to start where the one before ended. */
+    const bodiesSince = (from: number) => {
+      const bodies = proxy.patches.slice(from).filter((patch) => patch.bytes > 0);
+      bodies.forEach((patch, i) =>
+        expect(patch.offset).toBe(i === 0 ? 0 : bodies[i - 1]!.offset + bodies[i - 1]!.bytes),
+      );
+      expect(bodies.every((patch) => patch.status === 204)).toBe(true);
+      return bodies;
+    };
+    try {
+      const whole = await pair.sender.send(path, access);
+      expect((await pair.sender.settled(whole.transferId)).status).toBe('completed');
+      const [onePatch, ...more] = bodiesSince(0);
+      expect(more).toEqual([]);
+      const ciphertextSize = onePatch!.bytes;
+      expect(ciphertextSize).toBeGreaterThan(10 * MiB);
+
+      const before = proxy.patches.length;
+      const chunked = await limited.send(path, access);
+      expect((await limited.settled(chunked.transferId)).status).toBe('completed');
+      const patches = bodiesSince(before);
+      expect(patches.map((patch) => patch.bytes)).toEqual([3 * MiB, 3 * MiB, 3 * MiB, ciphertextSize - 9 * MiB]);
+
+      const inbox = await freshInbox(pair, 'inbox-patches');
+      const received = await pair.receiver.settled(await receiveAsBob(pair, chunked.content, inbox));
+      expect(await sha256OfFile(received.savedPath!)).toBe(await sha256OfFile(path));
+    } finally {
+      await limited.close();
+      await proxy.close();
+    }
+  });
+
   it('runs at most maxConcurrent transfers at once and queues the rest', async () => {
     const engine = await openTestEngine(join(pair.scratch.path, 'limited'), { maxConcurrent: 1 });
     const proxy = await startMediaProxy({ upstream: pair.stack.baseUrl, uploadBytesPerSecond: 32 * MiB });
