@@ -248,7 +248,7 @@ switch (role) {
     // The whole body in memory before anything else (a browser's Blob), kept as the chunks it came in:
     // one buffer of a 4 GiB file would pass Node's limits.
     const ciphertext: Buffer[] = [];
-    for await (const chunk of response.body!) ciphertext.push(Buffer.from(chunk as Uint8Array));
+    for await (const chunk of response.body) ciphertext.push(Buffer.from(chunk as Uint8Array));
     const firstByteAt = now();
     if (file.v !== 'v2') throw new Error('classic receive expects v2');
     const digest = createHash('sha256');

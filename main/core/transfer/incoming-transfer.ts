@@ -51,9 +51,9 @@ async function sizeFromServer(context: EngineContext, homeserverUrl: string, fil
     range: { first: 0, last: 0 },
     timeoutMs: context.downloadTimeoutMs,
   });
-  await response.body?.cancel();
+  await response.cancel();
   const total = Number(
-    /\/(\d+)$/.exec(response.headers.get('Content-Range') ?? '')?.[1] ?? response.headers.get('Content-Length'),
+    /\/(\d+)$/.exec(response.header('Content-Range') ?? '')?.[1] ?? response.header('Content-Length'),
   );
   const blockSize = file.v === V3_VERSION ? declaredBlockSize(file) : undefined;
   const size =
@@ -331,7 +331,7 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
   let writer: CoalescingWriter | undefined;
   let response: DownloadStream | undefined;
   try {
-    response = await receive.client.downloadStream(parseMxcUri(record.contentUri), {
+    response = await receive.client.download(parseMxcUri(record.contentUri), {
       timeoutMs: context.downloadTimeoutMs,
       signal: attemptController.signal,
       ...(checkpoint.ciphertextOffset > 0 && { range: { first: checkpoint.ciphertextOffset } }),

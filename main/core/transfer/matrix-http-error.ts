@@ -19,10 +19,11 @@ export class MatrixHttpError extends Error {
   }
 }
 
-/** What matrixHttpErrorOf reads of a response: a fetch Response, or another client's answer. */
+/** What matrixHttpErrorOf reads of a response (http-transport.ts's HttpResponse has it). */
 export interface HttpAnswer {
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
+  /** A response header, by case-insensitive name. */
+  header(name: string): string | undefined;
   text(): Promise<string>;
 }
 
@@ -44,7 +45,7 @@ export async function matrixHttpErrorOf(response: HttpAnswer, doing: string): Pr
   } catch {
     // The body could not be read; the status says enough.
   }
-  const retryAfter = Number(response.headers.get('Retry-After'));
+  const retryAfter = Number(response.header('Retry-After'));
   if (retryAfterMs === undefined && Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
   const detail = [errcode, serverSays].filter(Boolean).join(': ');
   return new MatrixHttpError(

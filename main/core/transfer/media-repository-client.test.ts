@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MatrixHttpError } from './matrix-http-error.js';
+import { isTransient } from './retry-policy.js';
 import { MediaRepositoryClient } from './media-repository-client.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -34,7 +34,7 @@ async function collect(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-describe('MediaRepositoryClient.downloadStream', () => {
+describe('MediaRepositoryClient over node:http', () => {
   it('streams an authenticated download with timeout_ms and a Range, and exposes its headers', async () => {
     const seen: { url?: string; authorization?: string; range?: string } = {};
     const base = await serve((req, res) => {
@@ -42,7 +42,7 @@ describe('MediaRepositoryClient.downloadStream', () => {
       res.writeHead(206, { 'Content-Range': 'bytes 3-9/10', 'Content-Length': '7' }).end('3456789');
     });
     const client = new MediaRepositoryClient({ homeserverUrl: `${base}/`, accessToken: 'secret' });
-    const download = await client.downloadStream(media, { timeoutMs: 1500, range: { first: 3 } });
+    const download = await client.download(media, { timeoutMs: 1500, range: { first: 3 } });
     expect(download.status).toBe(206);
     expect(download.header('Content-Range')).toBe('bytes 3-9/10');
     expect((await collect(download.body)).toString()).toBe('3456789');
@@ -69,7 +69,7 @@ describe('MediaRepositoryClient.downloadStream', () => {
       }
     });
     const client = new MediaRepositoryClient({ homeserverUrl: home, accessToken: 'secret' });
-    const download = await client.downloadStream(media);
+    const download = await client.download(media);
     expect((await collect(download.body)).toString()).toBe('from the other origin');
     expect(authorizationAt).toEqual({ home: 'Bearer secret', moved: 'Bearer secret', elsewhere: undefined });
   });
@@ -87,11 +87,11 @@ describe('MediaRepositoryClient.downloadStream', () => {
       }
     });
     const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
-    const notFound = await client.downloadStream(media).catch((error: unknown) => error);
+    const notFound = await client.download(media).catch((error: unknown) => error);
     expect(notFound).toBeInstanceOf(MatrixHttpError);
     expect(notFound).toMatchObject({ status: 404, errcode: 'M_NOT_FOUND', transient: false });
     expect((notFound as Error).message).toMatch(/downloading mxc:\/\/example.test\/abc failed: .*HTTP 404.*Not found/);
-    const limited = await client.downloadStream(media).catch((error: unknown) => error);
+    const limited = await client.download(media).catch((error: unknown) => error);
     expect(limited).toMatchObject({ status: 429, errcode: 'M_LIMIT_EXCEEDED', retryAfterMs: 1234, transient: true });
   });
 
@@ -102,13 +102,13 @@ describe('MediaRepositoryClient.downloadStream', () => {
     });
     const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
     const controller = new AbortController();
-    const download = await client.downloadStream(media, { signal: controller.signal });
+    const download = await client.download(media, { signal: controller.signal });
     const reason = new Error('no data arrived for 30 s');
     const reading = collect(download.body);
     setTimeout(() => controller.abort(reason), 50);
     await expect(reading).rejects.toBe(reason);
 
-    const another = await client.downloadStream(media);
+    const another = await client.download(media);
     await another.cancel();
     await expect(collect(another.body)).rejects.toThrow();
   });
@@ -119,27 +119,66 @@ describe('MediaRepositoryClient.downloadStream', () => {
       res.write(Buffer.alloc(1000, 1));
     });
     const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
-    const unread = await client.downloadStream(media);
+    const unread = await client.download(media);
     await unread.cancel();
     // An 'error' without a listener would surface here, failing the run.
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
 
-  it("uses its own connections, not the process's global dispatcher (which fetch may own)", async () => {
-    // From Node 24 on, the global dispatcher can be Node's own undici 7, which refuses undici 6's options.
-    class RefusingDispatcher extends Dispatcher {
-      override dispatch(): boolean {
-        throw new Error('the global dispatcher was used');
-      }
+  it('gives up after 5 redirects with a plain error', async () => {
+    let hops = 0;
+    const base = await serve((_req, res) => {
+      hops += 1;
+      res.writeHead(302, { Location: `/hop-${hops}` }).end();
+    });
+    const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+    await expect(client.download(media)).rejects.toThrow(/redirected more than 5 times/);
+    expect(hops).toBe(6);
+  });
+
+  it('reports a body cut short as a transient network failure, not as the end of the file', async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '100000' });
+      res.write(Buffer.alloc(1000, 1), () => res.socket?.destroy());
+    });
+    const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+    const failure = await collect((await client.download(media)).body).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(isTransient(failure)).toBe(true);
+  });
+
+  it('streams a PUT body with its Content-Length, and maps a refusal to a MatrixHttpError', async () => {
+    const received: { length?: string | undefined; type?: string | undefined; bytes: number }[] = [];
+    const base = await serve((req, res) => {
+      const entry = { length: req.headers['content-length'], type: req.headers['content-type'], bytes: 0 };
+      received.push(entry);
+      req.on('data', (chunk: Buffer) => (entry.bytes += chunk.length));
+      req.on('end', () => {
+        if (received.length === 1) res.end('{}');
+        else res.writeHead(409, { 'Content-Type': 'application/json' }).end('{"errcode":"M_CANNOT_OVERWRITE_MEDIA"}');
+      });
+    });
+    const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+    async function* body(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 4; i++) yield Buffer.alloc(256 * 1024, i);
     }
-    const base = await serve((_req, res) => res.end('mine'));
-    const previous = getGlobalDispatcher();
-    setGlobalDispatcher(new RefusingDispatcher());
-    try {
-      const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
-      expect((await collect((await client.downloadStream(media)).body)).toString()).toBe('mine');
-    } finally {
-      setGlobalDispatcher(previous);
+    await client.put(media, body(), 1024 * 1024, 'application/octet-stream');
+    expect(received[0]).toEqual({ length: String(1024 * 1024), type: 'application/octet-stream', bytes: 1024 * 1024 });
+    const refused = await client.put(media, body(), 1024 * 1024, 'application/octet-stream').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 409, errcode: 'M_CANNOT_OVERWRITE_MEDIA' });
+  });
+
+  it('a failing request body fails the upload with its own error', async () => {
+    const base = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+    const changed = new Error('the file changed while it was sent');
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield Buffer.alloc(1000);
+      throw changed;
     }
+    await expect(client.put(media, body(), 100_000, 'application/octet-stream')).rejects.toBe(changed);
   });
 });

@@ -1,5 +1,5 @@
-import type { Dispatcher, request as undiciRequest } from 'undici';
 import { formatMxcUri, parseMxcUri, type MxcUri } from '../../../shared/matrix/mxc.js';
+import { fetchTransport, nodeHttpTransport, type HttpResponse, type HttpTransport } from './http-transport.js';
 import { MatrixHttpError, matrixHttpErrorOf } from './matrix-http-error.js';
 
 /** What the homeserver's media repository can do, from its config endpoint (docs/PROTOCOL.md §4.1). */
@@ -36,41 +36,17 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A download's answer (200 or 206) with its body as it arrives: what `downloadStream` returns. */
-export interface DownloadStream {
-  readonly status: number;
-  /** A response header, by case-insensitive name. */
-  header(name: string): string | undefined;
-  /** The body's chunks; leaving the iteration early stops the download. */
-  readonly body: AsyncIterable<Uint8Array>;
-  /** Stops the download without reading the rest. */
-  cancel(): Promise<void>;
-}
+/** A download's answer (200 or 206) with its body as it arrives: what `download` returns. */
+export type DownloadStream = Pick<HttpResponse, 'status' | 'header' | 'body' | 'cancel'>;
 
 /** Redirects a download follows (fetch follows up to 20); the Authorization header stays on its origin. */
 const MAX_DOWNLOAD_REDIRECTS = 5;
-
-let downloadClient: Promise<{ request: typeof undiciRequest; dispatcher: Dispatcher }> | undefined;
-
-/**
- * undici's `request` and the connection pool of `downloadStream`: its own pool rather than undici's
- * global one, which is shared with whichever undici loaded first — Node's own, behind fetch, which is
- * undici 7 from Node 24 on (Electron's main process) and refuses the per-request `maxRedirections` of
- * undici 6. Loaded on the first download: a process that only sends never evaluates undici.
- */
-function loadDownloadClient(): Promise<{ request: typeof undiciRequest; dispatcher: Dispatcher }> {
-  downloadClient ??= import('undici').then(({ request, Agent, interceptors }) => ({
-    request,
-    dispatcher: new Agent().compose(interceptors.redirect({ maxRedirections: MAX_DOWNLOAD_REDIRECTS })),
-  }));
-  return downloadClient;
-}
 
 export interface MediaRepositoryClientOptions {
   /** Base URL of the homeserver (its reverse proxy), e.g. `https://matrix.example.org`. */
   readonly homeserverUrl: string;
   readonly accessToken: string;
-  /** Injected for tests (a proxy that corrupts bytes, a server that fails); the global fetch by default. */
+  /** Requests go through this fetch instead of node:http (http-transport.ts), e.g. in other runtimes. */
   readonly fetch?: typeof fetch;
 }
 
@@ -82,20 +58,18 @@ const CAPABILITIES_TTL_MS = 60_000;
  * PUT, one-shot POST), and downloads with `timeout_ms` and Range. Every refusal becomes a
  * MatrixHttpError carrying the status, errcode and `retry_after_ms`.
  *
- * Written on `fetch` rather than matrix-js-sdk's media helpers: those buffer whole uploads and know
- * neither tus, streamed PUT nor Range, which are the point here.
+ * Written on node:http (http-transport.ts says why) rather than matrix-js-sdk's media helpers: those
+ * buffer whole uploads and know neither tus, streamed PUT nor Range, which are the point here.
  */
 export class MediaRepositoryClient {
   readonly homeserverUrl: string;
   private readonly accessToken: string;
-  private readonly fetchImpl: typeof fetch;
-  private readonly fetchInjected: boolean;
+  private readonly transport: HttpTransport;
 
   constructor(options: MediaRepositoryClientOptions) {
     this.homeserverUrl = options.homeserverUrl.replace(/\/+$/, '');
     this.accessToken = options.accessToken;
-    this.fetchImpl = options.fetch ?? fetch;
-    this.fetchInjected = options.fetch !== undefined;
+    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeHttpTransport;
   }
 
   get authorization(): Record<string, string> {
@@ -182,18 +156,19 @@ export class MediaRepositoryClient {
 
   /** tus `HEAD`: how many bytes the server has acknowledged, and the length once declared. */
   async tusStatus(uploadUrl: string, signal?: AbortSignal): Promise<TusStatus> {
-    const response = await this.fetchImpl(uploadUrl, {
+    const response = await this.transport({
       method: 'HEAD',
+      url: uploadUrl,
       headers: { ...this.authorization, 'Tus-Resumable': TUS_VERSION },
       signal,
     });
     if (!response.ok) throw await matrixHttpErrorOf(response, 'asking the server how much it has');
-    const offset = Number(response.headers.get('Upload-Offset'));
+    const offset = Number(response.header('Upload-Offset'));
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new MatrixHttpError(response.status, undefined, 'the server reported no valid Upload-Offset');
     }
-    const lengthHeader = response.headers.get('Upload-Length');
-    const length = lengthHeader === null ? undefined : Number(lengthHeader);
+    const lengthHeader = response.header('Upload-Length');
+    const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
     return { offset, ...(length !== undefined && Number.isSafeInteger(length) && { length }) };
   }
 
@@ -202,8 +177,9 @@ export class MediaRepositoryClient {
    * (Content-Length, 416) from the first moment rather than from the last PATCH.
    */
   async tusDeclareLength(uploadUrl: string, offset: number, length: number, signal?: AbortSignal): Promise<void> {
-    const response = await this.fetchImpl(uploadUrl, {
+    const response = await this.transport({
       method: 'PATCH',
+      url: uploadUrl,
       headers: {
         ...this.authorization,
         'Tus-Resumable': TUS_VERSION,
@@ -215,16 +191,21 @@ export class MediaRepositoryClient {
       signal,
     });
     if (!response.ok) throw await matrixHttpErrorOf(response, 'declaring the upload length');
+    await response.cancel();
   }
 
   /** tus termination: the upload is cancelled and its readers are told. */
   async tusTerminate(uploadUrl: string, signal?: AbortSignal): Promise<void> {
-    const response = await this.fetchImpl(uploadUrl, {
+    const response = await this.transport({
       method: 'DELETE',
+      url: uploadUrl,
       headers: { ...this.authorization, 'Tus-Resumable': TUS_VERSION },
       signal,
     });
-    if (!response.ok && response.status !== 404) throw await matrixHttpErrorOf(response, 'cancelling the upload');
+    if (!response.ok && response.status !== 404) {
+      throw await matrixHttpErrorOf(response, 'cancelling the upload');
+    }
+    await response.cancel();
   }
 
   /** MSC2246 `PUT /upload/{serverName}/{mediaId}` with a streamed body of exactly `length` bytes. */
@@ -239,10 +220,10 @@ export class MediaRepositoryClient {
     const response = await this.request('PUT', path, {
       signal,
       headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
-      body: streamOf(body),
+      body: asyncIterableOf(body),
     });
     if (!response.ok) throw await matrixHttpErrorOf(response, 'uploading');
-    await response.body?.cancel();
+    await response.cancel();
   }
 
   /** The classic one-shot `POST /_matrix/media/v3/upload`; returns the new `mxc://` URI. */
@@ -257,7 +238,7 @@ export class MediaRepositoryClient {
     const response = await this.request('POST', `/_matrix/media/v3/upload${query}`, {
       signal,
       headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
-      body: streamOf(body),
+      body: asyncIterableOf(body),
     });
     if (!response.ok) throw await matrixHttpErrorOf(response, 'uploading');
     const answer = (await response.json()) as { content_uri?: unknown };
@@ -268,62 +249,22 @@ export class MediaRepositoryClient {
   }
 
   /**
-   * An authenticated-media download (`/_matrix/client/v1/media/download`), streaming: the Response is
-   * returned as soon as headers arrive. 200 and 206 are returned; anything else becomes a MatrixHttpError.
+   * An authenticated-media download (`/_matrix/client/v1/media/download`), streaming: returned as soon
+   * as headers arrive, following up to 5 redirects (the token stays on its own origin). 200 and 206 are
+   * returned; anything else becomes a MatrixHttpError.
    */
-  async download(media: MxcUri, options: DownloadOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = {};
+  async download(media: MxcUri, options: DownloadOptions = {}): Promise<DownloadStream> {
+    const headers: Record<string, string> = { ...this.authorization };
     if (options.range) headers['Range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
-    const response = await this.request('GET', this.downloadPath(media, options), { signal: options.signal, headers });
+    const response = await this.transport({
+      method: 'GET',
+      url: `${this.homeserverUrl}${this.downloadPath(media, options)}`,
+      headers,
+      signal: options.signal,
+      maxRedirects: MAX_DOWNLOAD_REDIRECTS,
+    });
     if (response.status === 200 || response.status === 206) return response;
     throw await matrixHttpErrorOf(response, `downloading ${formatMxcUri(media)}`);
-  }
-
-  /**
-   * The same download as `download`, for reading a whole body fast: through undici's `request`, whose
-   * body is a Node stream, rather than fetch, whose body is a Web stream fed from one. Measured on the
-   * stack (a complete 1 GiB media through nginx, three runs each, alternated): 1.10–1.62 CPU-seconds
-   * through fetch against 0.75–1.18 through `request` (0.76–1.05 through node:http), and the receive
-   * path reads every byte of every file. With an injected fetch (tests), it goes through that fetch.
-   */
-  async downloadStream(media: MxcUri, options: DownloadOptions = {}): Promise<DownloadStream> {
-    if (this.fetchInjected) {
-      const response = await this.download(media, options);
-      return {
-        status: response.status,
-        header: (name) => response.headers.get(name) ?? undefined,
-        body: responseChunks(response),
-        cancel: async () => void (await response.body?.cancel()),
-      };
-    }
-    const headers: Record<string, string> = { ...this.authorization };
-    if (options.range) headers['range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
-    const { request, dispatcher } = await loadDownloadClient();
-    const answer = await request(`${this.homeserverUrl}${this.downloadPath(media, options)}`, {
-      method: 'GET',
-      headers,
-      dispatcher,
-      ...(options.signal && { signal: options.signal }),
-    });
-    // An unread body destroyed by `cancel` (or by a failed attempt) emits an abort error: the body's
-    // reader, if any, sees it through its own listener; with none, it must not become uncaught.
-    answer.body.on('error', () => undefined);
-    const header = (name: string): string | undefined => {
-      const value = answer.headers[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(', ') : value;
-    };
-    if (answer.statusCode === 200 || answer.statusCode === 206) {
-      return {
-        status: answer.statusCode,
-        header,
-        body: answer.body,
-        cancel: async () => void answer.body.destroy(),
-      };
-    }
-    throw await matrixHttpErrorOf(
-      { status: answer.statusCode, headers: { get: (name) => header(name) ?? null }, text: () => answer.body.text() },
-      `downloading ${formatMxcUri(media)}`,
-    );
   }
 
   /** The authenticated-media download path of a media ID, with `timeout_ms` when given. */
@@ -336,50 +277,23 @@ export class MediaRepositoryClient {
   private request(
     method: string,
     path: string,
-    init: { signal?: AbortSignal | undefined; headers?: Record<string, string>; body?: RequestInit['body'] },
-  ): Promise<Response> {
-    return this.fetchImpl(`${this.homeserverUrl}${path}`, {
+    init: { signal?: AbortSignal | undefined; headers?: Record<string, string>; body?: HttpRequestBody },
+  ): Promise<HttpResponse> {
+    return this.transport({
       method,
+      url: `${this.homeserverUrl}${path}`,
       headers: { ...this.authorization, ...init.headers },
       ...(init.body !== undefined && { body: init.body }),
-      ...(init.signal && { signal: init.signal }),
-      // A streamed request body needs half duplex in Node's fetch.
-      ...(init.body instanceof ReadableStream && { duplex: 'half' }),
-    } as RequestInit);
+      signal: init.signal,
+    });
   }
 }
 
-function streamOf(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator =
-    Symbol.asyncIterator in source
-      ? source[Symbol.asyncIterator]()
-      : (source as Iterable<Uint8Array>)[Symbol.iterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel(reason) {
-      await iterator.return?.(reason);
-    },
-  });
-}
+type HttpRequestBody = string | Uint8Array | AsyncIterable<Uint8Array>;
 
-/**
- * A response body as chunks, read through its reader (works whichever DOM typings a layer compiles
- * against); cancelling the iteration cancels the body.
- */
-export async function* responseChunks(response: Response): AsyncGenerator<Uint8Array> {
-  const reader = response.body?.getReader();
-  if (!reader) return;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
+function asyncIterableOf(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  if (Symbol.asyncIterator in source) return source;
+  return (async function* () {
+    yield* source;
+  })();
 }

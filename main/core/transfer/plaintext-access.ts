@@ -6,7 +6,7 @@ import { type EncryptedFile, V3_VERSION } from '../../../shared/msc4016/encrypte
 import { declaredBlockSize, keyMaterialOf } from '../codec/file-info.js';
 import { decryptV3 } from '../codec/v3-decryptor.js';
 import { MatrixHttpError } from './matrix-http-error.js';
-import { responseChunks } from './media-repository-client.js';
+import type { DownloadStream } from './media-repository-client.js';
 import { sleep } from './retry-policy.js';
 import { SourceFile } from './source-file.js';
 import { isTransferError } from './transfer-error.js';
@@ -71,7 +71,7 @@ async function* readRemote(
   const layout = new BlockLayout(blockSize, record.size);
   const { blocks, bytes } = layout.ciphertextRangeFor(first, last);
   const client = await engine.mediaClient(record.id);
-  let response: Response;
+  let response: DownloadStream;
   try {
     response = await client.download(parseMxcUri(record.contentUri), {
       range: { first: bytes[0], last: bytes[1] },
@@ -84,14 +84,14 @@ async function* readRemote(
     }
     throw error;
   }
-  const start = /^bytes (\d+)-/.exec(response.headers.get('Content-Range') ?? '')?.[1];
+  const start = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
   if (response.status !== 206 || Number(start) !== bytes[0]) {
-    await response.body?.cancel();
+    await response.cancel();
     throw new CodecError('TRUNCATED', 'the server did not answer the byte range asked for');
   }
   let position = layout.plaintextStartOf(blocks[0]);
   let delivered = first;
-  for await (const plaintext of decryptV3(responseChunks(response), {
+  for await (const plaintext of decryptV3(response.body, {
     keys: keyMaterialOf(file),
     blockSize,
     firstSequence: blocks[0],
