@@ -7,10 +7,12 @@ import { pipeline } from 'node:stream/promises';
  * The one HTTP client of the media repository client: node:http (and node:https), rather than fetch
  * or undici's npm package. Measured (a Node process making one request, VmRSS after): fetch adds
  * 12–20 MiB, undici's npm package 25 MiB, both together 20–23, node:http 2; a receiving engine loaded
- * both, which put its peak at the 150 MB target. Reading a 1 GiB download costs the same or less
- * CPU through node:http (0.76–1.05 CPU-s against 0.75–1.18 through undici's `request` and
- * 1.10–1.62 through fetch). What fetch gave for free is here: redirects for downloads (the token kept
- * on its origin), aborts that end a body with the signal's reason.
+ * both, which put its peak at the 150 MB target. CPU: a bare 1 GiB download cost 0.76–1.05 CPU-s
+ * through node:http, 0.75–1.18 through undici's `request`, 1.10–1.62 through fetch; but inside a
+ * receive, alternated bench:e2e rounds put the receiver at about one CPU-second per GiB more than with
+ * undici's `request` (3.8–4.3 against 2.9–3.0), not yet explained (docs/benchmarks.md). What fetch
+ * gave for free is here: redirects for downloads (the token kept on its origin), aborts that end a
+ * body with the signal's reason.
  */
 
 export interface HttpRequest {
@@ -18,7 +20,7 @@ export interface HttpRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   /** A stream's length goes in the headers (Content-Length); strings and bytes get theirs here. */
-  readonly body?: string | Uint8Array | AsyncIterable<Uint8Array>;
+  readonly body?: HttpRequestBody;
   readonly signal?: AbortSignal | undefined;
   /** Redirects a GET or HEAD follows (none by default); Authorization is dropped off its origin. */
   readonly maxRedirects?: number;
@@ -37,6 +39,9 @@ export interface HttpResponse {
   /** Stops the body without reading the rest. */
   cancel(): Promise<void>;
 }
+
+/** A string or bytes, or chunks to stream (sync or async). */
+export type HttpRequestBody = string | Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 export type HttpTransport = (request: HttpRequest) => Promise<HttpResponse>;
 

@@ -1,3 +1,5 @@
+import type { HttpResponse } from './http-transport.js';
+
 /**
  * A refusal from a Matrix server: HTTP status, `errcode`, the server's words, and `retry_after_ms`
  * for rate limits. `transient` says whether waiting and trying again can help.
@@ -19,13 +21,8 @@ export class MatrixHttpError extends Error {
   }
 }
 
-/** What matrixHttpErrorOf reads of a response (http-transport.ts's HttpResponse has it). */
-export interface HttpAnswer {
-  readonly status: number;
-  /** A response header, by case-insensitive name. */
-  header(name: string): string | undefined;
-  text(): Promise<string>;
-}
+/** What matrixHttpErrorOf reads of a response. */
+export type HttpAnswer = Pick<HttpResponse, 'status' | 'header' | 'text'>;
 
 /** Reads a failed response's Matrix error body (or whatever it is) into a MatrixHttpError. */
 export async function matrixHttpErrorOf(response: HttpAnswer, doing: string): Promise<MatrixHttpError> {

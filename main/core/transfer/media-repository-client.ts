@@ -1,5 +1,11 @@
 import { formatMxcUri, parseMxcUri, type MxcUri } from '../../../shared/matrix/mxc.js';
-import { fetchTransport, nodeHttpTransport, type HttpResponse, type HttpTransport } from './http-transport.js';
+import {
+  fetchTransport,
+  nodeHttpTransport,
+  type HttpRequestBody,
+  type HttpResponse,
+  type HttpTransport,
+} from './http-transport.js';
 import { MatrixHttpError, matrixHttpErrorOf } from './matrix-http-error.js';
 
 /** What the homeserver's media repository can do, from its config endpoint (docs/PROTOCOL.md §4.1). */
@@ -220,7 +226,7 @@ export class MediaRepositoryClient {
     const response = await this.request('PUT', path, {
       signal,
       headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
-      body: asyncIterableOf(body),
+      body,
     });
     if (!response.ok) throw await matrixHttpErrorOf(response, 'uploading');
     await response.cancel();
@@ -238,7 +244,7 @@ export class MediaRepositoryClient {
     const response = await this.request('POST', `/_matrix/media/v3/upload${query}`, {
       signal,
       headers: { 'Content-Type': contentType, 'Content-Length': String(length) },
-      body: asyncIterableOf(body),
+      body,
     });
     if (!response.ok) throw await matrixHttpErrorOf(response, 'uploading');
     const answer = (await response.json()) as { content_uri?: unknown };
@@ -254,46 +260,36 @@ export class MediaRepositoryClient {
    * returned; anything else becomes a MatrixHttpError.
    */
   async download(media: MxcUri, options: DownloadOptions = {}): Promise<DownloadStream> {
-    const headers: Record<string, string> = { ...this.authorization };
+    const path = `/_matrix/client/v1/media/download/${encodeURIComponent(media.serverName)}/${encodeURIComponent(media.mediaId)}`;
+    const query = options.timeoutMs === undefined ? '' : `?timeout_ms=${Math.max(0, Math.round(options.timeoutMs))}`;
+    const headers: Record<string, string> = {};
     if (options.range) headers['Range'] = `bytes=${options.range.first}-${options.range.last ?? ''}`;
-    const response = await this.transport({
-      method: 'GET',
-      url: `${this.homeserverUrl}${this.downloadPath(media, options)}`,
-      headers,
+    const response = await this.request('GET', path + query, {
       signal: options.signal,
+      headers,
       maxRedirects: MAX_DOWNLOAD_REDIRECTS,
     });
     if (response.status === 200 || response.status === 206) return response;
     throw await matrixHttpErrorOf(response, `downloading ${formatMxcUri(media)}`);
   }
 
-  /** The authenticated-media download path of a media ID, with `timeout_ms` when given. */
-  private downloadPath(media: MxcUri, options: DownloadOptions): string {
-    const path = `/_matrix/client/v1/media/download/${encodeURIComponent(media.serverName)}/${encodeURIComponent(media.mediaId)}`;
-    const query = options.timeoutMs === undefined ? '' : `?timeout_ms=${Math.max(0, Math.round(options.timeoutMs))}`;
-    return path + query;
-  }
-
   private request(
     method: string,
     path: string,
-    init: { signal?: AbortSignal | undefined; headers?: Record<string, string>; body?: HttpRequestBody },
+    init: {
+      signal?: AbortSignal | undefined;
+      headers?: Record<string, string>;
+      body?: HttpRequestBody;
+      maxRedirects?: number;
+    },
   ): Promise<HttpResponse> {
     return this.transport({
       method,
       url: `${this.homeserverUrl}${path}`,
       headers: { ...this.authorization, ...init.headers },
       ...(init.body !== undefined && { body: init.body }),
+      ...(init.maxRedirects !== undefined && { maxRedirects: init.maxRedirects }),
       signal: init.signal,
     });
   }
-}
-
-type HttpRequestBody = string | Uint8Array | AsyncIterable<Uint8Array>;
-
-function asyncIterableOf(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  if (Symbol.asyncIterator in source) return source;
-  return (async function* () {
-    yield* source;
-  })();
 }
