@@ -134,13 +134,107 @@ function responseOf(message: IncomingMessage, signal: AbortSignal | undefined): 
       const value = message.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
     },
-    body: message,
+    body: { [Symbol.asyncIterator]: () => new BodyChunks(message) },
     text,
     json: async () => JSON.parse(await text()) as unknown,
     // Destroyed with an error, so a reader never takes a cancelled body for a complete one.
     cancel: async () => void message.destroy(new Error('the download was cancelled')),
   };
 }
+
+/**
+ * A response body's chunks as they arrive ('data' events), up to QUEUE_HIGH of them queued before the
+ * socket is paused. Measured reason: iterating the IncomingMessage itself reads it in paused mode,
+ * where its 16 KiB high-water mark pauses and resumes the socket around every 64 KiB chunk; a 1 GiB
+ * download consumed as a receive consumes it (AES, 1 MiB writes) cost 2.55–3.03 CPU-s that way and
+ * 2.19–2.61 this way. Written here rather than with events.on, which cannot see a message that ended
+ * or failed before the iteration began, and waits forever on one closed without an end or an error.
+ * Leaving the iteration early destroys the message, as the stream's own iterator does, so an unread
+ * rest never holds its connection.
+ */
+class BodyChunks implements AsyncIterator<Uint8Array> {
+  private static readonly QUEUE_HIGH = 16;
+  private static readonly QUEUE_LOW = 8;
+  private readonly queue: Buffer[] = [];
+  private paused = false;
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly message: IncomingMessage) {
+    if (message.readableEnded) this.ended = true;
+    else if (message.destroyed) this.failure = message.errored ?? closedEarly();
+    else {
+      message.on('data', this.onData);
+      message.once('end', this.onEnd);
+      message.once('error', this.onError);
+      message.once('close', this.onClose);
+    }
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    for (;;) {
+      // A failure (an abort, a cancel, a cut connection) is reported before anything still queued.
+      if (this.failure) throw this.failure;
+      const chunk = this.queue.shift();
+      if (chunk) {
+        if (this.paused && this.queue.length <= BodyChunks.QUEUE_LOW) {
+          this.paused = false;
+          this.message.resume();
+        }
+        return { done: false, value: chunk };
+      }
+      if (this.ended) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    this.detach();
+    this.message.destroy();
+    return { done: true, value: undefined };
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.queue.push(chunk);
+    if (!this.paused && this.queue.length >= BodyChunks.QUEUE_HIGH) {
+      this.paused = true;
+      this.message.pause();
+    }
+    this.notify();
+  };
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.notify();
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.failure ??= error;
+    this.notify();
+  };
+
+  private readonly onClose = (): void => {
+    if (!this.ended) this.failure ??= this.message.errored ?? closedEarly();
+    this.detach();
+    this.notify();
+  };
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private detach(): void {
+    this.message.off('data', this.onData);
+    this.message.off('end', this.onEnd);
+    this.message.off('error', this.onError);
+    this.message.off('close', this.onClose);
+  }
+}
+
+const closedEarly = (): Error => new Error('the connection closed before the response ended');
 
 /** An injected fetch (tests, other runtimes) behind the same interface. */
 export function fetchTransport(fetchImpl: typeof fetch): HttpTransport {

@@ -240,12 +240,6 @@ async function receiveV2(attempt: Attempt): Promise<void> {
 }
 
 /**
- * Downloads, authenticates and saves a receive, resuming from its last checkpoint with a Range
- * request, and starting at once even while the sender is still uploading (the server streams the
- * upload as it arrives; `timeout_ms` covers a sender who has not started). Only a file whose every
- * block authenticated and whose size matched gets its final name.
- */
-/**
  * Where a receive stands on disk: bytes are written through a CoalescingWriter, and checkpoints (the
  * partial file fdatasynced, then the record saved) run beside the download rather than stopping it,
  * one at a time, every CHECKPOINT_BYTES or CHECKPOINT_MS. A checkpoint never claims a byte that is not

@@ -125,6 +125,49 @@ describe('MediaRepositoryClient over node:http', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
 
+  it("holds a slow reader's body back at the socket instead of queueing it in memory", async () => {
+    const total = 64 * 1024 * 1024;
+    let sent = 0;
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Length': String(total) });
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      const pump = (): void => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+    const body = (await client.download(media)).body[Symbol.asyncIterator]();
+    await body.next();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The client's queue (16 chunks) plus both kernels' socket buffers, far from the whole body.
+    expect(sent).toBeLessThan(total / 2);
+    let received = 0;
+    for (let next = await body.next(); !next.done; next = await body.next()) received += next.value.length;
+    expect(received + 64 * 1024).toBeGreaterThanOrEqual(total);
+    expect(sent).toBe(total);
+  });
+
+  it('closes the connection when the reader leaves the body early', async () => {
+    let closed: () => void = () => undefined;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    const base = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Length': '1000000' });
+      res.write(Buffer.alloc(1000, 1));
+      res.on('close', closed);
+    });
+    const client = new MediaRepositoryClient({ homeserverUrl: base, accessToken: 'secret' });
+    for await (const chunk of (await client.download(media)).body) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    await connectionClosed;
+  });
+
   it('gives up after 5 redirects with a plain error', async () => {
     let hops = 0;
     const base = await serve((_req, res) => {
