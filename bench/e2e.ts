@@ -13,12 +13,14 @@
  *   5. with 1: the CPU-seconds per GiB of each process of a Slipstream and a baseline transfer
  *      (bench/process-cpu.ts), since on two shared cores time follows CPU.
  *
- * Every side runs in its own process, started and ready before its clock starts. Rounds rotate the
+ * Every side runs in its own process, started and ready before its clock starts; the peers start as
+ * the CLI does, with its V8 options (cli/node-flags.ts). Rounds rotate the
  * order; figures are medians. Environment: SLIPSTREAM_BENCH_MIB (1024), SLIPSTREAM_BENCH_ROUNDS (3),
  * SLIPSTREAM_BENCH_RSS_MIB (4096), SLIPSTREAM_BENCH_SEEKS (25); SLIPSTREAM_BENCH_MEMORY_TRACE,
  * SLIPSTREAM_BENCH_CIPHER and SLIPSTREAM_BENCH_TUS_CHUNK_MIB, see e2e-peer.ts; SLIPSTREAM_BENCH_PEER_ARGS
- * (Node options for the peers: what they print besides their messages, e.g. `--trace-gc`, goes to
- * .cache/bench/e2e/peer-<role>-<pid>.log).
+ * (more Node options for the peers: what they print besides their messages, e.g. `--trace-gc`, goes to
+ * .cache/bench/e2e/peer-<role>-<pid>.log); SLIPSTREAM_BENCH_NODE_FLAGS (the V8 options instead of the
+ * CLI's, "" for none, for comparisons).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ import { removeBenchUploads } from './server-cleanup.js';
 import { TIMED_COMMAND, childCpuFromTimes, serverCpu, serverCpuSince } from './process-cpu.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.env['SLIPSTREAM_BENCH_MIB'] ?? 1024);
@@ -67,8 +70,15 @@ class Peer {
   private stderr = '';
 
   constructor(role: string, args: string[]) {
-    // SLIPSTREAM_BENCH_PEER_ARGS passes Node options to the peers (e.g. "--cpu-prof --cpu-prof-dir=…").
-    const nodeArgs = (process.env['SLIPSTREAM_BENCH_PEER_ARGS'] ?? '').split(' ').filter(Boolean);
+    // Peers start as the CLI does, with its V8 options (cli/node-flags.ts), unless
+    // SLIPSTREAM_BENCH_NODE_FLAGS says otherwise ("" for none); SLIPSTREAM_BENCH_PEER_ARGS adds Node
+    // options (e.g. "--cpu-prof --cpu-prof-dir=…").
+    const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter(Boolean);
+    const flags = process.env['SLIPSTREAM_BENCH_NODE_FLAGS'];
+    const nodeArgs = [
+      ...(flags === undefined ? SLIPSTREAM_NODE_FLAGS : words(flags)),
+      ...words(process.env['SLIPSTREAM_BENCH_PEER_ARGS']),
+    ];
     this.child = spawn(process.execPath, [...nodeArgs, PEER_BUNDLE, role, ...args], {
       // The bundle lives outside main/core/codec: it is told where the native cipher is, if built.
       env: {

@@ -1,6 +1,6 @@
 /**
- * End-to-end tests of the `slipstream` command line: every test spawns `node bin/slipstream` in a
- * fresh temporary directory and checks what lands on disk, stdout and stderr.
+ * End-to-end tests of the `slipstream` command line: every test spawns `bin/slipstream` (through Node
+ * with the CLI's V8 options, as its first line does) in a fresh temporary directory and checks what lands on disk, stdout and stderr.
  *
  * CLI start-up costs about half a second, so shared ciphertexts are made once (`fixture`) and the
  * tests run concurrently; tests that damage a ciphertext copy it into their own directory first.
@@ -20,6 +20,7 @@ import {
   runCli,
   type RunOptions,
 } from './support/cli.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
 
 const V3 = 'org.matrix.msc4016.v3';
 const BLOCK_SIZE_FIELD = 'org.slipstream.block_size';
@@ -633,6 +634,21 @@ describe('environment', () => {
     await succeed(['decrypt', fixture.v3.ciphertext, output, '--info', fixture.v3.info], { env });
     expectSameBytes(await readFile(output), fixture.plaintext, 'decrypted');
   });
+
+  it('runs as an executable, its first line starting Node with the V8 options of cli/node-flags.ts', async (context) => {
+    const [firstLine] = (await readFile(CLI_PATH, 'utf8')).split('\n');
+    expect(firstLine).toBe(`#!/usr/bin/env -S node ${SLIPSTREAM_NODE_FLAGS.join(' ')}`);
+    const ws = await workspace(context);
+    const output = ws.path('decrypted');
+    const { execFile } = await import('node:child_process');
+    // The file itself, not `node <file>`: the kernel and env(1) read the first line.
+    await new Promise<void>((resolve, reject) =>
+      execFile(CLI_PATH, ['decrypt', fixture.v3.ciphertext, output, '--info', fixture.v3.info], (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    expectSameBytes(await readFile(output), fixture.plaintext, 'decrypted');
+  });
 });
 
 describe.concurrent('outputs that are not regular files', () => {
@@ -666,7 +682,7 @@ async function runShell(script: string): Promise<{ code: number; stdout: string;
     execFile(
       'bash',
       ['-c', script],
-      { env: { ...process.env, SLIPSTREAM: `${process.execPath} ${CLI_PATH}` } },
+      { env: { ...process.env, SLIPSTREAM: [process.execPath, ...SLIPSTREAM_NODE_FLAGS, CLI_PATH].join(' ') } },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

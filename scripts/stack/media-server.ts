@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SLIPSTREAM_NODE_FLAGS } from '../../cli/node-flags.js';
 import { sourceFingerprint } from './code-fingerprint.js';
 import { stackPaths, REPO_ROOT } from './paths.js';
 import { MAX_PENDING_MEDIA_UPLOADS } from './synapse-config.js';
@@ -83,17 +84,12 @@ export function mediaServerArgs(options: MediaServerOptions): string[] {
 }
 
 /**
- * The process settings docs/deploy.md recommends. Node flags (V8 reads them when it creates the heap,
- * and Node refuses --initial-old-space-size in NODE_OPTIONS, so they go on the command line):
- * - a small young generation (V8 otherwise grows it to 16 MiB semi-spaces while uploads allocate a
- *   buffer per TCP read, and keeps them);
- * - a 64 MiB floor under the old generation's collection limit: with the server's 13 MB live heap, V8
- *   set that limit near 23 MB, and the garbage of a fast upload reached it every 30-60 MB received, a
- *   full mark-compact each time (traced: about 100 in 3 GiB, against 0-3 with the floor; a CPU-second
- *   per GiB, most of it on V8's helper threads). The peak RSS stayed where it was.
- * And two malloc arenas (glibc gives each I/O thread its own, which hold on to freed buffers).
+ * The process settings docs/deploy.md recommends: the V8 options of every Slipstream process that
+ * moves bulk data (cli/node-flags.ts says why; traced in the server: about 100 full mark-compacts in
+ * 3 GiB received without them, 0-3 with), and two malloc arenas (glibc gives each I/O thread its own,
+ * which hold on to freed buffers).
  */
-export const MEDIA_SERVER_NODE_FLAGS = ['--max-semi-space-size=2', '--initial-old-space-size=64'] as const;
+export const MEDIA_SERVER_NODE_FLAGS = SLIPSTREAM_NODE_FLAGS;
 export const MEDIA_SERVER_ENVIRONMENT = {
   MALLOC_ARENA_MAX: '2',
 } as const;

@@ -3,8 +3,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SLIPSTREAM_NODE_FLAGS } from '../../cli/node-flags.js';
 
-/** The CLI's entry point in this checkout, run the way a user runs it: `node bin/slipstream ...`. */
+/**
+ * The CLI's entry point in this checkout, run as its first line runs it: Node with the CLI's V8
+ * options (cli/node-flags.ts), then `bin/slipstream ...`.
+ */
 export const CLI_PATH = fileURLToPath(new URL('../../bin/slipstream', import.meta.url));
 
 export interface CliResult {
@@ -27,7 +31,7 @@ export interface RunOptions {
 /** Runs `slipstream <args>` in a child Node process and collects everything it wrote. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [...SLIPSTREAM_NODE_FLAGS, CLI_PATH, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
