@@ -1,6 +1,7 @@
 /**
  * End-to-end tests of the `slipstream` command line: every test spawns `bin/slipstream` (through Node
- * with the CLI's V8 options, as its first line does) in a fresh temporary directory and checks what lands on disk, stdout and stderr.
+ * with the CLI's V8 options, as its first line does) in a fresh temporary directory and checks what
+ * lands on disk, stdout and stderr.
  *
  * CLI start-up costs about half a second, so shared ciphertexts are made once (`fixture`) and the
  * tests run concurrently; tests that damage a ciphertext copy it into their own directory first.
@@ -11,6 +12,7 @@ import { chmod, copyFile, lstat, mkdir, readFile, stat, symlink, truncate, write
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import {
+  CLI_NODE_ARGS,
   CLI_PATH,
   type CliResult,
   environmentWithoutElectron,
@@ -682,7 +684,7 @@ async function runShell(script: string): Promise<{ code: number; stdout: string;
     execFile(
       'bash',
       ['-c', script],
-      { env: { ...process.env, SLIPSTREAM: [process.execPath, ...SLIPSTREAM_NODE_FLAGS, CLI_PATH].join(' ') } },
+      { env: { ...process.env, SLIPSTREAM: [process.execPath, ...CLI_NODE_ARGS].join(' ') } },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

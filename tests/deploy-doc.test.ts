@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { MEDIA_SERVER_ENVIRONMENT, MEDIA_SERVER_NODE_FLAGS } from '../scripts/stack/media-server.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { MEDIA_SERVER_ENVIRONMENT } from '../scripts/stack/media-server.js';
 import { homeserverLocation, mediaLocations, UPSTREAMS } from '../scripts/stack/nginx-config.js';
 
 /*
@@ -21,6 +22,6 @@ describe('docs/deploy.md', () => {
 
   it('runs the server with the process settings the stack runs it with', () => {
     const environment = Object.entries(MEDIA_SERVER_ENVIRONMENT).map(([name, value]) => `${name}=${value}`);
-    expect(deployGuide).toContain(`${environment.join(' ')} node ${MEDIA_SERVER_NODE_FLAGS.join(' ')} `);
+    expect(deployGuide).toContain(`${environment.join(' ')} node ${SLIPSTREAM_NODE_FLAGS.join(' ')} `);
   });
 });

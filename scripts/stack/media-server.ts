@@ -84,12 +84,11 @@ export function mediaServerArgs(options: MediaServerOptions): string[] {
 }
 
 /**
- * The process settings docs/deploy.md recommends: the V8 options of every Slipstream process that
- * moves bulk data (cli/node-flags.ts says why; traced in the server: about 100 full mark-compacts in
- * 3 GiB received without them, 0-3 with), and two malloc arenas (glibc gives each I/O thread its own,
- * which hold on to freed buffers).
+ * The process settings docs/deploy.md recommends besides the V8 options of every Slipstream process
+ * that moves bulk data (SLIPSTREAM_NODE_FLAGS; cli/node-flags.ts says why; traced in the server: about
+ * 100 full mark-compacts in 3 GiB received without them, 0-3 with): two malloc arenas (glibc gives
+ * each I/O thread its own, which hold on to freed buffers).
  */
-export const MEDIA_SERVER_NODE_FLAGS = SLIPSTREAM_NODE_FLAGS;
 export const MEDIA_SERVER_ENVIRONMENT = {
   MALLOC_ARENA_MAX: '2',
 } as const;
@@ -114,7 +113,7 @@ export async function startMediaServer(options: MediaServerOptions): Promise<num
   // Taken before the start: code edited while the server starts makes the next `up` restart it.
   const fingerprint = await sourceFingerprint(REPO_ROOT);
   await rm(mediaServerFiles.codeFingerprint, { force: true });
-  const started = await startDetached(process.execPath, [...MEDIA_SERVER_NODE_FLAGS, ...mediaServerArgs(options)], {
+  const started = await startDetached(process.execPath, [...SLIPSTREAM_NODE_FLAGS, ...mediaServerArgs(options)], {
     cwd: REPO_ROOT,
     logFile: mediaServerFiles.log,
     pidFile: mediaServerFiles.pidFile,

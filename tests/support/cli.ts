@@ -11,6 +11,9 @@ import { SLIPSTREAM_NODE_FLAGS } from '../../cli/node-flags.js';
  */
 export const CLI_PATH = fileURLToPath(new URL('../../bin/slipstream', import.meta.url));
 
+/** Node's arguments before the CLI's own: its V8 options, then its entry point. */
+export const CLI_NODE_ARGS: readonly string[] = [...SLIPSTREAM_NODE_FLAGS, CLI_PATH];
+
 export interface CliResult {
   /** The exit status; a signal death is reported as 128 + its number, like a shell would. */
   readonly code: number;
@@ -31,7 +34,7 @@ export interface RunOptions {
 /** Runs `slipstream <args>` in a child Node process and collects everything it wrote. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...SLIPSTREAM_NODE_FLAGS, CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, ...args], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
