@@ -20,7 +20,8 @@
  * SLIPSTREAM_BENCH_CIPHER and SLIPSTREAM_BENCH_TUS_CHUNK_MIB, see e2e-peer.ts; SLIPSTREAM_BENCH_PEER_ARGS
  * (more Node options for the peers: what they print besides their messages, e.g. `--trace-gc`, goes to
  * .cache/bench/e2e/peer-<role>-<pid>.log); SLIPSTREAM_BENCH_NODE_FLAGS (the V8 options instead of the
- * CLI's, "" for none, for comparisons).
+ * CLI's, "" for none, for comparisons); SLIPSTREAM_BENCH_WARM_UP=0 (no free-memory warm-up before each
+ * timed transfer, see levelFreeMemory).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ import { stackUp } from '../scripts/stack/stack.js';
 import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { registerUser, type MatrixUser } from '../scripts/stack/users.js';
 import { removeBenchUploads } from './server-cleanup.js';
+import { warmFreeMemory } from './free-memory-warm-up.js';
 import { TIMED_COMMAND, childCpuFromTimes, serverCpu, serverCpuSince } from './process-cpu.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
@@ -326,6 +328,19 @@ const [alice, bob] = await Promise.all([registerUser(stack), registerUser(stack)
  */
 const forgetUploads = (): Promise<number> => removeBenchUploads(mediaServerFiles.dataDir, alice.userId);
 const source = await sample(sizeMiB);
+/**
+ * Before each timed transfer (unless SLIPSTREAM_BENCH_WARM_UP=0): write and delete a scratch file of
+ * twice the file's size, the new page cache of one transfer (the media server's copy and the received
+ * file), so every path writes into recently used memory rather than memory the virtual machine's host
+ * has taken back (bench/free-memory-warm-up.ts).
+ */
+const warmUpRates: number[] = [];
+async function levelFreeMemory(): Promise<void> {
+  if (process.env['SLIPSTREAM_BENCH_WARM_UP'] === '0') return;
+  const { mbPerSecond } = await warmFreeMemory(root, 2 * sizeMiB * MiB);
+  warmUpRates.push(mbPerSecond);
+  log(`free-memory warm-up: ${(2 * sizeMiB).toFixed(0)} MiB at ${mbPerSecond.toFixed(0)} MB/s`);
+}
 
 const slip: TransferRun[] = [];
 const classic: TransferRun[] = [];
@@ -335,6 +350,7 @@ const order = ['slip', 'classic', 'baseline'] as const;
 for (let round = 0; only.has('time') && round < rounds; round++) {
   for (let step = 0; step < order.length; step++) {
     const kind = order[(round + step) % order.length]!;
+    await levelFreeMemory();
     if (kind === 'baseline') {
       const run = await baseline(source, stack, alice, bob);
       floor.push(run.seconds);
@@ -452,6 +468,8 @@ console.log(`
 | seek: first byte of a 1 MiB range mid-file, not downloaded | ${median(seekTimings).toFixed(1)} ms | ${seekTimings.length} seeks, max ${Math.max(...seekTimings).toFixed(1)} ms | ≤ 50 ms |
 
 ${cpuTable()}
+
+${warmUpRates.length ? `Free-memory warm-up before each timed transfer: ${(2 * sizeMiB).toFixed(0)} MiB written at ${Math.min(...warmUpRates).toFixed(0)}–${Math.max(...warmUpRates).toFixed(0)} MB/s.` : 'No free-memory warm-up (SLIPSTREAM_BENCH_WARM_UP=0).'}
 
 | peak RSS, ${rssMiB} MiB file | sender | receiver |
 | --- | ---: | ---: |

@@ -26,12 +26,13 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { stackUp } from '../scripts/stack/stack.js';
 import { registerUser, type StackInfo } from '../tests/support/stack.js';
 import { removeBenchUploads } from './server-cleanup.js';
+import { warmFreeMemory } from './free-memory-warm-up.js';
 import { sampleRss, startBaselineNginx, startProxyFront, type RssSampler } from './server-baseline.js';
 import { exchange, expectStatus, read, type ReaderResult } from './server-http.js';
 
@@ -48,6 +49,7 @@ const UPLOAD_ROUNDS = runUploads ? (quick ? 1 : 5) : 0;
 const FANOUT_BYTES = (quick ? 32 : 256) * MiB;
 const FANOUT_READERS = [1, 10, 50];
 const FANOUT_ROUNDS = runFanOut ? (quick ? 1 : 3) : 0;
+const WARM_UP_DIRECTORY = resolve('.cache/bench');
 const TUS_PREFIX = '/_matrix/media/unstable/org.matrix.msc4016/upload';
 
 function median(values: readonly number[]): number {
@@ -64,9 +66,25 @@ const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => 
  * makes the host take the freed memory back, and the next writes pay for faulting it in again.
  */
 const canDropCaches = process.argv.includes('--drop-caches') && process.getuid?.() === 0;
-function settle(): void {
+/**
+ * Then, unless `--no-warm-up`: write and delete a scratch file as large as the measurement's new page
+ * cache (bench/free-memory-warm-up.ts), so every configuration writes into recently used memory, not
+ * into memory the virtual machine's host has taken back; its rate is logged and its range reported.
+ */
+const warmUp = !process.argv.includes('--no-warm-up');
+const warmUpRates: number[] = [];
+const warmUpNote = (): string =>
+  warmUp
+    ? ` and the writing and deletion of a scratch file of 1.5 × the upload (2 × for fan-out) to level the state of free ` +
+      `memory (bench/free-memory-warm-up.ts; written at ${Math.min(...warmUpRates).toFixed(0)}–${Math.max(...warmUpRates).toFixed(0)} MB/s)`
+    : ' (no free-memory warm-up)';
+async function settle(newPageCacheBytes: number): Promise<void> {
   execFileSync('sync');
   if (canDropCaches) writeFileSync('/proc/sys/vm/drop_caches', '1');
+  if (!warmUp) return;
+  const { mbPerSecond } = await warmFreeMemory(WARM_UP_DIRECTORY, newPageCacheBytes);
+  warmUpRates.push(mbPerSecond);
+  process.stderr.write(`free-memory warm-up: ${mib(newPageCacheBytes)} MiB at ${mbPerSecond.toFixed(0)} MB/s\n`);
 }
 
 // Restarts the stack's media server if its code changed: the figures must be this checkout's.
@@ -148,8 +166,12 @@ async function mediaPut(bytes: number): Promise<number> {
   }
 }
 
-/** tus PATCHes of `patchBytes` over one kept-alive connection, the length declared on the first. */
-async function mediaTus(bytes: number, patchBytes: number): Promise<number> {
+/**
+ * tus PATCHes of `patchBytes` over one kept-alive connection, the length declared on the first; through
+ * the stack's nginx, or `direct` to the media server's own listener (the server against nginx's own
+ * writer, without the deployment's proxy hop in front of it).
+ */
+async function mediaTus(bytes: number, patchBytes: number, direct = false): Promise<number> {
   const mediaId = await createMedia();
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let done = false;
@@ -161,7 +183,7 @@ async function mediaTus(bytes: number, patchBytes: number): Promise<number> {
         `PATCH at ${offset}`,
         await exchange({
           method: 'PATCH',
-          url: `${stack.baseUrl}${TUS_PREFIX}/${stack.serverName}/${mediaId}`,
+          url: `${direct ? stack.mediaServerUrl : stack.baseUrl}${TUS_PREFIX}/${stack.serverName}/${mediaId}`,
           headers: {
             ...auth,
             'Tus-Resumable': '1.0.0',
@@ -241,6 +263,10 @@ const uploadConfigurations: UploadConfiguration[] = [
     label: `tus PATCH × ${mib(PATCH_BYTES)} MiB, nginx → media server`,
     run: (bytes) => mediaTus(bytes, PATCH_BYTES),
   },
+  {
+    label: 'tus, one PATCH, straight to the media server (no proxy hop)',
+    run: (bytes) => mediaTus(bytes, Number.POSITIVE_INFINITY, true),
+  },
 ];
 
 interface FanOutRound {
@@ -316,7 +342,7 @@ try {
   for (let round = 0; round < UPLOAD_ROUNDS; round++) {
     for (const index of rotate([...uploadConfigurations.keys()], round)) {
       const { label, run } = uploadConfigurations[index]!;
-      settle();
+      await settle(UPLOAD_BYTES + UPLOAD_BYTES / 2);
       const before = await rss.reset();
       uploadRssBefore = Math.min(uploadRssBefore, before);
       const ms = await run(UPLOAD_BYTES, round);
@@ -334,7 +360,7 @@ try {
   const fanOutRounds = new Map<number, FanOutRound[]>(FANOUT_READERS.map((n) => [n, []]));
   for (let round = 0; round < FANOUT_ROUNDS; round++) {
     for (const readers of rotate(FANOUT_READERS, round)) {
-      settle();
+      await settle(FANOUT_BYTES * 2);
       const result = await fanOut(readers, FANOUT_BYTES);
       fanOutRounds.get(readers)!.push(result);
       await removeBenchUploads(mediaServerFiles.dataDir, user.userId);
@@ -363,11 +389,12 @@ try {
       `one worker) whose \`dav_methods PUT\` location writes the body into a temp file as it arrives and renames it ` +
       `into place (no fsync, no proxy hop); "+ fdatasync" adds an fdatasync of that file after the response ` +
       `(\`sync --data\`); "behind the same proxy hop" sends the same PUT through a second private nginx whose ` +
-      `location has exactly the media locations' directives, to the baseline nginx. Every configuration's file ` +
+      `location has exactly the media locations' directives, to the baseline nginx; the last row sends one tus PATCH ` +
+      `straight to the media server's own listener, without the proxy hop. Every configuration's file ` +
       `is deleted after it is measured (the media server's through bench/server-cleanup.ts). Time is from issuing ` +
       `the request to the end of the response (for tus, the first ` +
       `PATCH to the last response: one PATCH of the whole upload, as the engine sends, or ${mib(PATCH_BYTES)} MiB PATCHes on one kept-alive connection, Upload-Length on the first). ` +
-      `Each measurement follows a \`sync\`${canDropCaches ? ' and a drop of the page cache' : ''}; ${UPLOAD_ROUNDS} rounds visit the configurations in a rotating order; ` +
+      `Each measurement follows a \`sync\`${canDropCaches ? ' and a drop of the page cache' : ''}${warmUpNote()}; ${UPLOAD_ROUNDS} rounds visit the configurations in a rotating order; ` +
       `MB/s = 10^6 bytes/s, medians over the rounds. Fan-out: per round and reader count, /create, then N ` +
       `readers GET the authenticated download (timeout_ms=60000) through nginx, then the same client PUTs ` +
       `${mib(FANOUT_BYTES)} MiB at full speed; a reader's throughput is its bytes over its request's whole life, ` +
@@ -381,44 +408,50 @@ try {
   const durableRates = baselineDurableMs.map((ms) => rate(UPLOAD_BYTES, ms));
   const durableRate = median(durableRates);
   const percent = (value: number, of: number): string => `${((100 * value) / of).toFixed(0)}%`;
-  console.log(`\nUpload of ${mib(UPLOAD_BYTES)} MiB (media server RSS before, lowest: ${mib(uploadRssBefore)} MiB)\n`);
-  console.log(
-    '| configuration | MB/s (median) | runs, MB/s | ÷ baseline | ÷ baseline + fdatasync | ÷ baseline behind the proxy hop | media server RSS peak (growth), worst |',
-  );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  const row = (label: string, rates: number[], peak: string): void =>
+  if (runUploads) {
     console.log(
-      `| ${label} | ${median(rates).toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ` +
-        `${percent(median(rates), baselineRate)} | ${percent(median(rates), durableRate)} | ` +
-        `${percent(median(rates), proxiedRate)} | ${peak} |`,
+      `\nUpload of ${mib(UPLOAD_BYTES)} MiB (media server RSS before, lowest: ${mib(uploadRssBefore)} MiB)\n`,
     );
-  row(uploadConfigurations[0]!.label, uploadSamples[0]!, '—');
-  row('baseline + fdatasync of the file (same PUTs)', durableRates, '—');
-  row(uploadConfigurations[1]!.label, uploadSamples[1]!, '—');
-  for (const [index, { label }] of uploadConfigurations.entries()) {
-    if (index > 1) {
-      const growth = Math.max(...uploadRssGrowth[index]!);
-      row(label, uploadSamples[index]!, `${mib(Math.max(...uploadRss[index]!))} MiB (+${mib(growth)} MiB)`);
+    console.log(
+      '| configuration | MB/s (median) | runs, MB/s | ÷ baseline | ÷ baseline + fdatasync | ÷ baseline behind the proxy hop | media server RSS peak (growth), worst |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const row = (label: string, rates: number[], peak: string): void =>
+      console.log(
+        `| ${label} | ${median(rates).toFixed(0)} | ${rates.map((r) => r.toFixed(0)).join(', ')} | ` +
+          `${percent(median(rates), baselineRate)} | ${percent(median(rates), durableRate)} | ` +
+          `${percent(median(rates), proxiedRate)} | ${peak} |`,
+      );
+    row(uploadConfigurations[0]!.label, uploadSamples[0]!, '—');
+    row('baseline + fdatasync of the file (same PUTs)', durableRates, '—');
+    row(uploadConfigurations[1]!.label, uploadSamples[1]!, '—');
+    for (const [index, { label }] of uploadConfigurations.entries()) {
+      if (index > 1) {
+        const growth = Math.max(...uploadRssGrowth[index]!);
+        row(label, uploadSamples[index]!, `${mib(Math.max(...uploadRss[index]!))} MiB (+${mib(growth)} MiB)`);
+      }
     }
   }
 
-  console.log(`\nFan-out: readers of one ${mib(FANOUT_BYTES)} MiB upload in progress\n`);
-  console.log(
-    '| readers | upload MB/s | per-reader MB/s (median) | all readers, MB/s | TTFB median | TTFB max | RSS before | RSS peak | RSS growth, worst |',
-  );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const readers of FANOUT_READERS) {
-    const rounds = fanOutRounds.get(readers)!;
-    const perReader = median(rounds.map((r) => median(r.readers.map((x) => rate(x.bytes, x.totalMs)))));
-    const aggregate = median(rounds.map((r) => rate(readers * FANOUT_BYTES, r.wallMs)));
-    const ttfbMedian = median(rounds.map((r) => median(r.readers.map((x) => x.firstByteMs))));
-    const ttfbMax = Math.max(...rounds.flatMap((r) => r.readers.map((x) => x.firstByteMs)));
+  if (runFanOut) {
+    console.log(`\nFan-out: readers of one ${mib(FANOUT_BYTES)} MiB upload in progress\n`);
     console.log(
-      `| ${readers} | ${median(rounds.map((r) => r.uploadMBps)).toFixed(0)} | ${perReader.toFixed(0)} | ` +
-        `${aggregate.toFixed(0)} | ${ttfbMedian.toFixed(0)} ms | ${ttfbMax.toFixed(0)} ms | ` +
-        `${mib(median(rounds.map((r) => r.rssBefore)))} MiB | ${mib(Math.max(...rounds.map((r) => r.rssPeak)))} MiB | ` +
-        `+${mib(Math.max(...rounds.map((r) => r.rssPeak - r.rssBefore)))} MiB |`,
+      '| readers | upload MB/s | per-reader MB/s (median) | all readers, MB/s | TTFB median | TTFB max | RSS before | RSS peak | RSS growth, worst |',
     );
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const readers of FANOUT_READERS) {
+      const rounds = fanOutRounds.get(readers)!;
+      const perReader = median(rounds.map((r) => median(r.readers.map((x) => rate(x.bytes, x.totalMs)))));
+      const aggregate = median(rounds.map((r) => rate(readers * FANOUT_BYTES, r.wallMs)));
+      const ttfbMedian = median(rounds.map((r) => median(r.readers.map((x) => x.firstByteMs))));
+      const ttfbMax = Math.max(...rounds.flatMap((r) => r.readers.map((x) => x.firstByteMs)));
+      console.log(
+        `| ${readers} | ${median(rounds.map((r) => r.uploadMBps)).toFixed(0)} | ${perReader.toFixed(0)} | ` +
+          `${aggregate.toFixed(0)} | ${ttfbMedian.toFixed(0)} ms | ${ttfbMax.toFixed(0)} ms | ` +
+          `${mib(median(rounds.map((r) => r.rssBefore)))} MiB | ${mib(Math.max(...rounds.map((r) => r.rssPeak)))} MiB | ` +
+          `+${mib(Math.max(...rounds.map((r) => r.rssPeak - r.rssBefore)))} MiB |`,
+      );
+    }
   }
 } finally {
   await cleanUp();
