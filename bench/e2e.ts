@@ -5,7 +5,8 @@
  *   1. disk-to-disk time for a 1 GiB file: Slipstream (the receiver starts as soon as the event
  *      content exists) vs the classic path as Element does it (read the whole file, v2-encrypt it in
  *      memory, upload it in one request; only then download, verify, decrypt, write) vs an unencrypted
- *      baseline (curl PUT with a concurrent curl download of the same media, through the same stack);
+ *      baseline (curl PUT with a concurrent curl download of the same media, through the same stack),
+ *      also timed to an fdatasync of its download, since Slipstream's receiver makes its file durable;
  *   2. time from the start of sending to the receiver's first decrypted byte;
  *   3. peak RSS (VmHWM) of the sending and the receiving process for a 4 GiB file, beside the classic
  *      path's;
@@ -23,7 +24,7 @@
  * CLI's, "" for none, for comparisons); SLIPSTREAM_BENCH_WARM_UP=0 (no free-memory warm-up before each
  * timed transfer, see levelFreeMemory).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
@@ -244,13 +245,17 @@ function curl(args: string[]): Promise<number> {
   });
 }
 
-/** The unencrypted floor: curl PUTs the file while another curl downloads the same media. */
+/**
+ * The unencrypted floor: curl PUTs the file while another curl downloads the same media. The issue's
+ * baseline ends when the curls do, its download still in the page cache; `durableSeconds` adds an
+ * fdatasync of the downloaded file, as Slipstream's receiver makes its file durable before it is done.
+ */
 async function baseline(
   source: string,
   stack: StackInfo,
   alice: MatrixUser,
   bob: MatrixUser,
-): Promise<{ seconds: number; cpu: CpuSplit }> {
+): Promise<{ seconds: number; durableSeconds: number; cpu: CpuSplit }> {
   const client = new MediaRepositoryClient({ homeserverUrl: stack.baseUrl, accessToken: alice.accessToken });
   const media = (await client.create())!;
   const out = join(await fresh('baseline'), 'download.bin');
@@ -276,8 +281,10 @@ async function baseline(
   ]);
   const seconds = (performance.now() - started) / 1000;
   const cpu = { clients: curlCpu[0] + curlCpu[1], ...serverCpuSince(serverBefore, stack.pids) };
+  execFileSync('sync', ['--data', out]);
+  const durableSeconds = (performance.now() - started) / 1000;
   if ((await stat(out)).size !== (await stat(source)).size) throw new Error('baseline: size differs');
-  return { seconds, cpu };
+  return { seconds, durableSeconds, cpu };
 }
 
 async function sample(mib: number): Promise<string> {
@@ -345,6 +352,7 @@ async function levelFreeMemory(): Promise<void> {
 const slip: TransferRun[] = [];
 const classic: TransferRun[] = [];
 const floor: number[] = [];
+const floorDurable: number[] = [];
 const floorCpu: CpuSplit[] = [];
 const order = ['slip', 'classic', 'baseline'] as const;
 for (let round = 0; only.has('time') && round < rounds; round++) {
@@ -354,6 +362,7 @@ for (let round = 0; only.has('time') && round < rounds; round++) {
     if (kind === 'baseline') {
       const run = await baseline(source, stack, alice, bob);
       floor.push(run.seconds);
+      floorDurable.push(run.durableSeconds);
       floorCpu.push(run.cpu);
     } else (kind === 'slip' ? slip : classic).push(await transfer(kind, source, stack, alice, bob));
     await forgetUploads();
@@ -406,6 +415,7 @@ if (only.has('rss')) {
 const slipSeconds = median(slip.map((run) => run.seconds));
 const classicSeconds = median(classic.map((run) => run.seconds));
 const floorSeconds = median(floor);
+const floorDurableSeconds = median(floorDurable);
 const mb = (bytes: number): string => `${(bytes / MiB).toFixed(0)} MiB`;
 const results = {
   sizeMiB,
@@ -413,6 +423,7 @@ const results = {
   slipstream: { medianSeconds: slipSeconds, runs: slip.map((run) => run.seconds) },
   classic: { medianSeconds: classicSeconds, runs: classic.map((run) => run.seconds) },
   baseline: { medianSeconds: floorSeconds, runs: floor },
+  baselineWithFdatasync: { medianSeconds: floorDurableSeconds, runs: floorDurable },
   firstByteMs: { median: median(firstBytes), samples: firstBytes },
   seekFirstByteMs: { median: median(seekTimings), samples: seekTimings },
   cpuSeconds: { slipstream: slip.map((run) => run.cpu), baseline: floorCpu },
@@ -461,6 +472,9 @@ console.log(`
 | Slipstream (streaming, v3) | ${slipSeconds.toFixed(2)} s (${mbps(slipSeconds)}) | ${slip.map((r) => r.seconds.toFixed(2)).join(', ')} | ${(slipSeconds / classicSeconds).toFixed(2)} | ${(slipSeconds / floorSeconds).toFixed(2)} |
 | classic (Element: encrypt in memory, upload, then download) | ${classicSeconds.toFixed(2)} s (${mbps(classicSeconds)}) | ${classic.map((r) => r.seconds.toFixed(2)).join(', ')} | 1.00 | ${(classicSeconds / floorSeconds).toFixed(2)} |
 | baseline (curl PUT + concurrent curl download, unencrypted) | ${floorSeconds.toFixed(2)} s (${mbps(floorSeconds)}) | ${floor.map((s) => s.toFixed(2)).join(', ')} | ${(floorSeconds / classicSeconds).toFixed(2)} | 1.00 |
+| baseline, then fdatasync of the downloaded file (same runs) | ${floorDurableSeconds.toFixed(2)} s (${mbps(floorDurableSeconds)}) | ${floorDurable.map((s) => s.toFixed(2)).join(', ')} | ${(floorDurableSeconds / classicSeconds).toFixed(2)} | ${(floorDurableSeconds / floorSeconds).toFixed(2)} |
+
+Slipstream ÷ the baseline with its download made durable: ${(slipSeconds / floorDurableSeconds).toFixed(2)}.
 
 | measure | median | samples | target |
 | --- | ---: | --- | --- |
