@@ -22,7 +22,7 @@
  * (more Node options for the peers: what they print besides their messages, e.g. `--trace-gc`, goes to
  * .cache/bench/e2e/peer-<role>-<pid>.log); SLIPSTREAM_BENCH_NODE_FLAGS (the V8 options instead of the
  * CLI's, "" for none, for comparisons); SLIPSTREAM_BENCH_WARM_UP=0 (no free-memory warm-up before each
- * timed transfer, see levelFreeMemory).
+ * timed transfer, see `warmUp`).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ import { stackUp } from '../scripts/stack/stack.js';
 import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { registerUser, type MatrixUser } from '../scripts/stack/users.js';
 import { removeBenchUploads } from './server-cleanup.js';
-import { warmFreeMemory } from './free-memory-warm-up.js';
+import { FreeMemoryWarmUp } from './free-memory-warm-up.js';
 import { TIMED_COMMAND, childCpuFromTimes, serverCpu, serverCpuSince } from './process-cpu.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
@@ -341,13 +341,7 @@ const source = await sample(sizeMiB);
  * file), so every path writes into recently used memory rather than memory the virtual machine's host
  * has taken back (bench/free-memory-warm-up.ts).
  */
-const warmUpRates: number[] = [];
-async function levelFreeMemory(): Promise<void> {
-  if (process.env['SLIPSTREAM_BENCH_WARM_UP'] === '0') return;
-  const { mbPerSecond } = await warmFreeMemory(root, 2 * sizeMiB * MiB);
-  warmUpRates.push(mbPerSecond);
-  log(`free-memory warm-up: ${(2 * sizeMiB).toFixed(0)} MiB at ${mbPerSecond.toFixed(0)} MB/s`);
-}
+const warmUp = process.env['SLIPSTREAM_BENCH_WARM_UP'] === '0' ? undefined : new FreeMemoryWarmUp(root, log);
 
 const slip: TransferRun[] = [];
 const classic: TransferRun[] = [];
@@ -358,7 +352,7 @@ const order = ['slip', 'classic', 'baseline'] as const;
 for (let round = 0; only.has('time') && round < rounds; round++) {
   for (let step = 0; step < order.length; step++) {
     const kind = order[(round + step) % order.length]!;
-    await levelFreeMemory();
+    await warmUp?.run(2 * sizeMiB * MiB);
     if (kind === 'baseline') {
       const run = await baseline(source, stack, alice, bob);
       floor.push(run.seconds);
@@ -483,7 +477,7 @@ Slipstream ÷ the baseline with its download made durable: ${(slipSeconds / floo
 
 ${cpuTable()}
 
-${warmUpRates.length ? `Free-memory warm-up before each timed transfer: ${(2 * sizeMiB).toFixed(0)} MiB written at ${Math.min(...warmUpRates).toFixed(0)}–${Math.max(...warmUpRates).toFixed(0)} MB/s.` : 'No free-memory warm-up (SLIPSTREAM_BENCH_WARM_UP=0).'}
+${warmUp ? `Free-memory warm-up before each timed transfer: ${2 * sizeMiB} MiB written at ${warmUp.rateRange}.` : 'No free-memory warm-up (SLIPSTREAM_BENCH_WARM_UP=0).'}
 
 | peak RSS, ${rssMiB} MiB file | sender | receiver |
 | --- | ---: | ---: |

@@ -20,23 +20,36 @@ import { join } from 'node:path';
 
 const CHUNK = 1024 * 1024;
 
-export interface WarmUp {
-  readonly bytes: number;
-  readonly mbPerSecond: number;
-}
+/** The warm-ups of one benchmark run: each logged as it happens, their write rates summed up at the end. */
+export class FreeMemoryWarmUp {
+  private readonly rates: number[] = [];
 
-export async function warmFreeMemory(directory: string, bytes: number): Promise<WarmUp> {
-  const path = join(directory, 'free-memory-warm-up.bin');
-  const chunk = Buffer.alloc(CHUNK, 0x5a);
-  await mkdir(directory, { recursive: true });
-  const started = performance.now();
-  const file = await open(path, 'w');
-  try {
-    for (let written = 0; written < bytes; written += CHUNK)
-      await file.write(chunk, 0, Math.min(CHUNK, bytes - written));
-  } finally {
-    await file.close();
-    await rm(path, { force: true });
+  constructor(
+    private readonly directory: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Writes and deletes a scratch file of `bytes`. */
+  async run(bytes: number): Promise<void> {
+    const path = join(this.directory, 'free-memory-warm-up.bin');
+    const chunk = Buffer.alloc(CHUNK, 0x5a);
+    await mkdir(this.directory, { recursive: true });
+    const started = performance.now();
+    const file = await open(path, 'w');
+    try {
+      for (let written = 0; written < bytes; written += CHUNK)
+        await file.write(chunk, 0, Math.min(CHUNK, bytes - written));
+    } finally {
+      await file.close();
+      await rm(path, { force: true });
+    }
+    const mbPerSecond = bytes / 1e6 / ((performance.now() - started) / 1000);
+    this.rates.push(mbPerSecond);
+    this.log(`free-memory warm-up: ${(bytes / CHUNK).toFixed(0)} MiB at ${mbPerSecond.toFixed(0)} MB/s`);
   }
-  return { bytes, mbPerSecond: bytes / 1e6 / ((performance.now() - started) / 1000) };
+
+  /** The range of the write rates so far, e.g. "550–3342 MB/s". */
+  get rateRange(): string {
+    return `${Math.min(...this.rates).toFixed(0)}–${Math.max(...this.rates).toFixed(0)} MB/s`;
+  }
 }

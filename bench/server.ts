@@ -32,7 +32,7 @@ import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { stackUp } from '../scripts/stack/stack.js';
 import { registerUser, type StackInfo } from '../tests/support/stack.js';
 import { removeBenchUploads } from './server-cleanup.js';
-import { warmFreeMemory } from './free-memory-warm-up.js';
+import { FreeMemoryWarmUp } from './free-memory-warm-up.js';
 import { sampleRss, startBaselineNginx, startProxyFront, type RssSampler } from './server-baseline.js';
 import { exchange, expectStatus, read, type ReaderResult } from './server-http.js';
 
@@ -49,7 +49,6 @@ const UPLOAD_ROUNDS = runUploads ? (quick ? 1 : 5) : 0;
 const FANOUT_BYTES = (quick ? 32 : 256) * MiB;
 const FANOUT_READERS = [1, 10, 50];
 const FANOUT_ROUNDS = runFanOut ? (quick ? 1 : 3) : 0;
-const WARM_UP_DIRECTORY = resolve('.cache/bench');
 const TUS_PREFIX = '/_matrix/media/unstable/org.matrix.msc4016/upload';
 
 function median(values: readonly number[]): number {
@@ -71,20 +70,18 @@ const canDropCaches = process.argv.includes('--drop-caches') && process.getuid?.
  * cache (bench/free-memory-warm-up.ts), so every configuration writes into recently used memory, not
  * into memory the virtual machine's host has taken back; its rate is logged and its range reported.
  */
-const warmUp = !process.argv.includes('--no-warm-up');
-const warmUpRates: number[] = [];
+const warmUp = process.argv.includes('--no-warm-up')
+  ? undefined
+  : new FreeMemoryWarmUp(resolve('.cache/bench'), (line) => process.stderr.write(`${line}\n`));
 const warmUpNote = (): string =>
   warmUp
     ? ` and the writing and deletion of a scratch file of 1.5 × the upload (2 × for fan-out) to level the state of free ` +
-      `memory (bench/free-memory-warm-up.ts; written at ${Math.min(...warmUpRates).toFixed(0)}–${Math.max(...warmUpRates).toFixed(0)} MB/s)`
+      `memory (bench/free-memory-warm-up.ts; written at ${warmUp.rateRange})`
     : ' (no free-memory warm-up)';
 async function settle(newPageCacheBytes: number): Promise<void> {
   execFileSync('sync');
   if (canDropCaches) writeFileSync('/proc/sys/vm/drop_caches', '1');
-  if (!warmUp) return;
-  const { mbPerSecond } = await warmFreeMemory(WARM_UP_DIRECTORY, newPageCacheBytes);
-  warmUpRates.push(mbPerSecond);
-  process.stderr.write(`free-memory warm-up: ${mib(newPageCacheBytes)} MiB at ${mbPerSecond.toFixed(0)} MB/s\n`);
+  await warmUp?.run(newPageCacheBytes);
 }
 
 // Restarts the stack's media server if its code changed: the figures must be this checkout's.

@@ -6,6 +6,7 @@
  * CLI start-up costs about half a second, so shared ciphertexts are made once (`fixture`) and the
  * tests run concurrently; tests that damage a ciphertext copy it into their own directory first.
  */
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
@@ -642,7 +643,6 @@ describe('environment', () => {
     expect(firstLine).toBe(`#!/usr/bin/env -S node ${SLIPSTREAM_NODE_FLAGS.join(' ')}`);
     const ws = await workspace(context);
     const output = ws.path('decrypted');
-    const { execFile } = await import('node:child_process');
     // The file itself, not `node <file>`: the kernel and env(1) read the first line.
     await new Promise<void>((resolve, reject) =>
       execFile(CLI_PATH, ['decrypt', fixture.v3.ciphertext, output, '--info', fixture.v3.info], (error) =>
@@ -679,7 +679,6 @@ describe.concurrent('outputs that are not regular files', () => {
 
 /** Runs a shell pipeline around the CLI, for what only a shell can set up (pipes, process substitution). */
 async function runShell(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     execFile(
       'bash',
