@@ -7,8 +7,9 @@
  *    declared on the first), beside a baseline
  *    measured in the same run: a PUT of the same body to a private nginx that writes it to disk itself
  *    (WebDAV module; bench/server-baseline.ts), directly and through a second nginx with the media
- *    locations' directives (the same proxy hop the media server sits behind). One raw Node HTTP client
- *    for all of them.
+ *    locations' directives (the same proxy hop the media server sits behind), and a Node floor: a Node
+ *    process that only writes the body to a file (bench/server-node-floor.ts), what the platform costs
+ *    before the media server does its own work. One raw Node HTTP client for all of them.
  * 2. Fan-out: 1, 10 and 50 readers of one 256 MiB upload in progress (they ask right after /create,
  *    then the uploader PUTs at full speed): per-reader throughput, time to first byte, the media
  *    server's RSS (VmRSS of its process, sampled every 10 ms from a worker thread).
@@ -34,6 +35,7 @@ import { registerUser, type StackInfo } from '../tests/support/stack.js';
 import { removeBenchUploads } from './server-cleanup.js';
 import { FreeMemoryWarmUp } from './free-memory-warm-up.js';
 import { sampleRss, startBaselineNginx, startProxyFront, type RssSampler } from './server-baseline.js';
+import { startNodeFloor } from './server-node-floor.js';
 import { exchange, expectStatus, read, type ReaderResult } from './server-http.js';
 
 const quick = process.argv.includes('--quick');
@@ -94,11 +96,12 @@ const auth = { Authorization: `Bearer ${user.accessToken}` };
 const rss: RssSampler = sampleRss(stack.pids.mediaServer);
 const baseline = await startBaselineNginx();
 const proxyFront = await startProxyFront(baseline.url);
+const nodeFloor = await startNodeFloor();
 let stopping = false;
 const cleanUp = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
-  await Promise.allSettled([proxyFront.stop(), baseline.stop(), rss.close()]);
+  await Promise.allSettled([proxyFront.stop(), baseline.stop(), nodeFloor.stop(), rss.close()]);
 };
 process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 process.once('SIGTERM', () => void cleanUp().then(() => process.exit(143)));
@@ -241,15 +244,39 @@ async function baselinePut(bytes: number, round: number, via: 'direct' | 'proxie
   }
 }
 
+/** The same PUT to the Node floor (bench/server-node-floor.ts): node:http writing the body to a file, nothing else. */
+async function nodeFloorPut(bytes: number, round: number): Promise<number> {
+  const url = `${nodeFloor.url}/upload/bench-${round}.bin`;
+  try {
+    const response = expectStatus(
+      'Node floor PUT',
+      await exchange({ method: 'PUT', url, headers: { 'Content-Type': 'application/octet-stream' }, bodyBytes: bytes }),
+      201,
+    );
+    return response.ended - response.started;
+  } finally {
+    await exchange({ method: 'DELETE', url }).catch(() => undefined);
+  }
+}
+
+const nodeFloorRun = (bytes: number, round: number): Promise<number> => nodeFloorPut(bytes, round);
+
 interface UploadConfiguration {
   readonly label: string;
   readonly run: (bytes: number, round: number) => Promise<number>;
+  /** A baseline, not the media server: no RSS of the media server to report. */
+  readonly baseline?: true;
 }
 const uploadConfigurations: UploadConfiguration[] = [
   { label: 'baseline: nginx PUT to disk (dav_methods PUT), no proxy', run: (b, r) => baselinePut(b, r, 'direct') },
   {
     label: 'baseline behind the same proxy hop: nginx (media location directives) → nginx PUT to disk',
     run: (b, r) => baselinePut(b, r, 'proxied'),
+  },
+  {
+    label: 'Node floor: node:http writing the body to disk, nothing else (no auth, tus, fsync or proxy)',
+    run: nodeFloorRun,
+    baseline: true,
   },
   { label: 'streamed PUT, nginx → media server', run: (bytes) => mediaPut(bytes) },
   {
@@ -386,7 +413,10 @@ try {
       `one worker) whose \`dav_methods PUT\` location writes the body into a temp file as it arrives and renames it ` +
       `into place (no fsync, no proxy hop); "+ fdatasync" adds an fdatasync of that file after the response ` +
       `(\`sync --data\`); "behind the same proxy hop" sends the same PUT through a second private nginx whose ` +
-      `location has exactly the media locations' directives, to the baseline nginx; the last row sends one tus PATCH ` +
+      `location has exactly the media locations' directives, to the baseline nginx; the Node floor is a private ` +
+      `Node process (the media server's V8 options) whose node:http server writes each PUT's body to a file as it ` +
+      `arrives, batched into FileHandle.writev as the media server batches, and nothing else (bench/server-node-floor.ts): ` +
+      `what any Node server pays before doing its own work; the last row sends one tus PATCH ` +
       `straight to the media server's own listener, without the proxy hop. Every configuration's file ` +
       `is deleted after it is measured (the media server's through bench/server-cleanup.ts). Time is from issuing ` +
       `the request to the end of the response (for tus, the first ` +
@@ -422,12 +452,21 @@ try {
     row(uploadConfigurations[0]!.label, uploadSamples[0]!, '—');
     row('baseline + fdatasync of the file (same PUTs)', durableRates, '—');
     row(uploadConfigurations[1]!.label, uploadSamples[1]!, '—');
-    for (const [index, { label }] of uploadConfigurations.entries()) {
+    for (const [index, { label, baseline: isBaseline }] of uploadConfigurations.entries()) {
       if (index > 1) {
         const growth = Math.max(...uploadRssGrowth[index]!);
-        row(label, uploadSamples[index]!, `${mib(Math.max(...uploadRss[index]!))} MiB (+${mib(growth)} MiB)`);
+        const peak = isBaseline ? '—' : `${mib(Math.max(...uploadRss[index]!))} MiB (+${mib(growth)} MiB)`;
+        row(label, uploadSamples[index]!, peak);
       }
     }
+    const floorIndex = uploadConfigurations.findIndex(({ run }) => run === nodeFloorRun);
+    const floorRate = median(uploadSamples[floorIndex]!);
+    const againstFloor = uploadConfigurations
+      .flatMap(({ label, baseline: isBaseline }, index) =>
+        isBaseline || index < 2 ? [] : [`${label}: ${percent(median(uploadSamples[index]!), floorRate)}`],
+      )
+      .join('; ');
+    console.log(`\nThe media server ÷ the Node floor: ${againstFloor}.`);
   }
 
   if (runFanOut) {
