@@ -7,6 +7,8 @@
  *      memory, upload it in one request; only then download, verify, decrypt, write) vs an unencrypted
  *      baseline (curl PUT with a concurrent curl download of the same media, through the same stack),
  *      also timed to an fdatasync of its download, since Slipstream's receiver makes its file durable;
+ *      and the same two requests from two Node processes (bench/e2e-node-floor.ts): what Node costs
+ *      before Slipstream does anything of its own;
  *   2. time from the start of sending to the receiver's first decrypted byte;
  *   3. peak RSS (VmHWM) of the sending and the receiving process for a 4 GiB file, beside the classic
  *      path's;
@@ -37,6 +39,7 @@ import { registerUser, type MatrixUser } from '../scripts/stack/users.js';
 import { removeBenchUploads } from './server-cleanup.js';
 import { FreeMemoryWarmUp } from './free-memory-warm-up.js';
 import { TIMED_COMMAND, childCpuFromTimes, serverCpu, serverCpuSince } from './process-cpu.js';
+import { nodeFloorClient } from './e2e-node-floor.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
 import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
@@ -249,41 +252,46 @@ function curl(args: string[]): Promise<number> {
  * The unencrypted floor: curl PUTs the file while another curl downloads the same media. The issue's
  * baseline ends when the curls do, its download still in the page cache; `durableSeconds` adds an
  * fdatasync of the downloaded file, as Slipstream's receiver makes its file durable before it is done.
+ * With `via` 'node', the same two requests come from two Node processes (bench/e2e-node-floor.ts).
  */
 async function baseline(
   source: string,
   stack: StackInfo,
   alice: MatrixUser,
   bob: MatrixUser,
+  via: 'curl' | 'node' = 'curl',
 ): Promise<{ seconds: number; durableSeconds: number; cpu: CpuSplit }> {
   const client = new MediaRepositoryClient({ homeserverUrl: stack.baseUrl, accessToken: alice.accessToken });
   const media = (await client.create())!;
   const out = join(await fresh('baseline'), 'download.bin');
   const serverBefore = serverCpu(stack.pids);
+  const uploadUrl = `${stack.baseUrl}/_matrix/media/v3/upload/${media.serverName}/${media.mediaId}`;
+  const downloadUrl = `${stack.baseUrl}/_matrix/client/v1/media/download/${media.serverName}/${media.mediaId}?timeout_ms=60000`;
   const started = performance.now();
-  const curlCpu = await Promise.all([
-    curl([
-      '-T',
-      source,
-      '-H',
-      `Authorization: Bearer ${alice.accessToken}`,
-      '-H',
-      'Content-Type: application/octet-stream',
-      `${stack.baseUrl}/_matrix/media/v3/upload/${media.serverName}/${media.mediaId}`,
-    ]),
-    curl([
-      '-o',
-      out,
-      '-H',
-      `Authorization: Bearer ${bob.accessToken}`,
-      `${stack.baseUrl}/_matrix/client/v1/media/download/${media.serverName}/${media.mediaId}?timeout_ms=60000`,
-    ]),
-  ]);
+  const clientCpu = await Promise.all(
+    via === 'node'
+      ? [
+          nodeFloorClient('put', source, uploadUrl, alice.accessToken),
+          nodeFloorClient('get', out, downloadUrl, bob.accessToken),
+        ]
+      : [
+          curl([
+            '-T',
+            source,
+            '-H',
+            `Authorization: Bearer ${alice.accessToken}`,
+            '-H',
+            'Content-Type: application/octet-stream',
+            uploadUrl,
+          ]),
+          curl(['-o', out, '-H', `Authorization: Bearer ${bob.accessToken}`, downloadUrl]),
+        ],
+  );
   const seconds = (performance.now() - started) / 1000;
-  const cpu = { clients: curlCpu[0] + curlCpu[1], ...serverCpuSince(serverBefore, stack.pids) };
+  const cpu = { clients: clientCpu[0]! + clientCpu[1]!, ...serverCpuSince(serverBefore, stack.pids) };
   execFileSync('sync', ['--data', out]);
   const durableSeconds = (performance.now() - started) / 1000;
-  if ((await stat(out)).size !== (await stat(source)).size) throw new Error('baseline: size differs');
+  if ((await stat(out)).size !== (await stat(source)).size) throw new Error(`baseline (${via}): size differs`);
   return { seconds, durableSeconds, cpu };
 }
 
@@ -348,7 +356,10 @@ const classic: TransferRun[] = [];
 const floor: number[] = [];
 const floorDurable: number[] = [];
 const floorCpu: CpuSplit[] = [];
-const order = ['slip', 'classic', 'baseline'] as const;
+const nodeFloor: number[] = [];
+const nodeFloorDurable: number[] = [];
+const nodeFloorCpu: CpuSplit[] = [];
+const order = ['slip', 'classic', 'baseline', 'node-floor'] as const;
 for (let round = 0; only.has('time') && round < rounds; round++) {
   for (let step = 0; step < order.length; step++) {
     const kind = order[(round + step) % order.length]!;
@@ -358,11 +369,20 @@ for (let round = 0; only.has('time') && round < rounds; round++) {
       floor.push(run.seconds);
       floorDurable.push(run.durableSeconds);
       floorCpu.push(run.cpu);
+    } else if (kind === 'node-floor') {
+      const run = await baseline(source, stack, alice, bob, 'node');
+      nodeFloor.push(run.seconds);
+      nodeFloorDurable.push(run.durableSeconds);
+      nodeFloorCpu.push(run.cpu);
     } else (kind === 'slip' ? slip : classic).push(await transfer(kind, source, stack, alice, bob));
     await forgetUploads();
-    log(
-      `round ${round + 1}: ${kind} ${kind === 'baseline' ? floor.at(-1)!.toFixed(2) : (kind === 'slip' ? slip : classic).at(-1)!.seconds.toFixed(2)} s`,
-    );
+    const seconds = {
+      baseline: floor,
+      'node-floor': nodeFloor,
+      slip: slip.map((r) => r.seconds),
+      classic: classic.map((r) => r.seconds),
+    }[kind];
+    log(`round ${round + 1}: ${kind} ${seconds.at(-1)!.toFixed(2)} s`);
   }
 }
 
@@ -410,6 +430,8 @@ const slipSeconds = median(slip.map((run) => run.seconds));
 const classicSeconds = median(classic.map((run) => run.seconds));
 const floorSeconds = median(floor);
 const floorDurableSeconds = median(floorDurable);
+const nodeFloorSeconds = median(nodeFloor);
+const nodeFloorDurableSeconds = median(nodeFloorDurable);
 const mb = (bytes: number): string => `${(bytes / MiB).toFixed(0)} MiB`;
 const results = {
   sizeMiB,
@@ -418,9 +440,11 @@ const results = {
   classic: { medianSeconds: classicSeconds, runs: classic.map((run) => run.seconds) },
   baseline: { medianSeconds: floorSeconds, runs: floor },
   baselineWithFdatasync: { medianSeconds: floorDurableSeconds, runs: floorDurable },
+  nodeFloor: { medianSeconds: nodeFloorSeconds, runs: nodeFloor },
+  nodeFloorWithFdatasync: { medianSeconds: nodeFloorDurableSeconds, runs: nodeFloorDurable },
   firstByteMs: { median: median(firstBytes), samples: firstBytes },
   seekFirstByteMs: { median: median(seekTimings), samples: seekTimings },
-  cpuSeconds: { slipstream: slip.map((run) => run.cpu), baseline: floorCpu },
+  cpuSeconds: { slipstream: slip.map((run) => run.cpu), baseline: floorCpu, nodeFloor: nodeFloorCpu },
   peakRss: {
     sizeMiB: rssMiB,
     slipSender: slipLarge?.senderPeakRss,
@@ -456,6 +480,7 @@ function cpuTable(): string {
       slipSeconds,
     ),
     row('baseline (curls)', floorCpu, floorSeconds),
+    row('Node floor (two node:http processes)', nodeFloorCpu, nodeFloorSeconds),
   ].join('\n');
 }
 
@@ -467,8 +492,10 @@ console.log(`
 | classic (Element: encrypt in memory, upload, then download) | ${classicSeconds.toFixed(2)} s (${mbps(classicSeconds)}) | ${classic.map((r) => r.seconds.toFixed(2)).join(', ')} | 1.00 | ${(classicSeconds / floorSeconds).toFixed(2)} |
 | baseline (curl PUT + concurrent curl download, unencrypted) | ${floorSeconds.toFixed(2)} s (${mbps(floorSeconds)}) | ${floor.map((s) => s.toFixed(2)).join(', ')} | ${(floorSeconds / classicSeconds).toFixed(2)} | 1.00 |
 | baseline, then fdatasync of the downloaded file (same runs) | ${floorDurableSeconds.toFixed(2)} s (${mbps(floorDurableSeconds)}) | ${floorDurable.map((s) => s.toFixed(2)).join(', ')} | ${(floorDurableSeconds / classicSeconds).toFixed(2)} | ${(floorDurableSeconds / floorSeconds).toFixed(2)} |
+| Node floor (the baseline's two requests from Node: node:http PUT of the file + concurrent node:http download to a file, unencrypted) | ${nodeFloorSeconds.toFixed(2)} s (${mbps(nodeFloorSeconds)}) | ${nodeFloor.map((s) => s.toFixed(2)).join(', ')} | ${(nodeFloorSeconds / classicSeconds).toFixed(2)} | ${(nodeFloorSeconds / floorSeconds).toFixed(2)} |
+| Node floor, then fdatasync of the downloaded file (same runs) | ${nodeFloorDurableSeconds.toFixed(2)} s (${mbps(nodeFloorDurableSeconds)}) | ${nodeFloorDurable.map((s) => s.toFixed(2)).join(', ')} | ${(nodeFloorDurableSeconds / classicSeconds).toFixed(2)} | ${(nodeFloorDurableSeconds / floorSeconds).toFixed(2)} |
 
-Slipstream ÷ the baseline with its download made durable: ${(slipSeconds / floorDurableSeconds).toFixed(2)}.
+Slipstream ÷ the baseline with its download made durable: ${(slipSeconds / floorDurableSeconds).toFixed(2)}. Slipstream ÷ the Node floor: ${(slipSeconds / nodeFloorSeconds).toFixed(2)}.
 
 | measure | median | samples | target |
 | --- | ---: | --- | --- |

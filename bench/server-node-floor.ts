@@ -16,42 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { WRITE_BODY_SOURCE } from './node-floor-writer.js';
 
 const FLOOR_SERVER = `
 const { createServer } = require('node:http');
-const { open, rm } = require('node:fs/promises');
+const { rm } = require('node:fs/promises');
 const { join } = require('node:path');
 const directory = process.argv[1];
-async function store(req, path) {
-  const handle = await open(path, 'w');
-  try {
-    let position = 0, queued = [], queuedBytes = 0, writing;
-    const flush = () => {
-      const batch = queued, bytes = queuedBytes;
-      queued = []; queuedBytes = 0;
-      const at = position;
-      position += bytes;
-      writing = (async () => {
-        for (let pending = batch, done = 0; done < bytes;) {
-          const { bytesWritten } = await handle.writev(pending, at + done);
-          done += bytesWritten;
-          let skip = bytesWritten;
-          while (pending.length && skip >= pending[0].length) skip -= pending.shift().length;
-          if (skip) pending[0] = pending[0].subarray(skip);
-        }
-        writing = undefined;
-      })();
-    };
-    for await (const chunk of req) {
-      queued.push(chunk); queuedBytes += chunk.length;
-      if (!writing) flush();
-      else if (queuedBytes >= 8 * 2 ** 20) await writing;
-    }
-    while (writing || queuedBytes) { if (writing) await writing; if (queuedBytes) flush(); }
-  } finally {
-    await handle.close();
-  }
-}
+${WRITE_BODY_SOURCE}
 createServer((req, res) => {
   const name = /^\\/upload\\/([\\w.-]+)$/.exec(req.url ?? '')?.[1];
   const done = (status) => res.writeHead(status, { 'Content-Length': 0 }).end();
@@ -59,7 +31,7 @@ createServer((req, res) => {
   const path = join(directory, name);
   if (req.method === 'DELETE') return void rm(path, { force: true }).then(() => done(204), () => done(500));
   if (req.method !== 'PUT') return void done(405);
-  store(req, path).then(() => done(201), (error) => { console.error(error); res.destroy(); });
+  writeBody(req, path).then(() => done(201), (error) => { console.error(error); res.destroy(); });
 }).listen(0, '127.0.0.1', function () { console.log(String(this.address().port)); });
 `;
 
