@@ -18,7 +18,8 @@ export const TRANSFER_USAGE = `  slipstream upload <file> --homeserver <url> --t
   The token may also come from SLIPSTREAM_ACCESS_TOKEN (keeps it out of the process list).
   Transfer state lives in ${defaultStateDirectory()} (--state-dir or SLIPSTREAM_STATE_DIR to change);
   running the same upload or download again after an interruption resumes it.
-  --progress auto|bar|lines|json|none chooses how progress is shown on stderr.`;
+  --progress auto|bar|lines|json|none chooses how progress is shown on stderr.
+  --file-json - reads the event content (or file block) from standard input.`;
 
 const commonOptions = {
   homeserver: { type: 'string' },

@@ -1,5 +1,6 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from './support/cli.js';
 import { ensureStack, type MatrixUser, registerUser, type StackInfo } from './support/stack.js';
@@ -90,6 +91,30 @@ describe('the transfer commands', () => {
     expect(report.savedPath).toBe(join(inbox, 'download'));
     expect(report.size).toBe(3 * 1024 * 1024 + 17);
     expect(await sha256OfFile(report.savedPath)).toBe(await sha256OfFile(source));
+  });
+
+  it('download --file-json - takes the event content on standard input, piped from upload --json as it is printed', async () => {
+    // As the demo runs them: the receiver is started first and waits, as a running app waits for the room event.
+    const piped = await makeSampleFile(join(scratch.path, 'piped.bin'), 32 * 1024 * 1024);
+    const sender = as(alice, 'alice-piped');
+    const receiver = as(bob, 'bob-piped');
+    const inbox = join(scratch.path, 'piped-inbox');
+    await mkdir(inbox);
+    const download = spawnCli(['download', '--file-json', '-', '--out', inbox, '--json', ...receiver.stateArgs], {
+      env: receiver.env,
+      stdin: 'pipe',
+    });
+    const upload = spawnCli(['upload', piped, '--json', ...sender.stateArgs], { env: sender.env });
+    const event = await new Promise<string>((resolve) =>
+      createInterface({ input: upload.child.stdout! }).once('line', resolve),
+    );
+    download.child.stdin!.end(`${event}\n`);
+    const [sent, received] = await Promise.all([upload.done, download.done]);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(received.code, received.stderr).toBe(0);
+    const report = JSON.parse(received.stdout.toString('utf8')) as { savedPath: string };
+    expect(report.savedPath).toBe(join(inbox, 'piped.bin'));
+    expect(await sha256OfFile(report.savedPath)).toBe(await sha256OfFile(piped));
   });
 
   it('serve-media serves a transfer over HTTP with ranges', async () => {

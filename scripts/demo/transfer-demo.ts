@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import { formatBytes } from '../../cli/progress-display.js';
 import type { TransferUpdate } from '../../shared/transfer/transfer-update.js';
 import { makeSampleFile, sha256OfFile } from '../lib/sample-file.js';
@@ -34,11 +35,11 @@ function bar(update: TransferUpdate | undefined, label: string): string {
   return `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${rate}`;
 }
 
-/** Runs one CLI transfer, following its JSON progress on stderr. */
-function run(args: string[], token: string, side: Side, onStdoutLine?: (line: string) => void) {
+/** Runs one CLI transfer, following its JSON progress on stderr; returns the CLI's standard input. */
+function run(args: string[], token: string, side: Side, onStdoutLine?: (line: string) => void): Writable {
   const child = spawn(process.execPath, [cli, ...args, '--progress', 'json'], {
     env: { ...process.env, SLIPSTREAM_ACCESS_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderrTail = '';
   createInterface({ input: child.stderr }).on('line', (line) => {
@@ -52,6 +53,9 @@ function run(args: string[], token: string, side: Side, onStdoutLine?: (line: st
   });
   if (onStdoutLine) createInterface({ input: child.stdout }).on('line', onStdoutLine);
   side.exit = new Promise((done) => child.on('close', (code) => done({ code: code ?? 1, stderrTail })));
+  // A CLI that exits before reading its input must not take the demo down with EPIPE.
+  child.stdin.on('error', () => undefined);
+  return child.stdin;
 }
 
 async function main(): Promise<number> {
@@ -77,39 +81,31 @@ async function main(): Promise<number> {
     for (const name of ['state-alice', 'state-bob', 'inbox'])
       await rm(join(root, name), { recursive: true, force: true });
     await mkdir(join(root, 'inbox'));
-    const eventPath = join(root, 'event.json');
 
-    say('3. Alice uploads; as soon as the event content exists, Bob starts downloading.\n');
+    say(
+      "3. Both CLIs start. Alice's prints the event content as soon as the media ID exists, before uploading;\n" +
+        "   Bob's, already running as a client is when the room event arrives, reads it and starts downloading.\n",
+    );
     const sender: Side = {};
     const receiver: Side = {};
     const started = Date.now();
-    let receiverStarted: number | undefined;
     let eventAt: number | undefined;
     const common = ['--homeserver', stack.baseUrl];
+    const bobsInput = run(
+      ['download', '--file-json', '-', '--out', join(root, 'inbox'), ...common, '--state-dir', join(root, 'state-bob')],
+      bob.accessToken,
+      receiver,
+    );
     run(
       ['upload', sample, '--json', ...common, '--state-dir', join(root, 'state-alice')],
       alice.accessToken,
       sender,
       (line) => {
-        if (receiverStarted !== undefined) return;
+        if (eventAt !== undefined) return;
         eventAt = Date.now();
-        receiverStarted = eventAt;
-        void writeFile(eventPath, line).then(() =>
-          run(
-            [
-              'download',
-              '--file-json',
-              eventPath,
-              '--out',
-              join(root, 'inbox'),
-              ...common,
-              '--state-dir',
-              join(root, 'state-bob'),
-            ],
-            bob.accessToken,
-            receiver,
-          ),
-        );
+        // Kept beside the files, for `slipstream serve-media` or another download afterwards.
+        void writeFile(join(root, 'event.json'), line);
+        bobsInput.end(`${line}\n`);
       },
     );
 
@@ -124,13 +120,7 @@ async function main(): Promise<number> {
       }
     };
     const ticker = setInterval(render, 200);
-    const senderExit = await (async () => {
-      while (!sender.exit) await new Promise((r) => setTimeout(r, 10));
-      return sender.exit;
-    })();
-    while (!receiver.exit) await new Promise((r) => setTimeout(r, 10));
-    const receiverExit = await receiver.exit;
-    const sent = await senderExit;
+    const [sent, receiverExit] = await Promise.all([sender.exit!, receiver.exit!]);
     clearInterval(ticker);
     render(true);
     if (tty) process.stdout.write('\n');
@@ -143,10 +133,15 @@ async function main(): Promise<number> {
       `\n4. Done: ${formatBytes(sizeMiB * MiB)} from disk to disk in ${seconds.toFixed(1)} s (${((sizeMiB * MiB) / seconds / 1e6).toFixed(0)} MB/s, including both CLIs' start-up).`,
     );
     if (receiver.firstByteAt !== undefined && eventAt !== undefined) {
+      const uploadDoneAt = sender.latest?.status === 'completed' ? sender.latest.at : undefined;
+      const beforeUploadEnded =
+        uploadDoneAt !== undefined && receiver.firstByteAt < uploadDoneAt
+          ? `, ${((uploadDoneAt - receiver.firstByteAt) / 1000).toFixed(2)} s before Alice's upload ended`
+          : '';
       say(
-        `   Bob had his first authenticated bytes ${((receiver.firstByteAt - started) / 1000).toFixed(2)} s after Alice started ` +
-          `(${((receiver.firstByteAt - receiverStarted!) / 1000).toFixed(2)} s after his download command started), ` +
-          `while Alice was still uploading: the event content existed ${((eventAt - started) / 1000).toFixed(2)} s in.`,
+        `   Bob had his first authenticated bytes ${(receiver.firstByteAt - eventAt).toFixed(0)} ms after the event content ` +
+          `reached him${beforeUploadEnded}; the event content existed ${((eventAt - started) / 1000).toFixed(2)} s after ` +
+          `both CLIs started (their start-up and the /create).`,
       );
     }
     const received = join(root, 'inbox', `sample-${sizeMiB}MiB.bin`);

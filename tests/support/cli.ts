@@ -71,11 +71,15 @@ export interface RunningCli {
 }
 
 /** Starts `slipstream <args>` and lets the test act while it runs (kill it at a chosen moment, say). */
-export function spawnCli(args: readonly string[], options: Omit<RunOptions, 'stdin'> = {}): RunningCli {
+export function spawnCli(
+  args: readonly string[],
+  options: Omit<RunOptions, 'stdin'> & { readonly stdin?: 'pipe' } = {},
+): RunningCli {
   const child = spawn(process.execPath, [CLI_PATH, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // 'pipe': the test writes the CLI's standard input itself (child.stdin).
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   const stdout: Buffer[] = [];
   let stderr = '';
