@@ -9,7 +9,19 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readFile, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import {
@@ -650,6 +662,50 @@ describe('environment', () => {
       ),
     );
     expectSameBytes(await readFile(output), fixture.plaintext, 'decrypted');
+  });
+});
+
+describe('how bin/slipstream loads the CLI (bin/cli-loader.mjs)', () => {
+  const checkout = join(import.meta.dirname, '..');
+  const bundles = async (): Promise<string[]> =>
+    (await readdir(join(checkout, '.cache', 'cli')).catch(() => [] as string[])).filter(
+      (name) => !name.endsWith('.tmp'),
+    );
+
+  it('runs from a bundle of the checkout, doing what the sources do through tsx', async (context) => {
+    const ws = await workspace(context);
+    const fromSource = { env: { ...process.env, SLIPSTREAM_CLI_FROM_SOURCE: '1' } };
+    const [bundledHelp, sourceHelp] = await Promise.all([runCli(['--help']), runCli(['--help'], fromSource)]);
+    expect(bundledHelp.code).toBe(0);
+    expect(bundledHelp.stdout.toString('utf8')).toMatch(/slipstream upload <file>/);
+    expect(bundledHelp.stdout.toString('utf8')).toBe(sourceHelp.stdout.toString('utf8'));
+    // Both decrypt the same ciphertext to the same bytes.
+    await succeed(['decrypt', fixture.v3.ciphertext, ws.path('bundled'), '--info', fixture.v3.info]);
+    await succeed(['decrypt', fixture.v3.ciphertext, ws.path('source'), '--info', fixture.v3.info], fromSource);
+    expectSameBytes(await readFile(ws.path('bundled')), fixture.plaintext, 'bundled');
+    expectSameBytes(await readFile(ws.path('source')), fixture.plaintext, 'source');
+    // The bundle holds the CLI and, beside it, the cipher worker the worker pool starts.
+    const built = await bundles();
+    expect(built.length).toBeGreaterThan(0);
+    for (const name of built) {
+      expect(existsSync(join(checkout, '.cache', 'cli', name, 'main.js'))).toBe(true);
+      expect(existsSync(join(checkout, '.cache', 'cli', name, 'cipher-worker.js'))).toBe(true);
+    }
+  });
+
+  it('makes a new bundle on the first run after a source file changed', async () => {
+    await succeed(['--help']);
+    const before = await bundles();
+    // An edit, as far as the key can tell: a new modification time on one source (its bytes untouched).
+    const source = join(checkout, 'cli', 'cli-error.ts');
+    const { atime, mtime } = await stat(source);
+    await utimes(source, atime, new Date());
+    try {
+      await succeed(['--help']);
+    } finally {
+      await utimes(source, atime, mtime);
+    }
+    expect((await bundles()).filter((name) => !before.includes(name))).toHaveLength(1);
   });
 });
 
