@@ -6,9 +6,8 @@
  * receiver writes the node:http download to a file as the engine's receiver batches its writes
  * (bench/node-floor-writer.ts). No encryption, no state, no fsync: the same work as the curls, in Node.
  */
-import { spawn } from 'node:child_process';
 import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
-import { TIMED_COMMAND, childCpuFromTimes } from './process-cpu.js';
+import { runTimed } from './process-cpu.js';
 import { WRITE_BODY_SOURCE } from './node-floor-writer.js';
 
 const NODE_CLIENT = `
@@ -38,18 +37,8 @@ if (mode === 'put') {
 
 /** One side of the Node floor: `put` sends `file` to `url`, `get` saves `url` to `file`; resolves with its CPU-seconds. */
 export function nodeFloorClient(mode: 'put' | 'get', file: string, url: string, accessToken: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'bash',
-      [...TIMED_COMMAND, process.execPath, ...SLIPSTREAM_NODE_FLAGS, '-e', NODE_CLIENT, mode, file, url, accessToken],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => {
-      const { seconds, rest } = childCpuFromTimes(stderr);
-      if (code === 0) resolve(seconds);
-      else reject(new Error(`the Node floor's ${mode} exited with ${code}: ${rest}`));
-    });
-  });
+  return runTimed(
+    [process.execPath, ...SLIPSTREAM_NODE_FLAGS, '-e', NODE_CLIENT, mode, file, url, accessToken],
+    `the Node floor's ${mode}`,
+  );
 }

@@ -38,7 +38,7 @@ import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { registerUser, type MatrixUser } from '../scripts/stack/users.js';
 import { removeBenchUploads } from './server-cleanup.js';
 import { FreeMemoryWarmUp } from './free-memory-warm-up.js';
-import { TIMED_COMMAND, childCpuFromTimes, serverCpu, serverCpuSince } from './process-cpu.js';
+import { runTimed, serverCpu, serverCpuSince } from './process-cpu.js';
 import { nodeFloorClient } from './e2e-node-floor.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
@@ -234,18 +234,7 @@ async function transfer(
 
 /** Runs curl; resolves with its CPU-seconds. */
 function curl(args: string[]): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [...TIMED_COMMAND, 'curl', '-sS', '--fail', ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => {
-      const { seconds, rest } = childCpuFromTimes(stderr);
-      if (code === 0) resolvePromise(seconds);
-      else reject(new Error(`curl ${code}: ${rest}`));
-    });
-  });
+  return runTimed(['curl', '-sS', '--fail', ...args], 'curl');
 }
 
 /**

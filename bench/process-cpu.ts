@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -51,14 +51,28 @@ export function serverCpuSince(before: ServerCpu, pids: Parameters<typeof server
  * A command's own CPU-seconds, run through bash, whose `times` builtin reports the user and system
  * time of the children it waited for (here the one command): `bash -c '"$@"; times'`.
  */
-export const TIMED_COMMAND = ['-c', 'code=0; "$@" || code=$?; times >&2; exit $code', 'timed'];
+const TIMED_COMMAND = ['-c', 'code=0; "$@" || code=$?; times >&2; exit $code', 'timed'];
 
 /** The children's line of bash's `times` ("0m1.234s 0m0.567s"), as CPU-seconds; 0 if absent. */
-export function childCpuFromTimes(stderr: string): { seconds: number; rest: string } {
+function childCpuFromTimes(stderr: string): { seconds: number; rest: string } {
   const lines = stderr.trimEnd().split('\n');
   const times = lines.slice(-2);
   const children = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(times[1] ?? '');
   if (!children) return { seconds: 0, rest: stderr };
   const [, um, us, sm, ss] = children.map(Number) as [number, number, number, number, number];
   return { seconds: um * 60 + us + sm * 60 + ss, rest: lines.slice(0, -2).join('\n') };
+}
+
+/** Runs `command` (a program and its arguments) to its end; resolves with its CPU-seconds, rejects if it fails. */
+export function runTimed(command: readonly string[], what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [...TIMED_COMMAND, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => {
+      const { seconds, rest } = childCpuFromTimes(stderr);
+      if (code === 0) resolve(seconds);
+      else reject(new Error(`${what} exited with ${code}: ${rest}`));
+    });
+  });
 }
