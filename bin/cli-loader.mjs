@@ -25,8 +25,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRECTORIES = ['cli', 'main/core', 'server', 'shared'];
 const SOURCE_FILES = ['bin/cli-loader.mjs', 'package-lock.json'];
 const isSource = (name) => /\.(?:[cm]?[jt]sx?|json)$/.test(name) && !/\.test\.[cm]?[jt]sx?$/.test(name);
-/** Packages with native code, or that find files of their own at run time: loaded from node_modules. */
-const EXTERNAL = ['better-sqlite3', 'sharp', '@node-rs/crc32'];
+/**
+ * Packages with native code, or that find files of their own at run time (vite builds the renderer for
+ * `slipstream app`; ws has optional native helpers): loaded from node_modules.
+ */
+const EXTERNAL = ['better-sqlite3', 'sharp', '@node-rs/crc32', 'ws', 'vite'];
 const NATIVE_CIPHER = join(root, 'main/core/codec/native/build/Release/msc4016_cipher.node');
 
 function sourceKey() {

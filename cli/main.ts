@@ -4,6 +4,7 @@ import { isCodecError } from '../shared/msc4016/codec-error.js';
 import { isTransferError } from '../main/core/transfer/transfer-error.js';
 import { removeTemporariesSync } from './atomic-output.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
+import { APP_USAGE, appCommand } from './app-command.js';
 import { decryptCommand, encryptCommand } from './codec-commands.js';
 import { describeFsError } from './input-source.js';
 import { serveCommand } from './serve-command.js';
@@ -14,6 +15,7 @@ const USAGE = `Usage:
   slipstream decrypt <input> <output> --info <info.json> [--expect-size <bytes>] [--range <first>-<last>]
   slipstream serve [--config <file.json>] [options]     (the media repository server; see serve --help)
 ${TRANSFER_USAGE}
+${APP_USAGE}
 
   <input> and <output> may be - for standard input and output.
   encrypt writes the ciphertext and, to --info, the event's "file" block without "url".
@@ -130,6 +132,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve') return serveCommand(argv.slice(1));
   // So does serve-media, and it reports its usage errors like every command.
   if (argv[0] === 'serve-media') return serveMediaCommand(argv.slice(1)).catch((error: unknown) => report(error));
+  // And the browser host, which stops its transfers where they are to resume them at the next start.
+  if (argv[0] === 'app') return appCommand(argv.slice(1)).catch((error: unknown) => report(error));
   const cleanUp = (signal: NodeJS.Signals): void => {
     removeTemporariesSync(unlinkSync);
     process.stderr.write(`slipstream: interrupted by ${signal}; nothing was kept\n`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type EncryptedFile, parseEncryptedFile } from '../msc4016/encrypted-file.js';
+import { type EncryptedFile, encryptedFileSchema, parseEncryptedFile } from '../msc4016/encrypted-file.js';
 
 /**
  * The content of the `m.room.message` event that shares an encrypted file: what a sender posts as
@@ -20,6 +20,15 @@ export interface FileMessageContent {
   readonly file: EncryptedFile;
   readonly info: FileInfo;
 }
+
+/** The same content as a schema, for answers that cross a process boundary. */
+export const fileMessageContentSchema = z.strictObject({
+  msgtype: z.enum(['m.file', 'm.image', 'm.video', 'm.audio']),
+  body: z.string(),
+  filename: z.string(),
+  file: encryptedFileSchema,
+  info: z.strictObject({ size: z.number().int().nonnegative(), mimetype: z.string().min(1) }),
+});
 
 export function msgtypeFor(mimetype: string): FileMsgtype {
   if (mimetype.startsWith('video/')) return 'm.video';

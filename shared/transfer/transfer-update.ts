@@ -53,5 +53,9 @@ export const transferUpdateSchema = z.strictObject({
   /** Set while the engine waits to try again after a transient failure. */
   retry: z.strictObject({ attempt: z.number().int().positive(), inMs: z.number().nonnegative() }).optional(),
   failure: transferFailureSchema.optional(),
+  /** The room the file was shared in, when the app said (sends from a room, receives from an event). */
+  roomId: z.string().min(1).max(255).optional(),
+  /** The event that shares the file (a receive's source). */
+  eventId: z.string().min(1).max(255).optional(),
 });
 export type TransferUpdate = z.infer<typeof transferUpdateSchema>;

@@ -21,7 +21,13 @@ function requestOf(incoming: IncomingMessage, origin: string, signal: AbortSigna
   } as RequestInit);
 }
 
-async function respond(handler: FetchHandler, incoming: IncomingMessage, outgoing: ServerResponse, origin: string) {
+/** Answers one Node request with a Fetch-shaped handler, streaming the body; a client that leaves aborts it. */
+export async function respondWithFetchHandler(
+  handler: FetchHandler,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  origin: string,
+): Promise<void> {
   const controller = new AbortController();
   // The client went away (a player seeking elsewhere): stop producing bytes for it.
   outgoing.on('close', () => controller.abort());
@@ -59,7 +65,12 @@ export async function serveFetchHandler(
   const host = options.host ?? '127.0.0.1';
   const server = createServer((incoming, outgoing) => {
     const { port } = server.address() as AddressInfo;
-    void respond(handler, incoming, outgoing, `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    void respondWithFetchHandler(
+      handler,
+      incoming,
+      outgoing,
+      `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

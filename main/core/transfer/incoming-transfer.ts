@@ -29,6 +29,9 @@ export interface ReceiveOptions {
   readonly destinationDir: string;
   /** Overrides the name from the event (still sanitised). */
   readonly fileName?: string;
+  /** The room and the event the file came from, kept with the transfer for the app. */
+  readonly roomId?: string;
+  readonly eventId?: string;
 }
 
 /** Persist a checkpoint after this many bytes or this long, whichever comes first. */
@@ -37,7 +40,8 @@ const CHECKPOINT_MS = 2000;
 /** A download that delivers nothing for this long is treated as a broken connection and retried. */
 const STALL_MS = 60_000;
 
-const START: ReceiveCheckpoint = { plaintextOffset: 0, ciphertextOffset: 0, nextSequence: 0 };
+/** Where a receive begins, and begins again when retried after a failure discarded its partial file. */
+export const RECEIVE_START: ReceiveCheckpoint = { plaintextOffset: 0, ciphertextOffset: 0, nextSequence: 0 };
 
 /**
  * The plaintext size of a file whose event does not state it (a bare `file` block), from the upload
@@ -109,7 +113,9 @@ export async function prepareReceive(
     contentUri: file.url,
     destinationDir,
     partialPath: partialPathOf(destinationDir, id),
-    checkpoint: START,
+    checkpoint: RECEIVE_START,
+    ...(options.roomId !== undefined && { roomId: options.roomId }),
+    ...(options.eventId !== undefined && { eventId: options.eventId }),
   };
   await context.store.save(record);
   return record;
@@ -332,7 +338,7 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
     });
     if (checkpoint.ciphertextOffset > 0 && response.status !== 206) {
       // The server ignored the Range: start over from this full response.
-      checkpoint = START;
+      checkpoint = RECEIVE_START;
     } else if (response.status === 206) {
       const start = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
       if (Number(start) !== checkpoint.ciphertextOffset) {

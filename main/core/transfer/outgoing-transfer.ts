@@ -30,6 +30,8 @@ export interface SendOptions {
   readonly mimetype?: string;
   /** The name shown in the room; the file's own name when not given. */
   readonly fileName?: string;
+  /** The room it is shared in, kept with the transfer for the app. */
+  readonly roomId?: string;
 }
 
 interface OpenedSource {
@@ -145,6 +147,7 @@ export async function prepareSend(
     ciphertextSize,
     acknowledged: 0,
     ledgerGroups: (({ unit, cap }) => ({ unit, cap }))(ledgerGroupsFor(format === 'v3' ? blockSize : 16)),
+    ...(options.roomId !== undefined && { roomId: options.roomId }),
   };
   let file: EncryptedFile;
   if (format === 'v3') {

@@ -9,7 +9,7 @@ import { isFinalStatus, type TransferStatus, type TransferUpdate } from '../../.
 import { type FrameCipher, inlineFrameCipher } from '../codec/frame-cipher.js';
 import type { SecretStore } from '../state/secret-store.js';
 import type { EngineContext, TransferReporter } from './engine-context.js';
-import { discardPartial, prepareReceive, type ReceiveOptions, runReceive } from './incoming-transfer.js';
+import { discardPartial, prepareReceive, RECEIVE_START, type ReceiveOptions, runReceive } from './incoming-transfer.js';
 import { MediaRepositoryClient } from './media-repository-client.js';
 import { fileBlockOf, prepareSend, runSend, type SendOptions, terminateUpload } from './outgoing-transfer.js';
 import { ProgressMeter } from './progress-meter.js';
@@ -97,7 +97,7 @@ export class TransferEngine {
   private readonly settledWaiters = new Map<string, ((update: TransferUpdate) => void)[]>();
   private readonly accessTokens = new Map<string, string>();
   private readonly clients = new Map<string, { accessToken: string; client: MediaRepositoryClient }>();
-  private readonly maxConcurrent: number;
+  private maxConcurrent: number;
   private readonly updateIntervalMs: number;
   private readonly now: () => number;
   private closed = false;
@@ -146,6 +146,13 @@ export class TransferEngine {
     return engine;
   }
 
+  /** Forgets a homeserver's token (signed out): its transfers cannot run until one is given again. */
+  revoke(homeserverUrl: string): void {
+    const key = normalise(homeserverUrl);
+    this.accessTokens.delete(key);
+    this.clients.delete(key);
+  }
+
   /** The access token for a homeserver, used by every transfer there from now on (kept in memory only). */
   authorise(access: MediaAccess): void {
     this.accessTokens.set(normalise(access.homeserverUrl), access.accessToken);
@@ -188,7 +195,12 @@ export class TransferEngine {
   /** The event content of a send (with its `url`), for announcing it again. */
   async contentOf(id: string): Promise<FileMessageContent> {
     const record = this.recordOf(id);
-    if (record.direction !== 'send') throw new Error(`transfer ${id} is a receive`);
+    if (record.direction !== 'send') {
+      throw new TransferError(
+        'WRONG_STATE',
+        `"${record.fileName}" is a received file: only a send has event content to post`,
+      );
+    }
     return fileMessageContent(record.fileName, await this.fileBlock(id), this.infoOf(record));
   }
 
@@ -211,7 +223,10 @@ export class TransferEngine {
     const live = this.live.get(id);
     const record = this.recordOf(id);
     if (record.status === 'completed') return record.size;
-    return live?.bytesDone ?? (record.direction === 'receive' ? record.checkpoint.plaintextOffset : 0);
+    if (live) return live.bytesDone;
+    if (record.direction === 'receive') return record.checkpoint.plaintextOffset;
+    // A send not running shows what the server last acknowledged, so a resumed upload starts from there.
+    return record.ciphertextSize === 0 ? 0 : Math.floor((record.size * record.acknowledged) / record.ciphertextSize);
   }
 
   /**
@@ -266,6 +281,8 @@ export class TransferEngine {
       ...(record.direction === 'receive' && record.savedPath !== undefined && { savedPath: record.savedPath }),
       ...(active && live?.retry && { retry: live.retry }),
       ...(record.failure && { failure: record.failure }),
+      ...(record.roomId !== undefined && { roomId: record.roomId }),
+      ...(record.eventId !== undefined && { eventId: record.eventId }),
     };
   }
 
@@ -288,11 +305,11 @@ export class TransferEngine {
 
   /**
    * Restarts every transfer that was running or queued when the engine last stopped (a crash, a
-   * quit). Paused ones stay paused.
+   * quit), or those of them `which` picks. Paused ones stay paused.
    */
-  resumeInterrupted(): string[] {
+  resumeInterrupted(which: (record: TransferRecord) => boolean = () => true): string[] {
     const ids = [...this.records.values()]
-      .filter((record) => ['queued', 'uploading', 'downloading'].includes(record.status))
+      .filter((record) => ['queued', 'uploading', 'downloading'].includes(record.status) && which(record))
       .map((record) => record.id);
     for (const id of ids) if (!this.running.has(id) && !this.queue.includes(id)) this.enqueue(id);
     return ids;
@@ -302,9 +319,71 @@ export class TransferEngine {
   resume(id: string): void {
     this.assertOpen();
     const record = this.recordOf(id);
-    if (isFinalStatus(record.status)) throw new Error(`transfer ${id} is ${record.status} and cannot be resumed`);
+    if (isFinalStatus(record.status)) {
+      throw new TransferError('WRONG_STATE', `"${record.fileName}" is ${record.status} and cannot be resumed`);
+    }
     if (this.running.has(id) || this.queue.includes(id)) return;
     this.enqueue(id);
+  }
+
+  /**
+   * Starts a failed transfer again. A send resumes from the offset the server holds (tus asks it); a
+   * receive starts over, since its unauthenticated partial file was discarded when it failed. A send
+   * whose source changed cannot be retried under the same key and IV, nor one the server dropped:
+   * those need a new send.
+   */
+  async retry(id: string): Promise<void> {
+    this.assertOpen();
+    const record = this.recordOf(id);
+    if (record.status !== 'failed') {
+      throw new TransferError(
+        'WRONG_STATE',
+        `"${record.fileName}" has not failed (it is ${record.status}), so there is nothing to retry`,
+      );
+    }
+    const code = record.failure?.code;
+    if (record.direction === 'send' && (code === 'SOURCE_CHANGED' || code === 'MEDIA_UNAVAILABLE')) {
+      throw new TransferError(
+        'WRONG_STATE',
+        code === 'SOURCE_CHANGED'
+          ? `"${record.fileName}" changed after it was first sent, so it cannot be sent again under the same key; send it as a new file`
+          : `the server no longer has the upload of "${record.fileName}"; send it as a new file`,
+      );
+    }
+    if (record.direction === 'receive') {
+      const restarted: ReceiveRecord = { ...record, checkpoint: RECEIVE_START, updatedAt: this.now() };
+      this.records.set(id, restarted);
+      this.live.delete(id);
+      await this.store.save(restarted);
+    }
+    this.enqueue(id);
+  }
+
+  /**
+   * Removes a finished transfer (completed, failed or cancelled) and its state; a received file stays
+   * where it was saved. A transfer still running must be cancelled first.
+   */
+  async forget(id: string): Promise<void> {
+    const record = this.recordOf(id);
+    if (!isFinalStatus(record.status)) {
+      throw new TransferError(
+        'WRONG_STATE',
+        `"${record.fileName}" is ${record.status}: cancel it before removing it from the list`,
+      );
+    }
+    this.records.delete(id);
+    this.live.delete(id);
+    this.meters.delete(id);
+    this.lastEmitted.delete(id);
+    clearTimeout(this.pendingEmits.get(id));
+    this.pendingEmits.delete(id);
+    await this.store.remove(id);
+  }
+
+  /** Changes how many transfers run at once; more start at once if the limit rose. */
+  setMaxConcurrent(limit: number): void {
+    this.maxConcurrent = Math.max(1, Math.floor(limit));
+    this.pump();
   }
 
   async pause(id: string): Promise<void> {
@@ -474,7 +553,11 @@ export class TransferEngine {
 
   private recordOf(id: string): TransferRecord {
     const record = this.records.get(id);
-    if (!record) throw new Error(`no transfer ${id}`);
+    if (!record)
+      throw new TransferError(
+        'NO_SUCH_TRANSFER',
+        `there is no transfer ${id} (it may have been removed from the list)`,
+      );
     return record;
   }
 

@@ -21,7 +21,11 @@ export type TransferErrorCode =
   /** The server cannot take this upload at all (too large for its limit, no usable upload method). */
   | 'UNSUPPORTED_SERVER'
   /** The stored state of a transfer cannot be read back (its keys cannot be unsealed, say). */
-  | 'STATE_UNREADABLE';
+  | 'STATE_UNREADABLE'
+  /** There is no transfer with that ID (it was forgotten, or never existed here). */
+  | 'NO_SUCH_TRANSFER'
+  /** The transfer is not in a state that allows what was asked (retry one that did not fail, forget one still running). */
+  | 'WRONG_STATE';
 
 export class TransferError extends Error {
   constructor(

@@ -38,6 +38,9 @@ const common = {
   /** The complete `file` block, sealed by the SecretStore. */
   sealedFile: z.string().min(1),
   failure: transferFailureSchema.optional(),
+  /** The room the file was shared in and the event that shares it, as the app said (for its UI only). */
+  roomId: z.string().min(1).max(255).optional(),
+  eventId: z.string().min(1).max(255).optional(),
 };
 
 export const sendRecordSchema = z.strictObject({

@@ -1,0 +1,24 @@
+import { runEngineHost } from './engine-host.js';
+import { processLink } from './process-link.js';
+
+/*
+ * The engine host as a plain Node child process (child_process.fork with an IPC channel), the way the
+ * tests and the benchmark start it to exercise exactly what Electron's utilityProcess runs, without
+ * Electron. SLIPSTREAM_DATA_DIR names the data directory; SLIPSTREAM_TEST_FAST_RETRY=1 shortens retries.
+ */
+const dataDir = process.env['SLIPSTREAM_DATA_DIR'];
+if (!dataDir) {
+  process.stderr.write('engine host: SLIPSTREAM_DATA_DIR is not set\n');
+  process.exit(2);
+}
+const link = processLink();
+const host = runEngineHost(link, {
+  dataDir,
+  log: (line) => process.stderr.write(`engine host: ${line}\n`),
+  ...(process.env['SLIPSTREAM_TEST_FAST_RETRY'] === '1' && {
+    engine: { retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1000 } },
+  }),
+});
+// The parent went away without asking (it crashed): stop the transfers where they are, then exit.
+link.onClose?.(() => void host.shutdown());
+void host.closed.then(() => process.exit(0));

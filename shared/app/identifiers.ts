@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** Identifiers and paths as the contract accepts them: bounded, and shaped so a typo is caught at the boundary. */
+
+export const transferIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is not a transfer ID');
+
+/** A path the main side can use as it is: POSIX absolute, or a Windows drive or UNC path. */
+export const absolutePathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((path) => !path.includes('\0'), 'must not contain a NUL character')
+  .refine(
+    (path) => path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\'),
+    'must be an absolute path',
+  );
+
+/** `!opaque:server.name` (Matrix spec, room IDs). */
+export const roomIdSchema = z
+  .string()
+  .max(255)
+  .regex(/^![^:\s]+:\S+$/, 'is not a Matrix room ID (!opaque:server)');
+
+/** `$opaque` or `$opaque:server` (room versions 1–3 have the server part). */
+export const eventIdSchema = z
+  .string()
+  .max(255)
+  .regex(/^\$\S+$/, 'is not a Matrix event ID ($…)');
+
+/** `@localpart:server`. */
+export const userIdSchema = z
+  .string()
+  .max(255)
+  .regex(/^@[^:\s]+:\S+$/, 'is not a Matrix user ID (@name:server)');
+
+export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
