@@ -262,4 +262,94 @@ describe('the transfer engine', () => {
       await proxy.close();
     }
   });
+
+  it('retries a failed send from where the server got it, and a failed receive from the start', async () => {
+    const path = await makeSampleFile(join(pair.scratch.path, 'retry.bin'), 16 * MiB);
+    const engine = await openTestEngine(join(pair.scratch.path, 'retry-sender'), {
+      retry: { maxAttempts: 2, initialDelayMs: 50, maxDelayMs: 100 },
+    });
+    const first = await startMediaProxy({ upstream: pair.stack.baseUrl, uploadBytesPerSecond: 4 * MiB });
+    let second: Awaited<ReturnType<typeof startMediaProxy>> | undefined;
+    try {
+      const sent = await engine.send(path, { homeserverUrl: first.url, accessToken: pair.alice.accessToken });
+      await until(() => engine.snapshot(sent.transferId).bytesDone > 10 * MiB, 'the upload to get going');
+      await first.close();
+      const failed = await engine.settled(sent.transferId);
+      expect(failed.status).toBe('failed');
+      expect(failed.failure?.code).toBe('NETWORK');
+      // The server is back where it was; the person presses Retry.
+      second = await startMediaProxy({ upstream: pair.stack.baseUrl, port: Number(new URL(first.url).port) });
+      await engine.retry(sent.transferId);
+      expect((await engine.settled(sent.transferId)).status).toBe('completed');
+      // It went on from what the server had kept, not from the start.
+      expect(second.patches.find((patch) => patch.bytes > 0)!.offset).toBeGreaterThan(0);
+      await expect(engine.retry(sent.transferId)).rejects.toMatchObject({ code: 'WRONG_STATE' });
+
+      const tampering = await startMediaProxy({
+        upstream: pair.stack.baseUrl,
+        tamper: { kind: 'flip', frame: 3, byte: 5, fixCrc: true },
+      });
+      try {
+        const inbox = await freshInbox(pair, 'inbox-retry');
+        const receiveId = await pair.receiver.receive({
+          event: sent.content,
+          homeserverUrl: tampering.url,
+          accessToken: pair.bob.accessToken,
+          destinationDir: inbox,
+        });
+        expect((await pair.receiver.settled(receiveId)).failure?.code).toBe('TAMPERED_BLOCK');
+        expect(await readdir(inbox)).toEqual([]);
+        tampering.options.tamper = undefined;
+        await pair.receiver.retry(receiveId);
+        const received = await pair.receiver.settled(receiveId);
+        expect(received.status).toBe('completed');
+        expect(await sha256OfFile(received.savedPath!)).toBe(await sha256OfFile(path));
+      } finally {
+        await tampering.close();
+      }
+    } finally {
+      await engine.close();
+      await first.close();
+      await second?.close();
+    }
+  });
+
+  it('forgets only finished transfers, keeps room and event with a transfer across a restart, and takes a new concurrency limit at once', async () => {
+    const directory = join(pair.scratch.path, 'forget');
+    let engine = await openTestEngine(directory, { maxConcurrent: 1 });
+    const proxy = await startMediaProxy({ upstream: pair.stack.baseUrl, uploadBytesPerSecond: 4 * MiB });
+    try {
+      const access = { homeserverUrl: proxy.url, accessToken: pair.alice.accessToken };
+      const paths = await Promise.all(
+        [0, 1].map((index) => makeSampleFile(join(pair.scratch.path, `limit-${index}.bin`), 8 * MiB)),
+      );
+      const [a, b] = [
+        await engine.send(paths[0]!, { ...access, roomId: '!room:localhost' }),
+        await engine.send(paths[1]!, access),
+      ];
+      await until(() => engine.snapshot(a.transferId).status === 'uploading', 'the first upload to start');
+      expect(engine.snapshot(b.transferId).status).toBe('queued');
+      engine.setMaxConcurrent(2);
+      await until(() => engine.snapshot(b.transferId).status === 'uploading', 'the limit to rise');
+      await expect(engine.forget(a.transferId)).rejects.toMatchObject({ code: 'WRONG_STATE' });
+      await engine.cancel(b.transferId);
+      await engine.forget(b.transferId);
+      expect(engine.record(b.transferId)).toBeUndefined();
+      expect(engine.list().map((update) => update.id)).toEqual([a.transferId]);
+      expect(engine.snapshot(a.transferId).roomId).toBe('!room:localhost');
+      await engine.pause(a.transferId);
+      await engine.close();
+
+      engine = await openTestEngine(directory);
+      expect(engine.list().map((update) => [update.id, update.roomId, update.status])).toEqual([
+        [a.transferId, '!room:localhost', 'paused'],
+      ]);
+      // A paused send shows what the server acknowledged, not zero, before it runs again.
+      expect(engine.snapshot(a.transferId).bytesDone).toBeGreaterThan(0);
+      await expect(engine.pause('Qb3k2m9x1LpZ')).rejects.toMatchObject({ code: 'NO_SUCH_TRANSFER' });
+    } finally {
+      await engine.close();
+      await proxy.close();
+    }
+  });
 });

@@ -26,6 +26,8 @@ export type FrameTamper =
 
 export interface MediaProxyOptions {
   readonly upstream: string;
+  /** The port to listen on (a proxy started again where an earlier one was); a free one by default. */
+  readonly port?: number;
   /** Upload bodies are released at this many bytes per second at most. */
   uploadBytesPerSecond?: number;
   /** Download bodies likewise. */
@@ -204,7 +206,7 @@ export async function startMediaProxy(options: MediaProxyOptions): Promise<Media
     }
     incoming.pipe(new Throttle(() => options.uploadBytesPerSecond)).pipe(forward);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

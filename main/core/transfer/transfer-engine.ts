@@ -225,8 +225,10 @@ export class TransferEngine {
     if (record.status === 'completed') return record.size;
     if (live) return live.bytesDone;
     if (record.direction === 'receive') return record.checkpoint.plaintextOffset;
-    // A send not running shows what the server last acknowledged, so a resumed upload starts from there.
-    return record.ciphertextSize === 0 ? 0 : Math.floor((record.size * record.acknowledged) / record.ciphertextSize);
+    // A send not running shows how far it got, not zero, until it runs again and the server is asked.
+    const acknowledged =
+      record.ciphertextSize === 0 ? 0 : Math.floor((record.size * record.acknowledged) / record.ciphertextSize);
+    return Math.max(acknowledged, record.sentWhenStopped ?? 0);
   }
 
   /**
@@ -488,6 +490,14 @@ export class TransferEngine {
     if (!running) return;
     running.controller.abort(new TransferError('NETWORK', `the transfer was stopped (${reason})`));
     await running.done;
+    const record = this.recordOf(id);
+    const sent = this.live.get(id)?.bytesDone;
+    if (record.direction === 'send' && reason !== 'cancel' && sent !== undefined && !isFinalStatus(record.status)) {
+      const stopped: SendRecord = { ...record, sentWhenStopped: sent, updatedAt: this.now() };
+      this.records.set(id, stopped);
+      // A pause saves it with its new status; a close saves it here, as the app quits.
+      if (reason === 'close') await this.store.save(stopped).catch(() => undefined);
+    }
   }
 
   /**

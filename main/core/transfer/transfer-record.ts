@@ -53,6 +53,11 @@ export const sendRecordSchema = z.strictObject({
   ciphertextSize: z.number().int().nonnegative(),
   /** Ciphertext bytes the server last acknowledged (a hint for the UI; on resume the server is asked). */
   acknowledged: z.number().int().nonnegative(),
+  /**
+   * Plaintext bytes sent when the upload last stopped (paused, or the app quit): what the UI shows until
+   * it runs again. It may be a little ahead of what the server kept; a resume asks the server.
+   */
+  sentWhenStopped: z.number().int().nonnegative().optional(),
   /** How the plaintext is cut into ledger groups (ledger-groups.ts). */
   ledgerGroups: z.strictObject({ unit: z.number().int().positive(), cap: z.number().int().positive() }),
 });
