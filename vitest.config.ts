@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['{main,shared,server,cli,tests}/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 60_000,
