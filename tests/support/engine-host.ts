@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { SLIPSTREAM_NODE_FLAGS } from '../../cli/node-flags.js';
 import type { HostPlatformHandlers } from '../../main/core/engine-host/engine-host-contract.js';
 import type { EngineProcess } from '../../main/core/engine-host/engine-host-supervisor.js';
+import { forkedEngineProcess } from '../../main/core/engine-host/process-link.js';
 import { FileSecretStore } from '../../main/core/state/secret-store.js';
 
 const ENTRY = fileURLToPath(new URL('../../main/core/engine-host/node-child-entry.ts', import.meta.url));
@@ -24,22 +25,7 @@ export function forkEngineHost(
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   child.stderr!.on('data', (chunk: Buffer) => log(chunk.toString('utf8').trimEnd()));
-  return {
-    link: {
-      send: (message) => void child.send(message as never),
-      onMessage: (listener) => {
-        child.on('message', listener);
-        return () => child.off('message', listener);
-      },
-      onClose: (listener) => {
-        child.once('exit', listener);
-        return () => child.off('exit', listener);
-      },
-    },
-    onExit: (listener) => child.once('exit', (code) => listener(code)),
-    kill: () => child.kill('SIGKILL'),
-    pid: () => child.pid ?? -1,
-  };
+  return { ...forkedEngineProcess(child), pid: () => child.pid ?? -1 };
 }
 
 /** What Electron's main would do for the engine host, with the file secret store standing in for safeStorage. */

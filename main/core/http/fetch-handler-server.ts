@@ -77,6 +77,10 @@ export async function serveFetchHandler(
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // Node loads its Fetch classes (undici) at the first Request a process makes: 30–70 ms here
+  // (npm run bench:host). Paid now, at start-up, rather than by the first <video> request mid-send.
+  void new Request(`http://127.0.0.1:${port}/`);
+  void new Response(null);
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
