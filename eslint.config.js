@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
  *   shared/        every process: no Node, no DOM, no Electron
  *   main/core/     plain Node: never Electron
  *   main/electron/ the thin Electron adapter over main/core
- *   preload/       the sandboxed bridge: contextBridge and ipcRenderer, and the contract in shared/
+ *   preload/       the sandboxed bridge: contextBridge, ipcRenderer and webUtils, and the contract in shared/
  *   renderer/      the React app: browser only
  *   server/        the media server: Node, never Electron
  *   cli/           Node: main/core, server, shared
@@ -221,8 +221,8 @@ export default defineConfig(
     [
       forbid(
         ELECTRON,
-        "preload/ may import only 'contextBridge' and 'ipcRenderer' from Electron: it exposes one allow-listed API and nothing else.",
-        ['contextBridge', 'ipcRenderer'],
+        "preload/ may import only 'contextBridge', 'ipcRenderer' and 'webUtils' from Electron: it exposes one allow-listed API and nothing else.",
+        ['contextBridge', 'ipcRenderer', 'webUtils'],
       ),
       forbid(
         NODE_BUILTIN,

@@ -1,12 +1,12 @@
 /**
  * A second floor for `bench/e2e.ts`: the curl baseline's two requests made by Node instead of curl, so a
  * run shows what the platform costs before Slipstream does anything of its own. Each side is a fresh Node
- * process with the engine's V8 options (cli/node-flags.ts) running a script of plain JavaScript given to
+ * process with the engine's V8 options (main/core/node-flags.ts) running a script of plain JavaScript given to
  * `node -e`: the sender streams the file into a node:http PUT (1 MiB reads, Content-Length declared), the
  * receiver writes the node:http download to a file as the engine's receiver batches its writes
  * (bench/node-floor-writer.ts). No encryption, no state, no fsync: the same work as the curls, in Node.
  */
-import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 import { runTimed } from './process-cpu.js';
 import { WRITE_BODY_SOURCE } from './node-floor-writer.js';
 

@@ -17,7 +17,7 @@
  *      (bench/process-cpu.ts), since on two shared cores time follows CPU.
  *
  * Every side runs in its own process, started and ready before its clock starts; the peers start as
- * the CLI does, with its V8 options (cli/node-flags.ts). Rounds rotate the
+ * the CLI does, with its V8 options (main/core/node-flags.ts). Rounds rotate the
  * order; figures are medians. Environment: SLIPSTREAM_BENCH_MIB (1024), SLIPSTREAM_BENCH_ROUNDS (3),
  * SLIPSTREAM_BENCH_RSS_MIB (4096), SLIPSTREAM_BENCH_SEEKS (25); SLIPSTREAM_BENCH_MEMORY_TRACE,
  * SLIPSTREAM_BENCH_CIPHER and SLIPSTREAM_BENCH_TUS_CHUNK_MIB, see e2e-peer.ts; SLIPSTREAM_BENCH_PEER_ARGS
@@ -42,7 +42,7 @@ import { runTimed, serverCpu, serverCpuSince } from './process-cpu.js';
 import { nodeFloorClient } from './e2e-node-floor.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
-import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.env['SLIPSTREAM_BENCH_MIB'] ?? 1024);
@@ -76,7 +76,7 @@ class Peer {
   private stderr = '';
 
   constructor(role: string, args: string[]) {
-    // Peers start as the CLI does, with its V8 options (cli/node-flags.ts), unless
+    // Peers start as the CLI does, with its V8 options (main/core/node-flags.ts), unless
     // SLIPSTREAM_BENCH_NODE_FLAGS says otherwise ("" for none); SLIPSTREAM_BENCH_PEER_ARGS adds Node
     // options (e.g. "--cpu-prof --cpu-prof-dir=…").
     const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter(Boolean);

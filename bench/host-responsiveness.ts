@@ -31,7 +31,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'esbuild';
-import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 import { makeSampleFile } from '../scripts/lib/sample-file.js';
 import { mediaServerFiles } from '../scripts/stack/media-server.js';
 import { stackUp } from '../scripts/stack/stack.js';

@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 import { WRITE_BODY_SOURCE } from './node-floor-writer.js';
 
 const FLOOR_SERVER = `

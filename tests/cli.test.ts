@@ -35,7 +35,7 @@ import {
   runCli,
   type RunOptions,
 } from './support/cli.js';
-import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 
 const V3 = 'org.matrix.msc4016.v3';
 const BLOCK_SIZE_FIELD = 'org.slipstream.block_size';
@@ -650,7 +650,7 @@ describe('environment', () => {
     expectSameBytes(await readFile(output), fixture.plaintext, 'decrypted');
   });
 
-  it('runs as an executable, its first line starting Node with the V8 options of cli/node-flags.ts', async (context) => {
+  it('runs as an executable, its first line starting Node with the V8 options of main/core/node-flags.ts', async (context) => {
     const [firstLine] = (await readFile(CLI_PATH, 'utf8')).split('\n');
     expect(firstLine).toBe(`#!/usr/bin/env -S node ${SLIPSTREAM_NODE_FLAGS.join(' ')}`);
     const ws = await workspace(context);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { SLIPSTREAM_NODE_FLAGS } from '../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 import { MEDIA_SERVER_ENVIRONMENT } from '../scripts/stack/media-server.js';
 import { homeserverLocation, mediaLocations, UPSTREAMS } from '../scripts/stack/nginx-config.js';
 

@@ -7,6 +7,7 @@ import type { Configuration, FileSet, TargetConfiguration } from 'electron-build
 import { loadConfigFromFile } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { APP_BUNDLES, ELECTRON_OUT_DIR, NATIVE_PACKAGES } from '../scripts/build-app.js';
 
 /*
  * electron-builder downloads Electron and its packaging tools when it runs, which these machines cannot
@@ -100,7 +101,7 @@ describe('electron-builder.yml', () => {
     };
 
     it('packages only what the build produces, plus package.json', () => {
-      const produced = [rendererOutDir];
+      const produced = [rendererOutDir, ELECTRON_OUT_DIR];
       expect(patterns().length).toBeGreaterThan(0);
       for (const pattern of patterns()) {
         const base = fromRoot(staticBase(pattern));
@@ -120,11 +121,31 @@ describe('electron-builder.yml', () => {
       expect(bases.some((base) => isSameOrInside(rendererOutDir, base))).toBe(true);
     });
 
-    it('includes the entry point the packaged app starts from', () => {
+    it('includes the entry point the packaged app starts from, which is the main bundle `npm run build:app` emits', () => {
       const main = config.extraMetadata?.['main'] as string | undefined;
       expect(main, 'extraMetadata.main names the compiled Electron adapter').toBeTypeOf('string');
+      expect(fromRoot(main!)).toBe(path.join(ELECTRON_OUT_DIR, APP_BUNDLES.main));
       const bases = patterns().map((pattern) => fromRoot(staticBase(pattern)));
       expect(bases.some((base) => isSameOrInside(fromRoot(main!), base))).toBe(true);
+    });
+
+    it('includes every bundle `npm run build:app` emits: main, the engine’s utility process, the preload', () => {
+      const bases = patterns().map((pattern) => fromRoot(staticBase(pattern)));
+      for (const bundle of Object.values(APP_BUNDLES)) {
+        const emitted = path.join(ELECTRON_OUT_DIR, bundle);
+        expect(
+          bases.some((base) => isSameOrInside(emitted, base)),
+          `${path.relative(repoRoot, emitted)} is not packaged`,
+        ).toBe(true);
+      }
+    });
+
+    it('has the native packages the bundles load at run time among the dependencies it packs', async () => {
+      // electron-builder packs `dependencies` (never devDependencies) beside the built files.
+      const { dependencies = {} } = JSON.parse(await readFile(fromRoot('package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      for (const name of NATIVE_PACKAGES) expect(Object.keys(dependencies)).toContain(name);
     });
 
     it('never packages the installer output folder into the app', () => {

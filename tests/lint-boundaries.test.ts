@@ -204,25 +204,25 @@ describe('preload/ is the sandboxed bridge', () => {
     expectViolation(file, importOf(specifier), 'no-restricted-imports', reason),
   );
 
-  it('may take only contextBridge and ipcRenderer from Electron', () =>
+  it('may take only contextBridge, ipcRenderer and webUtils from Electron', () =>
     expectViolation(
       file,
       "import { contextBridge, shell } from 'electron';\nexport const used = [contextBridge, shell];\n",
       'no-restricted-imports',
       /'shell'/,
-      /preload\/ may import only 'contextBridge' and 'ipcRenderer' from Electron/,
+      /preload\/ may import only 'contextBridge', 'ipcRenderer' and 'webUtils' from Electron/,
     ));
 
   it('may not import Node built-ins, which a sandboxed preload cannot load', () =>
     expectViolation(file, importOf('node:fs'), 'no-restricted-imports', /preload\/ runs sandboxed/));
 
-  it('may import contextBridge, ipcRenderer and the IPC contract', () =>
+  it('may import contextBridge, ipcRenderer, webUtils and the IPC contract', () =>
     expectAllowed(
       file,
       [
-        "import { contextBridge, ipcRenderer } from 'electron';",
-        "import { invokeChannels } from '../shared/ipc-contract.js';",
-        'export const used = [contextBridge, ipcRenderer, invokeChannels];',
+        "import { contextBridge, ipcRenderer, webUtils } from 'electron';",
+        "import { appContract } from '../shared/ipc-contract.js';",
+        'export const used = [contextBridge, ipcRenderer, webUtils, appContract];',
       ].join('\n'),
     ));
 });

@@ -1,238 +1,176 @@
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, net, protocol, session, type WebContents, type WebFrameMain } from 'electron';
-import { createMediaHandler } from '../core/transfer/media-handler.js';
-import { TransferEngine } from '../core/transfer/transfer-engine.js';
-import { createAppSecretStore } from './safe-storage-secret-store.js';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, net, protocol, screen, session, shell } from 'electron';
+import { placeWindow, WindowStateFile, WindowStateRecorder } from '../core/app/window-state.js';
+import { EngineHostSupervisor, forwardingHandlers } from '../core/engine-host/engine-host-supervisor.js';
+import { createMediaRelay } from '../core/engine-host/media-endpoint.js';
+import type { EventName, PayloadOf } from '../../shared/ipc/contract-kit.js';
+import type { AppContract } from '../../shared/ipc-contract.js';
+import { installApplicationMenu } from './application-menu.js';
+import { contentSecurityPolicy } from './content-security-policy.js';
+import { createDesktopIntegration } from './desktop-integration.js';
+import { spawnEngineProcess } from './engine-process.js';
+import { dialogHandlers } from './file-dialogs.js';
+import { quitGracefully } from './graceful-quit.js';
+import { hostPlatformHandlers } from './host-platform.js';
+import { pushAppEvent, serveAppContract } from './ipc-bridge.js';
+import { applyDevelopmentPolicy, createRendererHandler } from './renderer-protocol.js';
 import {
-  invokeChannels,
-  parseInvokeResponse,
-  type InvokeHandlers,
-  type InvokeName,
-} from '../../shared/ipc-contract.js';
+  APP_SCHEME,
+  developmentRendererUrl,
+  MEDIA_SCHEME,
+  registerPrivilegedSchemes,
+  rendererOrigin,
+} from './renderer-origin.js';
+import { createRendererWindow, rememberWindowState } from './renderer-window.js';
+import { createAppSecretStore } from './safe-storage-secret-store.js';
+import { claimSingleInstance, OpenedFilesInbox } from './single-instance.js';
+import { denyPermissions, guardWebContents } from './web-contents-guard.js';
 
 /*
- * The Electron adapter: windows, the renderer's origin and its security policy, and the IPC handlers.
- * Everything with behaviour worth testing lives in main/core/, which never imports Electron.
+ * The Electron main process: wiring only. Each module beside this one does one job and takes what it
+ * needs as arguments; the transfer engine runs in a utility process (engine-process.ts) and everything
+ * with behaviour worth testing lives in main/core/, which never imports Electron.
  *
- * Built layout (the packaged app's `main` is dist/electron/main.js):
- *   dist/electron/main.js      this file
- *   dist/electron/preload.cjs  preload/index.ts bundled to one CommonJS file, because a sandboxed preload
- *                              can load neither ES modules nor anything from disk but 'electron'
- *   dist/renderer/             `npm run build:renderer`
+ * Built layout (`npm run build:app`, scripts/build-app.ts; the packaged app's `main` is dist/electron/main.js):
+ *   dist/electron/main.js         this file
+ *   dist/electron/engine-host.js  engine-host-entry.ts, the utility process
+ *   dist/electron/preload.cjs     preload/index.ts as one CommonJS file: a sandboxed preload can load
+ *                                 neither ES modules nor anything from disk but 'electron'
+ *   dist/renderer/                the renderer (vite build)
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RENDERER_DIR = path.resolve(here, '../renderer');
 const PRELOAD_PATH = path.join(here, 'preload.cjs');
+const ENGINE_HOST_PATH = path.join(here, 'engine-host.js');
 
-/*
- * The built renderer is served from a privileged custom scheme rather than file://: it gets a real origin
- * that 'self' in the CSP and the IPC sender check can name, and it can reach no other file on disk.
- */
-const APP_SCHEME = 'slipstream-app';
-const APP_HOST = 'renderer';
-const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
-/**
- * Decrypted media for <video>/<img>: `slipstream-media://transfer/<id>/<name>`, served by the transfer
- * engine's media handler (ranges, waiting for bytes not uploaded yet). The heavy bytes never cross IPC.
- */
-const MEDIA_SCHEME = 'slipstream-media';
-
-const PRODUCTION_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  `img-src 'self' data: blob: ${MEDIA_SCHEME}:`,
-  `media-src 'self' blob: ${MEDIA_SCHEME}:`,
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
-
-/** Vite's dev server needs an inline React Refresh preamble, injected <style> tags and a WebSocket for HMR. */
-function developmentCsp(devOrigin: URL): string {
-  const socket = `${devOrigin.protocol === 'https:' ? 'wss:' : 'ws:'}//${devOrigin.host}`;
-  return PRODUCTION_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-    .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-    .replace("connect-src 'self'", `connect-src 'self' ${socket}`);
-}
-
-/**
- * SLIPSTREAM_RENDERER_URL points an unpackaged app at Vite's dev server. Only loopback URLs are accepted:
- * whatever page is loaded receives the preload's API, so a stray variable must not hand it to a remote site.
- */
-function developmentRendererUrl(): URL | undefined {
-  const configured = process.env['SLIPSTREAM_RENDERER_URL'];
-  if (app.isPackaged || !configured) return undefined;
-  const url = new URL(configured);
-  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-  if (!loopback || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new Error(`SLIPSTREAM_RENDERER_URL must be an http(s) URL on this machine, not ${configured}`);
-  }
-  return url;
-}
-
-const devUrl = developmentRendererUrl();
-const trustedOrigin = devUrl?.origin ?? APP_ORIGIN;
-
-protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
-  // `stream` lets <video> read ranges as they are produced instead of buffering whole responses.
-  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
-]);
-
-/** The transfer engine lives as long as the app; its state is in the user-data directory. */
-let engine: TransferEngine | undefined;
-
-async function startTransferEngine(): Promise<void> {
-  const dataDir = app.getPath('userData');
-  engine = await TransferEngine.open({
-    dataDir,
-    secretStore: createAppSecretStore(path.join(dataDir, 'secret-store.key')),
-    log: (line) => console.warn(`transfers: ${line}`),
-  });
-  protocol.handle(MEDIA_SCHEME, createMediaHandler(engine));
-}
-
-app.on('before-quit', (event) => {
-  if (!engine) return;
-  // Stop transfers where they are (they resume next start), then quit for real.
-  event.preventDefault();
-  const closing = engine;
-  engine = undefined;
-  void closing.close().finally(() => app.quit());
-});
-
-/** Serves dist/renderer/ and nothing outside it, with the CSP on every response. */
-async function serveRenderer(request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  let file: string;
-  try {
-    const relativePath = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
-    file = path.resolve(RENDERER_DIR, `.${relativePath}`);
-  } catch {
-    return new Response('Bad request', { status: 400 });
-  }
-  if (url.host !== APP_HOST || !file.startsWith(RENDERER_DIR + path.sep)) {
-    return new Response('Not found', { status: 404 });
-  }
-  let response: Response;
-  try {
-    response = await net.fetch(pathToFileURL(file).toString());
-  } catch {
-    // net.fetch rejects for a missing file; the page gets a 404 like any other missing resource.
-    return new Response('Not found', { status: 404 });
-  }
-  const headers = new Headers(response.headers);
-  headers.set('Content-Security-Policy', PRODUCTION_CSP);
-  headers.set('X-Content-Type-Options', 'nosniff');
-  return new Response(response.body, { status: response.status, headers });
-}
-
-function isTrustedUrl(url: string): boolean {
-  try {
-    return new URL(url).origin === trustedOrigin;
-  } catch {
-    return false;
-  }
-}
-
-/** Applied to every WebContents, so a window created later cannot forget it. */
-function restrictWebContents(contents: WebContents): void {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.on('will-navigate', (event) => {
-    if (!isTrustedUrl(event.url)) event.preventDefault();
-  });
-  contents.on('will-redirect', (event) => {
-    if (!isTrustedUrl(event.url)) event.preventDefault();
-  });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-}
-
-/** The renderer is the only caller allowed; a frame from any other origin gets no answer. */
-function assertTrustedSender(frame: WebFrameMain | null, channel: string): void {
-  if (!frame || !isTrustedUrl(frame.url)) {
-    throw new Error(`refused ${channel} from an untrusted frame (${frame?.url ?? 'gone'})`);
-  }
-}
-
-const handlers: InvokeHandlers = {
-  versions: () => ({
-    app: app.getVersion(),
-    electron: process.versions.electron,
-    chrome: process.versions.chrome,
-    node: process.versions.node,
-  }),
+const log = (line: string) => console.warn(`slipstream: ${line}`);
+const fail = (what: string) => (error: unknown) => {
+  console.error(`Slipstream ${what}:`, error);
+  app.exit(1);
 };
 
-function registerIpcHandlers(): void {
-  for (const name of Object.keys(invokeChannels) as InvokeName[]) {
-    const { channel } = invokeChannels[name];
-    ipcMain.handle(channel, async (event) => {
-      assertTrustedSender(event.senderFrame, channel);
-      return parseInvokeResponse(name, await handlers[name]());
-    });
-  }
+const origin = rendererOrigin(developmentRendererUrl(process.env['SLIPSTREAM_RENDERER_URL'], app.isPackaged));
+let window: BrowserWindow | undefined;
+const inbox = new OpenedFilesInbox((paths) => pushAppEvent(window, 'filesOpened', { paths }, log));
+/** Opens the window again (macOS keeps the app running without one); set once the app is ready. */
+let reopenWindow: () => void = () => undefined;
+
+function focusWindow(): void {
+  if (!window || window.isDestroyed()) return reopenWindow();
+  if (window.isMinimized()) window.restore();
+  window.show();
+  window.focus();
 }
 
-function createMainWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    title: 'Slipstream',
-    show: false,
-    webPreferences: {
-      preload: PRELOAD_PATH,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-    },
-  });
-  window.once('ready-to-show', () => window.show());
-  window.loadURL(devUrl?.href ?? `${APP_ORIGIN}/index.html`).catch((error: unknown) => {
-    console.error('Slipstream could not load its window:', error);
-    app.exit(1);
-  });
-  return window;
-}
-
-app.on('web-contents-created', (_event, contents) => restrictWebContents(contents));
-
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
+const isPrimary = claimSingleInstance(app, {
+  // Unpackaged, Electron's argv has the app's path after the executable.
+  args: process.argv.slice(app.isPackaged ? 1 : 2),
+  cwd: process.cwd(),
+  inbox,
+  onSecondLaunch: focusWindow,
 });
 
-app
-  .whenReady()
-  .then(async () => {
-    // Slipstream asks for no browser permission yet (camera, notifications, …); deny until a feature needs one.
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    session.defaultSession.setPermissionCheckHandler(() => false);
-    if (devUrl) {
-      const policy = developmentCsp(devUrl);
-      session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-        if (!isTrustedUrl(details.url)) return callback({});
-        callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] } });
-      });
-    } else {
-      protocol.handle(APP_SCHEME, serveRenderer);
-    }
-    registerIpcHandlers();
-    await startTransferEngine();
-    createMainWindow();
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createMainWindow();
-    });
-  })
-  .catch((error: unknown) => {
-    console.error('Slipstream failed to start:', error);
-    app.exit(1);
+if (!isPrimary) {
+  // The running instance has the files; this one has nothing to do.
+  app.quit();
+} else {
+  registerPrivilegedSchemes(protocol);
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, origin.isTrusted));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
   });
+  // Ctrl+C in the terminal that started the app quits it the same way as the menu.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+  if (process.platform === 'win32') app.setAppUserModelId('org.slipstream.desktop');
+  app.whenReady().then(start).catch(fail('failed to start'));
+}
+
+async function start(): Promise<void> {
+  denyPermissions(session.defaultSession);
+  const policy = contentSecurityPolicy(origin.devServer);
+  if (origin.devServer) {
+    applyDevelopmentPolicy(session.defaultSession, origin, policy);
+  } else {
+    protocol.handle(
+      APP_SCHEME,
+      createRendererHandler(RENDERER_DIR, policy, (url) => net.fetch(url)),
+    );
+  }
+
+  const dataDir = app.getPath('userData');
+  const desktop = createDesktopIntegration({ app, window: () => window, focusWindow });
+  const pushEvent = <E extends EventName<AppContract>>(event: E, payload: PayloadOf<AppContract, E>) => {
+    desktop.observe(event, payload);
+    pushAppEvent(window, event, payload, log);
+  };
+  const supervisor = new EngineHostSupervisor({
+    spawn: () => spawnEngineProcess({ entryPath: ENGINE_HOST_PATH, dataDir, log }),
+    platform: hostPlatformHandlers(app, createAppSecretStore(path.join(dataDir, 'secret-store.key'))),
+    onEvent: pushEvent,
+    log,
+  });
+  supervisor.start();
+  // Decrypted media is relayed from the engine's loopback endpoint (media-endpoint.ts), never through IPC.
+  protocol.handle(
+    MEDIA_SCHEME,
+    createMediaRelay(() => supervisor.mediaEndpoint()),
+  );
+
+  const forwarded = forwardingHandlers(() => supervisor.api());
+  const dialogs = dialogHandlers(() => window);
+  serveAppContract(
+    ipcMain,
+    { ...forwarded, ...dialogs, takeOpenedFiles: () => ({ paths: inbox.take() }) },
+    { isTrustedFrame: origin.isTrustedFrame, log },
+  );
+  // Transfers that make no progress at start (queued, paused) send no update, but belong on the bar.
+  void (async () => desktop.seed(await forwarded.listTransfers(undefined)))().catch(() => undefined);
+
+  installApplicationMenu({
+    appName: app.getName(),
+    platform: process.platform,
+    developer: !app.isPackaged,
+    onSendFiles: () =>
+      void dialogs.chooseFiles(undefined).then(
+        ({ paths }) => inbox.deliver(paths),
+        (error: unknown) => log(`the file dialog failed: ${(error as Error).message}`),
+      ),
+    onShowDataFolder: () => void shell.openPath(dataDir),
+  });
+
+  const windowState = new WindowStateFile(path.join(dataDir, 'window-state.json'), log);
+  const recorder = new WindowStateRecorder(windowState, log);
+  quitGracefully(app, () => Promise.all([recorder.flush(), supervisor.stop()]), log);
+
+  const openWindow = async () => {
+    const primary = screen.getPrimaryDisplay();
+    const others = screen.getAllDisplays().filter((display) => display.id !== primary.id);
+    const displays = [primary, ...others].map((display) => display.workArea);
+    const opened = createRendererWindow({
+      preloadPath: PRELOAD_PATH,
+      url: origin.entryUrl,
+      placement: placeWindow(await windowState.load(), displays),
+      onLoadFailed: fail('could not load its window'),
+    });
+    window = opened;
+    rememberWindowState(opened, recorder);
+    // A reloading page listens for nothing until it takes the waiting files again.
+    opened.webContents.on('did-start-loading', () => inbox.stopListening());
+    opened.on('closed', () => {
+      inbox.stopListening();
+      if (window === opened) window = undefined;
+    });
+    desktop.redraw();
+  };
+  let opening: Promise<void> | undefined;
+  reopenWindow = () => {
+    opening ??= openWindow()
+      .catch(fail('could not open its window'))
+      .finally(() => (opening = undefined));
+  };
+  reopenWindow();
+  // macOS: the dock icon clicked while no window is open.
+  app.on('activate', () => (window ? undefined : reopenWindow()));
+}

@@ -14,7 +14,13 @@ import { join, relative } from 'node:path';
  */
 export const MEDIA_SERVER_SOURCES = {
   directories: ['server', 'cli', 'shared'],
-  files: ['bin/slipstream', 'bin/cli-loader.mjs', 'package-lock.json', 'scripts/stack/media-server.ts'],
+  files: [
+    'bin/slipstream',
+    'bin/cli-loader.mjs',
+    'package-lock.json',
+    'scripts/stack/media-server.ts',
+    'main/core/node-flags.ts',
+  ],
 } as const;
 
 const isSource = (name: string): boolean =>

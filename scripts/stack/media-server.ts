@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SLIPSTREAM_NODE_FLAGS } from '../../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../../main/core/node-flags.js';
 import { sourceFingerprint } from './code-fingerprint.js';
 import { stackPaths, REPO_ROOT } from './paths.js';
 import { MAX_PENDING_MEDIA_UPLOADS } from './synapse-config.js';
@@ -85,7 +85,7 @@ export function mediaServerArgs(options: MediaServerOptions): string[] {
 
 /**
  * The process settings docs/deploy.md recommends besides the V8 options of every Slipstream process
- * that moves bulk data (SLIPSTREAM_NODE_FLAGS; cli/node-flags.ts says why; traced in the server: about
+ * that moves bulk data (SLIPSTREAM_NODE_FLAGS; main/core/node-flags.ts says why; traced in the server: about
  * 100 full mark-compacts in 3 GiB received without them, 0-3 with): two malloc arenas (glibc gives
  * each I/O thread its own, which hold on to freed buffers).
  */

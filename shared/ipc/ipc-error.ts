@@ -78,3 +78,16 @@ export function describeSchemaIssue(error: z.ZodError, what: string): string {
   const where = issue && issue.path.length > 0 ? ` at "${issue.path.map(String).join('.')}"` : '';
   return `${what} is not valid${where}: ${issue?.message ?? 'it does not match the contract'}`;
 }
+
+/**
+ * An IpcError again from a failure the preload sent across contextBridge, which copies an Error with
+ * its message only (electron/electron#25596): the preload rejects with `{ name: 'IpcError', code,
+ * message }` and the renderer revives it, so both front ends hand the app the same IpcError.
+ */
+export function reviveIpcError(reason: unknown): unknown {
+  if (reason instanceof IpcError) return reason;
+  const candidate = reason as { name?: unknown; code?: unknown; message?: unknown } | null;
+  if (candidate?.name !== 'IpcError') return reason;
+  const parsed = ipcFailureSchema.safeParse({ code: candidate.code, message: candidate.message });
+  return parsed.success ? new IpcError(parsed.data.code, parsed.data.message) : reason;
+}

@@ -3,11 +3,11 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SLIPSTREAM_NODE_FLAGS } from '../../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../../main/core/node-flags.js';
 
 /**
  * The CLI's entry point in this checkout, run as its first line runs it: Node with the CLI's V8
- * options (cli/node-flags.ts), then `bin/slipstream ...`.
+ * options (main/core/node-flags.ts), then `bin/slipstream ...`.
  */
 export const CLI_PATH = fileURLToPath(new URL('../../bin/slipstream', import.meta.url));
 

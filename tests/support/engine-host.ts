@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SLIPSTREAM_NODE_FLAGS } from '../../cli/node-flags.js';
+import { SLIPSTREAM_NODE_FLAGS } from '../../main/core/node-flags.js';
 import type { HostPlatformHandlers } from '../../main/core/engine-host/engine-host-contract.js';
 import type { EngineProcess } from '../../main/core/engine-host/engine-host-supervisor.js';
 import { forkedEngineProcess } from '../../main/core/engine-host/process-link.js';

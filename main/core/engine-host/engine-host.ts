@@ -19,7 +19,7 @@ export interface EngineHostOptions {
 
 /**
  * The engine's process in the desktop app (Electron's utilityProcess, started with the V8 options of
- * cli/node-flags.ts): the app backend answering main's forwarded calls over `link`, pushing events
+ * main/core/node-flags.ts): the app backend answering main's forwarded calls over `link`, pushing events
  * back, and serving decrypted media on a loopback port behind a secret. Calls that arrive while it is
  * still opening wait for it. `closed` resolves once it has shut down, whether main asked (the
  * `shutdown` channel) or its own process did (`shutdown()`, when main went away).
@@ -102,7 +102,8 @@ export function runEngineHost(
       } catch {
         // It never started: there is nothing to stop.
       }
-      markClosed();
+      // After this answer has gone out: whoever waits on `closed` may stop the link or exit.
+      setImmediate(markClosed);
       return null;
     })());
 

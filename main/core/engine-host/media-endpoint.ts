@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FetchHandler } from '../http/fetch-handler-server.js';
 import { serveFetchHandler } from '../http/fetch-handler-server.js';
-import { transferIdOf } from '../transfer/media-handler.js';
+import { transferIdOf } from '../transfer/media-url.js';
 import type { MediaEndpoint } from './engine-host-contract.js';
 
 /*

@@ -21,4 +21,5 @@ const host = runEngineHost(link, {
 });
 // The parent went away without asking (it crashed): stop the transfers where they are, then exit.
 link.onClose?.(() => void host.shutdown());
-void host.closed.then(() => process.exit(0));
+// A moment for the last answer (to `shutdown`) to leave before the process does.
+void host.closed.then(() => setTimeout(() => process.exit(0), 250));

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
  * both, which put its peak at the 150 MB target. CPU: a bare 1 GiB download cost 0.76–1.05 CPU-s
  * through node:http, 0.75–1.18 through undici's `request`, 1.10–1.62 through fetch. Inside a receive
  * the receiver first cost about one CPU-second per GiB more than with undici's `request`: V8's full
- * collections (about 60 per GiB against 1), which the CLI's V8 options remove (cli/node-flags.ts,
+ * collections (about 60 per GiB against 1), which the CLI's V8 options remove (main/core/node-flags.ts,
  * docs/benchmarks.md). What fetch gave for free is here: redirects for downloads (the token kept on
  * its origin), aborts that end a body with the signal's reason.
  */

@@ -5,22 +5,12 @@ import { safeFileName } from '../../../shared/transfer/safe-file-name.js';
 import { MatrixHttpError } from './matrix-http-error.js';
 import { NotYetAvailableError, openPlaintextAccess } from './plaintext-access.js';
 import { TransferError } from './transfer-error.js';
+import { transferIdOf } from './media-url.js';
 import type { TransferEngine } from './transfer-engine.js';
 
 export interface MediaHandlerOptions {
   /** How long a request for bytes not yet uploaded (or downloaded) waits before a 504. */
   readonly waitTimeoutMs?: number;
-}
-
-/**
- * The transfer id of a media URL: `slipstream-media://transfer/<id>[/<name>]` (the app's scheme) or
- * `http://host/transfer/<id>[/<name>]` (the HTTP adapter). The optional name is for players that
- * guess a type from the URL; it is ignored here.
- */
-export function transferIdOf(url: URL): string | undefined {
-  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  const id = url.hostname === 'transfer' ? segments[0] : segments[0] === 'transfer' ? segments[1] : undefined;
-  return id !== undefined && /^[A-Za-z0-9_-]{8,64}$/.test(id) ? id : undefined;
 }
 
 function plain(status: number, message: string, headers: Record<string, string> = {}): Response {

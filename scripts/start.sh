@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm start`: the desktop app where Electron's binary is installed, and otherwise the same app in a
+# browser through the browser host (`bin/slipstream app`), saying which. Sets the checkout up first
+# (scripts/setup.sh), as the README's other commands do. Arguments go on: files to send for Electron,
+# the host's options (see `bin/slipstream app --help`) for the browser host.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+# The electron package answers require() with its binary's path, and throws when the binary was never
+# downloaded (setup.sh installs with ELECTRON_SKIP_BINARY_DOWNLOAD=1 where that cannot work).
+electron=$(node -e 'try { process.stdout.write(require("electron")) } catch {}')
+if [ -n "$electron" ] && [ -x "$electron" ]; then
+  echo "npm start: running the Electron app ($electron)" >&2
+  node --import tsx scripts/build-app.ts
+  # '.' is the checkout: package.json's "main" is the bundle build-app.ts just wrote.
+  exec "$electron" . "$@"
+fi
+
+echo "npm start: Electron's binary is not installed here, so the app runs in your browser through the browser host instead: bin/slipstream app $*" >&2
+exec bin/slipstream app "$@"
