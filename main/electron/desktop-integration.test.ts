@@ -10,6 +10,7 @@ function update(id: string, patch: Partial<TransferUpdate>): TransferUpdate {
     id,
     direction: 'send',
     status: 'uploading',
+    createdAt: 1_800_000_000_000,
     fileName: `${id}.mp4`,
     mimetype: 'video/mp4',
     bytesDone: 0,

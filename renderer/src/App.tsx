@@ -1,16 +1,40 @@
-export function App() {
+import { StrictMode } from 'react';
+import { AppShell } from './app/AppShell';
+import { type AppStores, AppStoresContext } from './app/app-stores';
+import { ConnectionBanner } from './app/ConnectionBanner';
+import type { Platform } from './platform/platform';
+
+/** The app, once the main side answered and the stores hold what it said. */
+export function App({ stores }: { readonly stores: AppStores }) {
   return (
-    <main className="app">
-      <header className="app-header">
-        <h1>Slipstream</h1>
-        <p className="tagline">
-          Share huge files through Matrix rooms, end-to-end encrypted, streamed while they upload.
-        </p>
-      </header>
-      <section className="drop-zone" aria-labelledby="drop-zone-title">
-        <h2 id="drop-zone-title">Drop a file to share</h2>
-        <p>Any size. Recipients can start watching or downloading while it is still uploading.</p>
-      </section>
-    </main>
+    <StrictMode>
+      <AppStoresContext.Provider value={stores}>
+        <AppShell />
+      </AppStoresContext.Provider>
+    </StrictMode>
+  );
+}
+
+/** Before that: the name, and where the connection stands (connecting, or why it cannot). */
+export function StartingUp({ platform, failure }: { readonly platform: Platform; readonly failure?: string }) {
+  return (
+    <StrictMode>
+      <div className="app-shell">
+        <header className="app-header">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true">
+              ⇶
+            </span>
+            <h1>Slipstream</h1>
+          </div>
+        </header>
+        <ConnectionBanner platform={platform} />
+        {failure && (
+          <div className="banner banner-error" role="alert">
+            <p>Slipstream could not start: {failure}</p>
+          </div>
+        )}
+      </div>
+    </StrictMode>
   );
 }

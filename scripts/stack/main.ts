@@ -1,15 +1,35 @@
 /*
  * `npm run stack -- up|down|status`: the local Synapse + media server + nginx stack of issue 3, all on
  * 127.0.0.1, state under .stack/. See docs/deploy.md for the nginx routing it reproduces.
+ * `npm run stack -- user add [<name>]` registers a user on it and prints how to sign in.
  */
 import { StackError } from './errors.js';
 import { stackDown, stackStatus, stackUp } from './stack.js';
+import { registerUser } from './users.js';
 
-const USAGE = 'usage: npm run stack -- up|down|status';
+const USAGE = 'usage: npm run stack -- up|down|status|user add [<name>]';
 const log = (line: string): void => console.error(`stack: ${line}`);
 
-async function main(command: string | undefined): Promise<number> {
+async function main(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
+    case 'user': {
+      const [action, name] = args;
+      if (action !== 'add' || args.length > 2 || (name !== undefined && !/^[a-z0-9._=/-]+$/.test(name))) {
+        console.error(`${USAGE}\n  a name is lower-case letters, digits and . _ = / -`);
+        return 2;
+      }
+      const info = await stackUp(log);
+      const user = await registerUser(info, name);
+      console.log(
+        [
+          `registered ${user.userId}; sign in to the app (npm start) with:`,
+          `  homeserver  ${info.baseUrl}`,
+          `  username    ${user.username}`,
+          `  password    ${user.password}`,
+        ].join('\n'),
+      );
+      return 0;
+    }
     case 'up': {
       const started = Date.now();
       const info = await stackUp(log, { restartStaleMediaServer: true });
@@ -48,7 +68,7 @@ async function main(command: string | undefined): Promise<number> {
 }
 
 try {
-  process.exitCode = await main(process.argv[2]);
+  process.exitCode = await main(process.argv[2], process.argv.slice(3));
 } catch (error) {
   if (error instanceof StackError) {
     console.error(`stack: ${error.message}`);

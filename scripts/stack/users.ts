@@ -4,6 +4,9 @@ import type { StackInfo } from './stack-info.js';
 export interface MatrixUser {
   readonly userId: string;
   readonly accessToken: string;
+  /** The localpart and password it was registered with, for tests that sign in as a person does. */
+  readonly username: string;
+  readonly password: string;
 }
 
 /**
@@ -30,5 +33,5 @@ export async function registerUser(stack: StackInfo, localpart?: string): Promis
   if (!response.ok || !body.user_id || !body.access_token) {
     throw new Error(`registering ${username}: HTTP ${response.status} ${body.error ?? JSON.stringify(body)}`);
   }
-  return { userId: body.user_id, accessToken: body.access_token };
+  return { userId: body.user_id, accessToken: body.access_token, username, password };
 }

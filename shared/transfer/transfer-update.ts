@@ -36,6 +36,8 @@ export const transferUpdateSchema = z.strictObject({
   id: z.string().min(1).max(64),
   direction: transferDirectionSchema,
   status: transferStatusSchema,
+  /** When the transfer began (ms since the epoch): the transfers panel lists the newest first. */
+  createdAt: z.number().int().nonnegative(),
   /** The file's display name (already sanitised for receives). */
   fileName: z.string(),
   mimetype: z.string(),
@@ -57,5 +59,10 @@ export const transferUpdateSchema = z.strictObject({
   roomId: z.string().min(1).max(255).optional(),
   /** The event that shares the file (a receive's source). */
   eventId: z.string().min(1).max(255).optional(),
+  /**
+   * A send of a file dropped onto the browser host's page: it was copied into the app, so it has no
+   * folder of its own on this machine to show.
+   */
+  dropped: z.literal(true).optional(),
 });
 export type TransferUpdate = z.infer<typeof transferUpdateSchema>;

@@ -50,6 +50,7 @@ const content = {
 const update = {
   id: transferId,
   direction: 'send' as const,
+  createdAt: 1_800_000_000_000,
   status: 'uploading' as const,
   fileName: 'film.mp4',
   mimetype: 'video/mp4',

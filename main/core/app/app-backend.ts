@@ -148,8 +148,15 @@ export class AppBackend {
     }
   };
 
+  /** An engine update as the app shows it: marked when its file was dropped into the browser host. */
+  private presented(update: TransferUpdate): TransferUpdate {
+    const record = this.engine.record(update.id);
+    const dropped = record?.direction === 'send' && this.options.spool?.holds(record.source.path);
+    return dropped ? { ...update, dropped: true } : update;
+  }
+
   private onTransferUpdate(update: TransferUpdate): void {
-    this.emit('transferUpdated', update);
+    this.emit('transferUpdated', this.presented(update));
     // A dropped file's copy goes once its transfer can no longer need it (a failed one may be retried).
     if ((update.status === 'completed' || update.status === 'cancelled') && this.options.spool) {
       const record = this.engine.record(update.id);
@@ -280,7 +287,7 @@ export class AppBackend {
         this.emit('transferForgotten', { id });
         return null;
       }),
-      listTransfers: guarded(async () => this.engine.list()),
+      listTransfers: guarded(async () => this.engine.list().map((update) => this.presented(update))),
       transferContent: guarded(async ({ id }) => this.engine.contentOf(id)),
       showTransferInFolder: guarded(async ({ id }) => {
         await this.options.platform.showItemInFolder(await this.shownPath(id));

@@ -7,6 +7,7 @@ function update(id: string, status: TransferStatus, bytesDone: number, bytesTota
     id,
     direction: 'send',
     status,
+    createdAt: 1_800_000_000_000,
     fileName: `${id}.bin`,
     mimetype: 'application/octet-stream',
     bytesDone,

@@ -273,6 +273,7 @@ export class TransferEngine {
       id,
       direction: record.direction,
       status: record.status,
+      createdAt: record.createdAt,
       fileName: record.fileName,
       mimetype: record.mimetype,
       bytesDone,

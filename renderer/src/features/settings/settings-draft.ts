@@ -1,0 +1,39 @@
+import type { FormatPolicy, Settings, SettingsPatch } from '../../../../shared/app/settings';
+import { BYTES_PER_MB } from '../../text/quantities';
+
+/** The settings form as typed: numbers stay text until saved, so a half-typed value is not refused mid-edit. */
+export interface SettingsDraft {
+  readonly downloadFolder: string;
+  readonly autoDownloadMb: string;
+  readonly maxConcurrentTransfers: string;
+  readonly defaultFormat: FormatPolicy;
+}
+
+export function draftOf(settings: Settings): SettingsDraft {
+  return {
+    downloadFolder: settings.downloadFolder,
+    autoDownloadMb: String(Math.round((settings.autoDownloadMaxBytes / BYTES_PER_MB) * 10) / 10),
+    maxConcurrentTransfers: String(settings.maxConcurrentTransfers),
+    defaultFormat: settings.defaultFormat,
+  };
+}
+
+/** What changed, or the sentence saying which field is not right. */
+export function patchFrom(draft: SettingsDraft, current: Settings): SettingsPatch | string {
+  const megabytes = Number(draft.autoDownloadMb.trim());
+  if (draft.autoDownloadMb.trim() === '' || !Number.isFinite(megabytes) || megabytes < 0) {
+    return 'The automatic download limit must be a number of megabytes, 0 or more (0 means never).';
+  }
+  const concurrent = Number(draft.maxConcurrentTransfers.trim());
+  if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 8) {
+    return 'Transfers at once must be a whole number from 1 to 8.';
+  }
+  const autoDownloadMaxBytes = Math.round(megabytes * BYTES_PER_MB);
+  return {
+    ...(draft.downloadFolder !== current.downloadFolder && { downloadFolder: draft.downloadFolder }),
+    ...(autoDownloadMaxBytes !== current.autoDownloadMaxBytes &&
+      draftOf(current).autoDownloadMb !== draft.autoDownloadMb && { autoDownloadMaxBytes }),
+    ...(concurrent !== current.maxConcurrentTransfers && { maxConcurrentTransfers: concurrent }),
+    ...(draft.defaultFormat !== current.defaultFormat && { defaultFormat: draft.defaultFormat }),
+  };
+}

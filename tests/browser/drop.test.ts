@@ -1,0 +1,131 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
+import type { HostProcess } from '../support/browser-host.js';
+import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
+import {
+  type AppFolders,
+  downloadWithCli,
+  makeAppFolders,
+  openApp,
+  progressBar,
+  progressValue,
+  progressValueNow,
+  sampleProgress,
+  screenshot,
+  sentContent,
+  signIn,
+  startHost,
+  transferRow,
+  waitForStatus,
+} from './app-harness.js';
+
+/** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
+const TIMEOUT_MS = 180_000;
+const START_TIMEOUT_MS = 180_000;
+
+/*
+ * A file dropped onto the page: the browser gives its bytes but never its path, so the page streams it
+ * into the host's spool (PUT /spool) with progress of its own, and the send starts from that copy,
+ * which goes once the transfer is done.
+ */
+
+const MB = 1024 * 1024;
+const NAME = 'dropped clip.bin';
+const SIZE = 24 * MB;
+
+describe('dropping a file onto the browser host’s page', () => {
+  let stack: StackInfo;
+  let user: MatrixUser;
+  let recipient: MatrixUser;
+  let folders: AppFolders;
+  let host: HostProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stack = await ensureStack();
+    [user, recipient] = await Promise.all([registerUser(stack), registerUser(stack)]);
+    folders = await makeAppFolders('drop');
+    host = await startHost(folders);
+    browser = await launchChromium();
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await folders?.remove();
+  });
+
+  it(
+    'copies it into Slipstream with progress, sends it to completion, and leaves the spool empty',
+    async () => {
+      const { page, errors } = await openApp(browser, host.url);
+      await signIn(page, stack.baseUrl, user);
+      // The copy goes over the loopback in a blink; the browser's own network throttling makes it last.
+      const devtools = await page.context().newCDPSession(page);
+      await devtools.send('Network.enable');
+      await devtools.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 6 * MB,
+      });
+
+      // A File made in the page, as a drag from the desktop hands one over; its SHA-256 is computed there too.
+      const dataTransfer = await page.evaluateHandle(`(async () => {
+      const bytes = new Uint8Array(${SIZE});
+      for (let offset = 0; offset < bytes.length; offset += 65536) {
+        crypto.getRandomValues(bytes.subarray(offset, Math.min(bytes.length, offset + 65536)));
+      }
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      window.droppedSha256 = Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], ${JSON.stringify(NAME)}, { type: 'application/octet-stream' }));
+      return transfer;
+    })()`);
+      const droppedSha256 = (await page.evaluate('window.droppedSha256')) as string;
+
+      const target = page.getByRole('main');
+      await target.dispatchEvent('dragenter', { dataTransfer });
+      await target.dispatchEvent('dragover', { dataTransfer });
+      const highlight = page.getByText('Drop to send');
+      await highlight.waitFor();
+      await screenshot(page, 'drop-highlight');
+      await target.dispatchEvent('drop', { dataTransfer });
+      await highlight.waitFor({ state: 'detached' });
+
+      const copying = page.getByRole('progressbar', { name: `Copying ${NAME} into Slipstream`, exact: true });
+      await copying.waitFor();
+      expect(await page.getByText('Copying into Slipstream…').count()).toBe(1);
+      let shot = false;
+      const copied = await sampleProgress(copying, async () => {
+        if (!shot && ((await progressValueNow(copying)) ?? 0) > SIZE * 0.2) {
+          shot = true;
+          await screenshot(page, 'drop-copying');
+        }
+        return (await copying.count()) === 0;
+      });
+      expect(shot).toBe(true);
+      expect(copied.length).toBeGreaterThanOrEqual(3);
+      for (let index = 1; index < copied.length; index += 1) expect(copied[index]!).toBeGreaterThan(copied[index - 1]!);
+
+      const row = transferRow(page, NAME);
+      await waitForStatus(row, 'Completed');
+      expect(await progressValue(progressBar(page, NAME))).toBe(SIZE);
+      // The copy was only for the send: it is gone once the send is done.
+      const spool = join(folders.dataDir, 'spool');
+      await expect.poll(() => readdir(spool), { timeout: 30_000 }).toEqual([]);
+
+      // A dropped file was copied into the app: it has no folder of its own, so none is offered.
+      expect(await row.getByRole('button').allTextContents()).toEqual(['Remove']);
+      await screenshot(page, 'dropped-completed');
+
+      const content = await sentContent(host.url, NAME);
+      expect(await downloadWithCli(stack, recipient, content, folders.root)).toBe(droppedSha256);
+      expect(errors).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+});
