@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { launchChromium } from '../support/browser.js';
 import { recordPageErrors } from '../support/browser.js';
 import { connectToHost, type HostProcess, startHostProcess } from '../support/browser-host.js';
 import { runCli } from '../support/cli.js';
-import type { MatrixUser, StackInfo } from '../support/stack.js';
+import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
 import { sha256OfFile } from '../../scripts/lib/sample-file.js';
 
 /*
@@ -33,6 +34,45 @@ export async function makeAppFolders(prefix: string): Promise<AppFolders> {
   await mkdir(dataDir);
   await mkdir(join(home, 'Downloads'), { recursive: true });
   return { root, dataDir, home, remove: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
+export const UI_TIMEOUT_MS = 180_000;
+
+/** What a UI test file works with; read the fields inside tests (they are filled in `beforeAll`). */
+export interface AppUnderTest {
+  readonly stack: StackInfo;
+  readonly user: MatrixUser;
+  readonly folders: AppFolders;
+  readonly host: HostProcess;
+  readonly browser: Browser;
+}
+
+export interface AppUnderTestOptions {
+  /** Puts the test's files in place before the host starts; may name files for its command line. */
+  readonly prepare?: (folders: AppFolders) => Promise<{ readonly files?: readonly string[] } | void>;
+}
+
+/**
+ * For a test file: the stack, a registered user, fresh folders, a host of its own on them and Chromium,
+ * set up before the tests and torn down after.
+ */
+export function useAppUnderTest(prefix: string, options: AppUnderTestOptions = {}): AppUnderTest {
+  const app = {} as { -readonly [Key in keyof AppUnderTest]: AppUnderTest[Key] };
+  beforeAll(async () => {
+    app.stack = await ensureStack();
+    app.user = await registerUser(app.stack);
+    app.folders = await makeAppFolders(prefix);
+    const prepared = (await options.prepare?.(app.folders)) ?? {};
+    app.host = await startHost(app.folders, { ...(prepared.files && { files: prepared.files }) });
+    app.browser = await launchChromium();
+  }, UI_TIMEOUT_MS);
+  afterAll(async () => {
+    await app.browser?.close();
+    await app.host?.stop();
+    await app.folders?.remove();
+  });
+  return app;
 }
 
 export async function startHost(

@@ -1,14 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import type { HostProcess } from '../support/browser-host.js';
-import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureStack, type MatrixUser, registerUser } from '../support/stack.js';
 import {
-  type AppFolders,
   downloadWithCli,
-  makeAppFolders,
   openApp,
   progressBar,
   progressValue,
@@ -17,14 +12,13 @@ import {
   screenshot,
   sentContent,
   signIn,
-  startHost,
   transferRow,
   waitForStatus,
+  UI_TIMEOUT_MS,
+  useAppUnderTest,
 } from './app-harness.js';
 
-/** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
-const TIMEOUT_MS = 180_000;
-const START_TIMEOUT_MS = 180_000;
+const TIMEOUT_MS = UI_TIMEOUT_MS;
 
 /*
  * A file dropped onto the page: the browser gives its bytes but never its path, so the page streams it
@@ -37,30 +31,17 @@ const NAME = 'dropped clip.bin';
 const SIZE = 24 * MB;
 
 describe('dropping a file onto the browser host’s page', () => {
-  let stack: StackInfo;
-  let user: MatrixUser;
+  const app = useAppUnderTest('drop');
   let recipient: MatrixUser;
-  let folders: AppFolders;
-  let host: HostProcess;
-  let browser: Browser;
 
   beforeAll(async () => {
-    stack = await ensureStack();
-    [user, recipient] = await Promise.all([registerUser(stack), registerUser(stack)]);
-    folders = await makeAppFolders('drop');
-    host = await startHost(folders);
-    browser = await launchChromium();
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await folders?.remove();
+    recipient = await registerUser(await ensureStack());
   });
 
   it(
     'copies it into Slipstream with progress, sends it to completion, and leaves the spool empty',
     async () => {
+      const { stack, user, folders, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       await signIn(page, stack.baseUrl, user);
       // The copy goes over the loopback in a blink; the browser's own network throttling makes it last.

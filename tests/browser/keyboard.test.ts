@@ -1,25 +1,19 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { makeSampleFile } from '../../scripts/lib/sample-file.js';
-import { launchChromium } from '../support/browser.js';
-import type { HostProcess } from '../support/browser-host.js';
-import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
 import {
-  type AppFolders,
   isFocused,
-  makeAppFolders,
   openApp,
   overflowsSideways,
   screenshot,
-  startHost,
   transferRow,
   waitForStatus,
+  UI_TIMEOUT_MS,
+  useAppUnderTest,
 } from './app-harness.js';
 
-/** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
-const TIMEOUT_MS = 180_000;
-const START_TIMEOUT_MS = 180_000;
+const TIMEOUT_MS = UI_TIMEOUT_MS;
 
 /*
  * The app without a mouse, as the renderer the browser host serves: signing in, sending through the
@@ -46,30 +40,16 @@ async function tabUntil(page: Page, wanted: string, limit = 15): Promise<void> {
 }
 
 describe('the browser host’s app from the keyboard', () => {
-  let stack: StackInfo;
-  let user: MatrixUser;
-  let folders: AppFolders;
-  let host: HostProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await ensureStack();
-    user = await registerUser(stack);
-    folders = await makeAppFolders('keyboard');
-    await makeSampleFile(join(folders.home, 'notes.txt'), 200_000);
-    host = await startHost(folders);
-    browser = await launchChromium();
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await folders?.remove();
+  const app = useAppUnderTest('keyboard', {
+    prepare: async (folders) => {
+      await makeSampleFile(join(folders.home, 'notes.txt'), 200_000);
+    },
   });
 
   it(
     'signs in, sends a file through the chooser and closes dialogs without a mouse',
     async () => {
+      const { stack, user, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       await page.getByRole('region', { name: 'Sign in to your Matrix account' }).waitFor();
       await page.emulateMedia({ colorScheme: 'dark' });

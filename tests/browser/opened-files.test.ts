@@ -1,24 +1,18 @@
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeSampleFile } from '../../scripts/lib/sample-file.js';
-import { launchChromium } from '../support/browser.js';
-import { type HostProcess, startHostProcess } from '../support/browser-host.js';
-import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
+import { startHostProcess } from '../support/browser-host.js';
 import {
-  type AppFolders,
-  makeAppFolders,
   openApp,
   screenshot,
   signIn,
-  startHost,
   transferRow,
   waitForStatus,
+  UI_TIMEOUT_MS,
+  useAppUnderTest,
 } from './app-harness.js';
 
-/** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
-const TIMEOUT_MS = 180_000;
-const START_TIMEOUT_MS = 180_000;
+const TIMEOUT_MS = UI_TIMEOUT_MS;
 
 /*
  * Files handed to Slipstream from outside (named on `slipstream app`'s command line, or by a second
@@ -28,36 +22,23 @@ const START_TIMEOUT_MS = 180_000;
 const MB = 1024 * 1024;
 
 describe('files handed to the browser host from outside', () => {
-  let stack: StackInfo;
-  let user: MatrixUser;
-  let folders: AppFolders;
-  let host: HostProcess;
-  let browser: Browser;
   let given: string[];
   let later: string;
-
-  beforeAll(async () => {
-    stack = await ensureStack();
-    user = await registerUser(stack);
-    folders = await makeAppFolders('opened');
-    given = await Promise.all([
-      makeSampleFile(join(folders.home, 'report.pdf'), 3 * MB),
-      makeSampleFile(join(folders.home, 'scene.glb'), 5 * MB),
-    ]);
-    later = await makeSampleFile(join(folders.home, 'later.bin'), 1 * MB);
-    host = await startHost(folders, { files: given });
-    browser = await launchChromium();
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await folders?.remove();
+  const app = useAppUnderTest('opened', {
+    prepare: async (folders) => {
+      given = await Promise.all([
+        makeSampleFile(join(folders.home, 'report.pdf'), 3 * MB),
+        makeSampleFile(join(folders.home, 'scene.glb'), 5 * MB),
+      ]);
+      later = await makeSampleFile(join(folders.home, 'later.bin'), 1 * MB);
+      return { files: given };
+    },
   });
 
   it(
     'offers the command line’s files with Send and Dismiss; Send sends them, Dismiss forgets a later hand-over',
     async () => {
+      const { stack, user, folders, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       await signIn(page, stack.baseUrl, user);
       const offer = page.getByRole('region', { name: 'Send these files?' });

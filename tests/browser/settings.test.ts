@@ -1,15 +1,10 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { connectToHost, type HostProcess } from '../support/browser-host.js';
-import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
-import { type AppFolders, isFocused, makeAppFolders, openApp, screenshot, signIn, startHost } from './app-harness.js';
+import { describe, expect, it } from 'vitest';
+import { connectToHost } from '../support/browser-host.js';
+import { isFocused, openApp, screenshot, signIn, UI_TIMEOUT_MS, useAppUnderTest } from './app-harness.js';
 
-/** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
-const TIMEOUT_MS = 180_000;
-const START_TIMEOUT_MS = 180_000;
+const TIMEOUT_MS = UI_TIMEOUT_MS;
 
 /*
  * The settings dialog: every field is the main side's (a reload reads them back from it), the download
@@ -17,30 +12,16 @@ const START_TIMEOUT_MS = 180_000;
  */
 
 describe('the settings dialog in the browser host', () => {
-  let stack: StackInfo;
-  let user: MatrixUser;
-  let folders: AppFolders;
-  let host: HostProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await ensureStack();
-    user = await registerUser(stack);
-    folders = await makeAppFolders('settings');
-    await mkdir(join(folders.home, 'Inbox'));
-    host = await startHost(folders);
-    browser = await launchChromium();
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await folders?.remove();
+  const app = useAppUnderTest('settings', {
+    prepare: async (folders) => {
+      await mkdir(join(folders.home, 'Inbox'));
+    },
   });
 
   it(
     'keeps transfers at once, the default format and the download folder across a reload',
     async () => {
+      const { stack, user, folders, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       await signIn(page, stack.baseUrl, user);
       const settingsButton = page.getByRole('button', { name: 'Settings' });

@@ -1,13 +1,8 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { connectToHost, type HostProcess } from '../support/browser-host.js';
-import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
-import { type AppFolders, fillSignIn, makeAppFolders, openApp, screenshot, startHost } from './app-harness.js';
+import { describe, expect, it } from 'vitest';
+import { connectToHost } from '../support/browser-host.js';
+import { fillSignIn, openApp, screenshot, UI_TIMEOUT_MS, useAppUnderTest } from './app-harness.js';
 
-/** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
-const TIMEOUT_MS = 180_000;
-const START_TIMEOUT_MS = 180_000;
+const TIMEOUT_MS = UI_TIMEOUT_MS;
 
 /*
  * Signing in and out through the page the browser host serves, against the stack's Synapse behind nginx:
@@ -15,29 +10,12 @@ const START_TIMEOUT_MS = 180_000;
  */
 
 describe('signing in through the browser host', () => {
-  let stack: StackInfo;
-  let user: MatrixUser;
-  let folders: AppFolders;
-  let host: HostProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    stack = await ensureStack();
-    user = await registerUser(stack);
-    folders = await makeAppFolders('sign-in');
-    host = await startHost(folders);
-    browser = await launchChromium();
-  }, START_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await browser?.close();
-    await host?.stop();
-    await folders?.remove();
-  });
+  const app = useAppUnderTest('sign-in');
 
   it(
     'says in words when the homeserver cannot be reached, is not Matrix, or refuses the password; signs in by server name; signs out back to the form',
     async () => {
+      const { stack, user, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       const form = page.getByRole('region', { name: 'Sign in to your Matrix account' });
       await form.waitFor();

@@ -137,8 +137,14 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
         if (isFolder) {
           addProblem(`${file.name} is a folder. Slipstream sends files: open the folder and drop the files inside it.`);
         } else if (appInfo.droppedFiles === 'path' && pathForFile) {
-          // Electron gives no path for something that is not a file on this computer (a drag from a web page).
-          const path = pathForFile(file);
+          // Electron gives no path for something that is not a file on this computer (a drag from a web
+          // page): the preload says so by throwing.
+          let path: string | undefined;
+          try {
+            path = pathForFile(file) || undefined;
+          } catch {
+            path = undefined;
+          }
           if (path) void get().sendPaths([path]);
           else addProblem(`${file.name} is not a file on this computer, so it cannot be sent from where it is.`);
         } else {
