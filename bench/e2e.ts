@@ -28,7 +28,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { build } from 'esbuild';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,6 +41,7 @@ import { runTimed, serverCpu, serverCpuSince } from './process-cpu.js';
 import { nodeFloorClient } from './e2e-node-floor.js';
 import type { StackInfo } from '../scripts/stack/stack-info.js';
 import { MediaRepositoryClient } from '../main/core/transfer/media-repository-client.js';
+import { bundlePeers } from './bundle-peers.js';
 import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 
 const MiB = 1024 * 1024;
@@ -307,22 +307,8 @@ async function memAvailableBytes(): Promise<number> {
  */
 const PEER_BUNDLE = join(root, 'e2e-peer.js');
 await mkdir(root, { recursive: true });
-await build({
-  // The cipher worker is its own entry, beside the peer, where the worker pool looks for it.
-  entryPoints: { 'e2e-peer': 'bench/e2e-peer.ts', 'cipher-worker': 'main/core/codec/cipher-worker.ts' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outdir: root,
-  // Native modules load from node_modules; the banner gives the bundle a require for them.
-  external: ['@node-rs/crc32'],
-  // (renamed, so the bundle's own import of createRequire does not collide with it).
-  banner: {
-    js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+// The cipher worker is its own entry, beside the peer, where the worker pool looks for it.
+await bundlePeers({ 'e2e-peer': 'bench/e2e-peer.ts', 'cipher-worker': 'main/core/codec/cipher-worker.ts' }, root);
 
 const stack = await stackUp((line) => log(`stack: ${line}`));
 const [alice, bob] = await Promise.all([registerUser(stack), registerUser(stack)]);

@@ -30,7 +30,7 @@ import { loadavg } from 'node:os';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'esbuild';
+import { bundlePeers } from './bundle-peers.js';
 import { SLIPSTREAM_NODE_FLAGS } from '../main/core/node-flags.js';
 import { makeSampleFile } from '../scripts/lib/sample-file.js';
 import { mediaServerFiles } from '../scripts/stack/media-server.js';
@@ -67,27 +67,10 @@ const root = resolve('.cache/bench/host');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const SETTLE_MS = 1000;
 
-/**
- * The children run as bundled JavaScript, as the app's processes do, not through the TypeScript
- * loader (which would add its own thread and memory to what is measured).
- */
+/** The children run as bundled JavaScript (bundle-peers.ts says why). */
 const CHILDREN = ['host-engine-child', 'host-backend-child', 'host-idle-child'];
 await mkdir(root, { recursive: true });
-await build({
-  entryPoints: Object.fromEntries(CHILDREN.map((entry) => [entry, `bench/${entry}.ts`])),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  outdir: root,
-  // Native modules load from node_modules; the banner gives the bundle a require for them (renamed, so
-  // the bundle's own import of createRequire does not collide with it).
-  external: ['@node-rs/crc32'],
-  banner: {
-    js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+await bundlePeers(Object.fromEntries(CHILDREN.map((entry) => [entry, `bench/${entry}.ts`])), root);
 const bundle = (entry: string): string => join(root, `${entry}.js`);
 
 async function sample(mib: number): Promise<string> {

@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { AppShell } from './app/AppShell';
+import { Brand } from './components/Brand';
 import { type AppStores, AppStoresContext } from './app/app-stores';
 import { ConnectionBanner } from './app/ConnectionBanner';
 import type { Platform } from './platform/platform';
@@ -21,12 +22,7 @@ export function StartingUp({ platform, failure }: { readonly platform: Platform;
     <StrictMode>
       <div className="app-shell">
         <header className="app-header">
-          <div className="brand">
-            <span className="brand-mark" aria-hidden="true">
-              ⇶
-            </span>
-            <h1>Slipstream</h1>
-          </div>
+          <Brand />
         </header>
         <ConnectionBanner platform={platform} />
         {failure && (

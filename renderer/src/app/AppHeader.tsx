@@ -1,4 +1,5 @@
 import { AccountSummary, SignOutButton } from '../features/session/AccountSummary';
+import { Brand } from '../components/Brand';
 
 interface AppHeaderProps {
   readonly onOpenSettings: () => void;
@@ -9,12 +10,7 @@ interface AppHeaderProps {
 export function AppHeader({ onOpenSettings, inert }: AppHeaderProps) {
   return (
     <header className="app-header">
-      <div className="brand">
-        <span className="brand-mark" aria-hidden="true">
-          ⇶
-        </span>
-        <h1>Slipstream</h1>
-      </div>
+      <Brand />
       <AccountSummary />
       <div className="header-actions" inert={inert}>
         <SignOutButton />
