@@ -8,14 +8,7 @@ import { defaultStateDirectory } from '../main/core/state/state-directory.js';
 import { checkoutRoot } from './checkout-root.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 import { ensureRendererBuild } from './renderer-build.js';
-
-export const APP_USAGE = `  slipstream app [<file>...] [--port <n>] [--data-dir <dir>] [--folder <dir>]... [--no-open]
-
-  Runs the desktop app in a web browser (for machines without Electron, headless machines, remote
-  desktops): prints the address to open, which carries this launch's key, and opens it where there is
-  a desktop. Listens on 127.0.0.1 only. Files named are offered for sending. --folder lets the app's
-  file chooser (and sends) reach a folder outside your home. Run again, it hands its files to the app
-  already running and prints its address.`;
+import { printUsage } from './usage.js';
 
 async function existingFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
@@ -41,7 +34,7 @@ export async function appCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(`Usage:\n${APP_USAGE}\n`);
+    printUsage('app');
     return 0;
   }
   const port = values.port === undefined ? 0 : Number(values.port);

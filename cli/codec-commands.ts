@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CodecError } from '../shared/msc4016/codec-error.js';
@@ -35,7 +35,11 @@ export async function encryptCommand(args: EncryptArguments): Promise<void> {
     throw new CliError('--block-size applies to v3 only; v2 has no blocks', USAGE_EXIT);
   }
   assertDistinctPaths(args.input, { output: args.output, '--info': args.info });
-  const input = await openInput(args.input);
+  const opened = await openInput(args.input);
+  // The plaintext's size goes into the info beside the file block (as an event's info.size), so that
+  // decrypt can tell a stream cut at a block boundary from a whole one: counted, for standard input.
+  const plaintextSize = { bytes: 0 };
+  const input = { size: opened.size, stream: counted(opened.stream, plaintextSize) };
   const output = openAtomicOutput(args.output);
   // The info holds the key: readable by its owner alone.
   const info = openAtomicOutput(args.info, { private: true });
@@ -56,7 +60,8 @@ export async function encryptCommand(args: EncryptArguments): Promise<void> {
       await output.write(encryption.ciphertext);
       fileInfo = v2FileInfo(keys, await encryption.sha256);
     }
-    await info.write([Buffer.from(`${JSON.stringify(fileInfo, null, 2)}\n`)]);
+    const written = { file: fileInfo, info: { size: plaintextSize.bytes } };
+    await info.write([Buffer.from(`${JSON.stringify(written, null, 2)}\n`)]);
     // The key goes in place first: a key without its ciphertext is harmless, ciphertext without its
     // key is lost data. If the ciphertext then cannot be put in place, the key is taken back too.
     await info.commit();
@@ -74,6 +79,26 @@ export interface DecryptArguments {
   info: string;
   expectSize?: number;
   range?: { first: number; last: number };
+  /** Replace an existing output file (never done otherwise). */
+  force?: boolean;
+}
+
+/** Passes a stream through, counting its bytes into `count.bytes`. */
+async function* counted(stream: AsyncIterable<Uint8Array>, count: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    count.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+/** decrypt never replaces a file without being told to, as downloads never do. */
+async function assertNewOutput(args: DecryptArguments): Promise<void> {
+  if (args.force || writesInPlace(args.output)) return;
+  const existing = await stat(args.output).catch(() => undefined);
+  // A folder is refused later, with its own sentence.
+  if (existing && !existing.isDirectory()) {
+    throw new CliError(`${args.output} already exists; decrypt replaces a file only with --force`, USAGE_EXIT);
+  }
 }
 
 /**
@@ -130,10 +155,11 @@ async function readFileInfo(path: string) {
 
 export async function decryptCommand(args: DecryptArguments): Promise<void> {
   assertDistinctPaths(args.input, { output: args.output });
+  await assertNewOutput(args);
   const { file, announcedSize } = await readFileInfo(args.info);
   if (args.expectSize !== undefined && announcedSize !== undefined && args.expectSize !== announcedSize) {
     throw new CliError(
-      `--expect-size ${args.expectSize} contradicts the event's info.size ${announcedSize}`,
+      `--expect-size ${args.expectSize} contradicts the size the info gives, ${announcedSize}`,
       USAGE_EXIT,
     );
   }
@@ -192,7 +218,7 @@ async function decryptV2ThroughSpool(args: DecryptArguments, expectedSize: numbe
   const spoolDirectory = await mkdtemp(join(tmpdir(), 'slipstream-'));
   const spool = join(spoolDirectory, 'plaintext');
   try {
-    await decryptCommand({ ...args, output: spool, expectSize: expectedSize });
+    await decryptCommand({ ...args, output: spool, expectSize: expectedSize, force: false });
     await openAtomicOutput(args.output).write(createReadStream(spool, { highWaterMark: 1024 * 1024 }));
   } finally {
     await rm(spoolDirectory, { recursive: true, force: true });

@@ -1,25 +1,18 @@
 import { unlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isCodecError } from '../shared/msc4016/codec-error.js';
 import { isTransferError } from '../main/core/transfer/transfer-error.js';
+import { defaultStateDirectory } from '../main/core/state/state-directory.js';
 import { removeTemporariesSync } from './atomic-output.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
-import { APP_USAGE, appCommand } from './app-command.js';
+import { appCommand } from './app-command.js';
 import { decryptCommand, encryptCommand } from './codec-commands.js';
 import { describeFsError } from './input-source.js';
 import { serveCommand } from './serve-command.js';
-import { downloadCommand, serveMediaCommand, TRANSFER_USAGE, uploadCommand } from './transfer-commands.js';
-
-const USAGE = `Usage:
-  slipstream encrypt <input> <output> --info <info.json> [--block-size <bytes>] [--format v3|v2]
-  slipstream decrypt <input> <output> --info <info.json> [--expect-size <bytes>] [--range <first>-<last>]
-  slipstream serve [--config <file.json>] [options]     (the media repository server; see serve --help)
-${TRANSFER_USAGE}
-${APP_USAGE}
-
-  <input> and <output> may be - for standard input and output.
-  encrypt writes the ciphertext and, to --info, the event's "file" block without "url".
-  decrypt accepts any v3 or v2 "file" block; --range outputs only those plaintext bytes (inclusive).`;
+import { loginCommand, logoutCommand, whoamiCommand } from './session-commands.js';
+import { downloadCommand, serveMediaCommand, uploadCommand } from './transfer-commands.js';
+import { COMMAND_USAGE, overallUsage, printUsage } from './usage.js';
 
 function parseByteCount(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
@@ -39,6 +32,19 @@ function parseRange(text: string | undefined): { first: number; last: number } |
   }
   return { first, last };
 }
+
+/** The CLI's state directory: --state-dir, SLIPSTREAM_STATE_DIR, or the platform's own place. */
+function stateDirectory(given?: string): string {
+  return resolve(given ?? defaultStateDirectory());
+}
+
+/** What an option wants, for a value parseArgs could not take (one starting with a dash, say). */
+const OPTION_WANTS: Record<string, string> = {
+  '--expect-size': 'a whole number of bytes',
+  '--block-size': 'a whole number of bytes',
+  '--range': '<first>-<last>, two whole numbers of bytes',
+  '--port': 'a port number',
+};
 
 function positionals(values: string[], names: string[]): string[] {
   if (values.length !== names.length) {
@@ -61,8 +67,10 @@ async function run(argv: string[]): Promise<void> {
           info: { type: 'string' },
           'block-size': { type: 'string' },
           format: { type: 'string', default: 'v3' },
+          help: { type: 'boolean', short: 'h', default: false },
         },
       });
+      if (values.help) return printUsage('encrypt');
       const [input, output] = positionals(args, ['input', 'output']);
       if (values.info === undefined) throw new CliError('encrypt needs --info <info.json>', USAGE_EXIT);
       if (values.format !== 'v3' && values.format !== 'v2') {
@@ -81,8 +89,15 @@ async function run(argv: string[]): Promise<void> {
       const { values, positionals: args } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { info: { type: 'string' }, 'expect-size': { type: 'string' }, range: { type: 'string' } },
+        options: {
+          info: { type: 'string' },
+          'expect-size': { type: 'string' },
+          range: { type: 'string' },
+          force: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
       });
+      if (values.help) return printUsage('decrypt');
       const [input, output] = positionals(args, ['input', 'output']);
       if (values.info === undefined) throw new CliError('decrypt needs --info <info.json>', USAGE_EXIT);
       await decryptCommand({
@@ -91,9 +106,16 @@ async function run(argv: string[]): Promise<void> {
         info: values.info,
         expectSize: parseByteCount(values['expect-size'], '--expect-size'),
         range: parseRange(values.range),
+        force: values.force,
       });
       return;
     }
+    case 'login':
+      return loginCommand(rest, stateDirectory);
+    case 'whoami':
+      return whoamiCommand(rest, stateDirectory);
+    case 'logout':
+      return logoutCommand(rest, stateDirectory);
     case 'upload':
       await uploadCommand(rest);
       return;
@@ -104,7 +126,7 @@ async function run(argv: string[]): Promise<void> {
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${overallUsage()}\n`);
       if (command === undefined) throw new CliError('no command given', USAGE_EXIT);
       return;
     default:
@@ -113,12 +135,24 @@ async function run(argv: string[]): Promise<void> {
 }
 
 /** One line on stderr, the reason in plain words; the code is appended for scripts that grep for it. */
-function describe(error: unknown): { message: string; exitCode: number } {
+function describe(error: unknown, argv?: readonly string[]): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (isCodecError(error) || isTransferError(error))
     return { message: `${error.message} [${error.code}]`, exitCode: 1 };
   if ((error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
-    return { message: `${(error as Error).message.split('\n')[0]}; see slipstream --help`, exitCode: USAGE_EXIT };
+    const message = (error as Error).message.split('\n')[0]!.replace(/\.$/, '');
+    // "Option '--expect-size' argument is ambiguous": a value starting with a dash. Say what it wants.
+    const ambiguous = /^Option '(--[a-z-]+)' argument is ambiguous/.exec(message);
+    const option = ambiguous?.[1];
+    if (option !== undefined && argv !== undefined) {
+      const value = argv[argv.indexOf(option) + 1] ?? '';
+      const wants = OPTION_WANTS[option] ?? 'a value';
+      return { message: `${option} wants ${wants}, not "${value}"`, exitCode: USAGE_EXIT };
+    }
+    const command = argv?.[0];
+    const help =
+      command !== undefined && command in COMMAND_USAGE ? `slipstream ${command} --help` : 'slipstream --help';
+    return { message: `${message}; see ${help}`, exitCode: USAGE_EXIT };
   }
   if ((error as NodeJS.ErrnoException)?.syscall) {
     const failure = error as NodeJS.ErrnoException;
@@ -131,9 +165,9 @@ export async function main(argv: string[]): Promise<number> {
   // The server handles its own signals: it drains requests instead of exiting at once.
   if (argv[0] === 'serve') return serveCommand(argv.slice(1));
   // So does serve-media, and it reports its usage errors like every command.
-  if (argv[0] === 'serve-media') return serveMediaCommand(argv.slice(1)).catch((error: unknown) => report(error));
+  if (argv[0] === 'serve-media') return serveMediaCommand(argv.slice(1)).catch((error: unknown) => report(error, argv));
   // And the browser host, which stops its transfers where they are to resume them at the next start.
-  if (argv[0] === 'app') return appCommand(argv.slice(1)).catch((error: unknown) => report(error));
+  if (argv[0] === 'app') return appCommand(argv.slice(1)).catch((error: unknown) => report(error, argv));
   const cleanUp = (signal: NodeJS.Signals): void => {
     removeTemporariesSync(unlinkSync);
     process.stderr.write(`slipstream: interrupted by ${signal}; nothing was kept\n`);
@@ -158,12 +192,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write('slipstream: standard output was closed before the ciphertext was complete\n');
       return 1;
     }
-    return report(error);
+    return report(error, argv);
   }
 }
 
-function report(error: unknown): number {
-  const { message, exitCode } = describe(error);
+function report(error: unknown, argv?: readonly string[]): number {
+  const { message, exitCode } = describe(error, argv);
   process.stderr.write(`slipstream: ${message}\n`);
   return exitCode;
 }

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseReceivableFile } from '../shared/matrix/file-message.js';
@@ -7,19 +8,15 @@ import { serveFetchHandler } from '../main/core/http/fetch-handler-server.js';
 import { FileSecretStore } from '../main/core/state/secret-store.js';
 import { defaultStateDirectory } from '../main/core/state/state-directory.js';
 import { createMediaHandler } from '../main/core/transfer/media-handler.js';
+import { guardedBySecretPath } from '../main/core/http/secret-path-guard.js';
+import { copyWithoutReplacing } from '../main/core/transfer/destination.js';
+import { identifySource } from '../main/core/transfer/source-file.js';
 import { type MediaAccess, TransferEngine } from '../main/core/transfer/transfer-engine.js';
+import { isFinalStatus } from '../shared/transfer/transfer-update.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
-import { chooseProgressMode, ProgressDisplay } from './progress-display.js';
-
-export const TRANSFER_USAGE = `  slipstream upload <file> --homeserver <url> --token <token> [--json] [--format v3|v2] [--block-size <bytes>]
-  slipstream download --file-json <file.json> --homeserver <url> --token <token> --out <dir> [--json]
-  slipstream serve-media <transfer-id|file.json> [--port <n>] [--homeserver <url> --token <token>] [--out <dir>]
-
-  The token may also come from SLIPSTREAM_ACCESS_TOKEN (keeps it out of the process list).
-  Transfer state lives in ${defaultStateDirectory()} (--state-dir or SLIPSTREAM_STATE_DIR to change);
-  running the same upload or download again after an interruption resumes it.
-  --progress auto|bar|lines|json|none chooses how progress is shown on stderr.
-  --file-json - reads the event content (or file block) from standard input.`;
+import { accessFrom, assertReachable } from './cli-session.js';
+import { chooseProgressMode, formatBytes, ProgressDisplay } from './progress-display.js';
+import { printUsage } from './usage.js';
 
 const commonOptions = {
   homeserver: { type: 'string' },
@@ -27,30 +24,13 @@ const commonOptions = {
   'state-dir': { type: 'string' },
   progress: { type: 'string' },
   json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 interface Common {
   readonly stateDir: string;
   readonly progress: string | undefined;
   readonly json: boolean;
-}
-
-function accessFrom(values: { homeserver?: string; token?: string }, required: boolean): MediaAccess | undefined {
-  const token = values.token ?? process.env['SLIPSTREAM_ACCESS_TOKEN'];
-  if (values.homeserver === undefined || token === undefined) {
-    if (!required) return undefined;
-    throw new CliError(
-      `${values.homeserver === undefined ? '--homeserver <url>' : '--token <token> (or SLIPSTREAM_ACCESS_TOKEN)'} is required`,
-      USAGE_EXIT,
-    );
-  }
-  try {
-    const url = new URL(values.homeserver);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('not http(s)');
-  } catch {
-    throw new CliError(`--homeserver must be an http(s) URL, not "${values.homeserver}"`, USAGE_EXIT);
-  }
-  return { homeserverUrl: values.homeserver.replace(/\/+$/, ''), accessToken: token };
 }
 
 async function openEngine(stateDir: string): Promise<TransferEngine> {
@@ -104,6 +84,7 @@ export async function uploadCommand(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: { ...commonOptions, format: { type: 'string', default: 'v3' }, 'block-size': { type: 'string' } },
   });
+  if (values.help) return printUsage('upload');
   if (positionals.length !== 1) throw new CliError('upload takes exactly one <file>', USAGE_EXIT);
   if (values.format !== 'v3' && values.format !== 'v2') {
     throw new CliError(`--format must be v3 or v2, not "${values.format}"`, USAGE_EXIT);
@@ -112,9 +93,13 @@ export async function uploadCommand(argv: string[]): Promise<void> {
   if (blockSizeText !== undefined && !/^\d+$/.test(blockSizeText)) {
     throw new CliError(`--block-size must be a whole number of bytes, not "${blockSizeText}"`, USAGE_EXIT);
   }
-  const access = accessFrom(values, true)!;
   const common = commonOf(values);
+  const access = (await accessFrom(values, common.stateDir, true))!;
   const path = resolve(positionals[0]!);
+  // A file that is not there is said before anything else is tried.
+  const { size } = await identifySource(path);
+  say(common, `uploading ${path} (${formatBytes(size)}) to ${access.homeserverUrl}`);
+  await assertReachable(access.homeserverUrl);
   const engine = await openEngine(common.stateDir);
   try {
     engine.authorise(access);
@@ -189,12 +174,15 @@ export async function downloadCommand(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: { ...commonOptions, 'file-json': { type: 'string' }, out: { type: 'string' } },
   });
+  if (values.help) return printUsage('download');
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`, USAGE_EXIT);
   if (values['file-json'] === undefined) throw new CliError('download needs --file-json <file.json>', USAGE_EXIT);
   if (values.out === undefined) throw new CliError('download needs --out <dir>', USAGE_EXIT);
-  const access = accessFrom(values, true)!;
   const common = commonOf(values);
+  const access = (await accessFrom(values, common.stateDir, true))!;
   const event = await readReceivable(values['file-json']);
+  say(common, `downloading into ${resolve(values.out)} from ${access.homeserverUrl}`);
+  await assertReachable(access.homeserverUrl);
   const started = performance.now();
   const engine = await openEngine(common.stateDir);
   try {
@@ -230,28 +218,43 @@ export async function serveMediaCommand(argv: string[]): Promise<number> {
       out: { type: 'string' },
     },
   });
+  if (values.help) {
+    printUsage('serve-media');
+    return 0;
+  }
   if (positionals.length !== 1) throw new CliError('serve-media takes one <transfer-id|file.json>', USAGE_EXIT);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535`, USAGE_EXIT);
   const common = commonOf(values);
-  const access = accessFrom(values, false);
+  const access = await accessFrom(values, common.stateDir, false);
+  const out = values.out === undefined ? undefined : resolve(values.out);
+  if (out !== undefined && !(await stat(out).catch(() => undefined))?.isDirectory()) {
+    throw new CliError(`--out ${out} is not a folder`, USAGE_EXIT);
+  }
   const engine = await openEngine(common.stateDir);
   if (access) engine.authorise(access);
-  const target = positionals[0]!;
-  let id: string;
-  if (engine.record(target)) {
-    id = target;
-    if (engine.snapshot(id).status !== 'completed' && engine.snapshot(id).status !== 'failed') engine.resume(id);
-  } else {
-    if (!access) throw new CliError('serving a file.json needs --homeserver and --token', USAGE_EXIT);
-    id = await startOrResumeReceive(engine, await readReceivable(target), access, resolve(values.out ?? '.'));
-  }
-  const served = await serveFetchHandler(createMediaHandler(engine), {
-    port,
-    ...(values.host !== undefined && { host: values.host }),
-  });
+  const id = await servedTransfer(engine, positionals[0]!, access, join(common.stateDir, 'media'));
+  const secret = randomBytes(24).toString('base64url');
+  const host = values.host ?? '127.0.0.1';
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  let ownHosts: string[] | undefined;
+  const served = await serveFetchHandler(
+    guardedBySecretPath(createMediaHandler(engine), secret, () => ownHosts),
+    { port, host },
+  );
+  const { port: listening } = new URL(served.url);
+  // On loopback a request must name this server: a web page reaching it by DNS rebinding names another.
+  if (loopback) ownHosts = [`127.0.0.1:${listening}`, `localhost:${listening}`, `[::1]:${listening}`];
   const name = encodeURIComponent(engine.snapshot(id).fileName);
-  process.stdout.write(`${served.url}/transfer/${id}/${name}\n`);
+  process.stdout.write(`${served.url}/${secret}/transfer/${id}/${name}\n`);
+  const copying =
+    out === undefined
+      ? undefined
+      : engine.settled(id).then(async (final) => {
+          if (final.status !== 'completed' || !final.savedPath) return;
+          const copy = await copyWithoutReplacing(final.savedPath, out, final.fileName);
+          process.stderr.write(`slipstream: saved a copy as ${copy}\n`);
+        });
   await new Promise<void>((resolveStop) => {
     const stop = (): void => resolveStop();
     process.once('SIGINT', stop);
@@ -259,7 +262,54 @@ export async function serveMediaCommand(argv: string[]): Promise<number> {
   });
   await served.close();
   await engine.close();
+  await copying?.catch(() => undefined);
   return 0;
+}
+
+/**
+ * The transfer to serve: one of the state directory by ID, or the receive of an event's file into the
+ * state directory's own media folder — resumed, or reused once complete, by the next run with the
+ * same event, rather than saved again wherever the command happens to run.
+ */
+async function servedTransfer(
+  engine: TransferEngine,
+  target: string,
+  access: MediaAccess | undefined,
+  mediaDir: string,
+): Promise<string> {
+  if (engine.record(target)) {
+    const { status } = engine.snapshot(target);
+    if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') engine.resume(target);
+    return target;
+  }
+  if (!access)
+    throw new CliError(
+      'serving a file.json needs a session (slipstream login) or --homeserver and --token',
+      USAGE_EXIT,
+    );
+  const event = await readReceivable(target);
+  const { file } = parseReceivableFile(event);
+  const kept = engine
+    .list()
+    .map((update) => engine.record(update.id)!)
+    .find(
+      (record) =>
+        record.direction === 'receive' &&
+        record.contentUri === file.url &&
+        record.destinationDir === mediaDir &&
+        (!isFinalStatus(record.status) || (record.status === 'completed' && record.savedPath !== undefined)),
+    );
+  if (kept?.direction === 'receive' && kept.status === 'completed') {
+    if (await stat(kept.savedPath!).catch(() => undefined)) return kept.id;
+  }
+  await mkdir(mediaDir, { recursive: true, mode: 0o700 });
+  return startOrResumeReceive(engine, event, access, mediaDir);
+}
+
+/** One line on stderr saying what the command is doing, whatever the progress mode (but json and none). */
+function say(common: Common, line: string): void {
+  const mode = chooseProgressMode(common.progress, process.stderr);
+  if (mode !== 'json' && mode !== 'none') process.stderr.write(`slipstream: ${line}\n`);
 }
 
 function commonOf(values: { 'state-dir'?: string; progress?: string; json?: boolean }): Common {

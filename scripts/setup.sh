@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever this checkout needs and is missing, and nothing else: Debian packages (chromium
 # for the browser tests, openssl for the benchmark, python3-venv, a C toolchain and OpenSSL's headers
-# for the codec's native cipher), the npm dependencies, the native cipher, and the Python virtualenv
+# for the codec's native cipher, nginx for the local stack), the npm dependencies, the native cipher, and the Python virtualenv
 # for the interop oracle. Safe to run again; fast when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,11 +30,42 @@ if command -v python3 >/dev/null && ! python3 -c 'import ensurepip, venv' 2>/dev
 command -v make >/dev/null || missing+=(make)
 command -v g++ >/dev/null || missing+=(g++)
 [ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
+# nginx for the local stack (the stack would install it too; here its apt-get waits its turn with the rest).
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# Another package manager at work (unattended-upgrades, a second apt-get) holds apt's locks: wait for
+# it, saying so, rather than fail with "Could not get lock"; give up after ten minutes.
+apt_get() {
+  local waited=0 output status
+  while :; do
+    output=$(as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 "$@" 2>&1) && status=0 || status=$?
+    if [ $status -eq 0 ] || ! grep -q 'Could not get lock\|Unable to acquire the dpkg frontend lock' <<<"$output"; then
+      [ $status -eq 0 ] || printf '%s\n' "$output" >&2
+      return $status
+    fi
+    if [ $waited -ge 600 ]; then
+      say "another package manager has held apt's lock for ten minutes; run this again when it is done"
+      printf '%s\n' "$output" >&2
+      return 1
+    fi
+    [ $waited -eq 0 ] && say "another package manager is running (apt-get, unattended-upgrades); waiting for it to finish"
+    sleep 10
+    waited=$((waited + 10))
+  done
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
     say "installing Debian packages: ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # nginx's maintainer scripts would start a system-wide nginx on port 80; the standard Debian
+    # switch (policy-rc.d) stops that: the only nginx running is the stack's, on 127.0.0.1.
+    own_policy=no
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+      own_policy=yes
+    fi
+    apt_get update -qq && apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || apt_status=$?
+    [ "$own_policy" = yes ] && as_root rm -f /usr/sbin/policy-rc.d
+    [ "${apt_status:-0}" -eq 0 ] || exit "$apt_status"
   else
     say "please install: ${missing[*]} (no apt-get here)"; exit 1
   fi

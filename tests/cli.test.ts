@@ -100,15 +100,20 @@ async function succeed(args: string[], options?: RunOptions): Promise<CliResult>
   return result;
 }
 
+/** The file block in an --info file: encrypt writes it beside the plaintext's size, as an event holds them. */
 async function readInfo(path: string): Promise<FileInfo> {
-  return JSON.parse(await readFile(path, 'utf8')) as FileInfo;
+  const written = JSON.parse(await readFile(path, 'utf8')) as { file: FileInfo } | FileInfo;
+  return 'file' in written ? written.file : written;
 }
 
 interface Encrypted {
   readonly input: string;
   readonly plaintext: Buffer;
   readonly ciphertext: string;
+  /** What encrypt wrote: the file block and the plaintext's size. */
   readonly info: string;
+  /** The file block alone, with no size: as from an event that leaves out info.size. */
+  readonly bareInfo: string;
   readonly file: FileInfo;
 }
 
@@ -119,7 +124,10 @@ async function encrypt(ws: Workspace, name: string, plaintext: Buffer, extra: st
   const info = ws.path(`${name}.json`);
   await writeFile(input, plaintext);
   await succeed(['encrypt', input, ciphertext, '--info', info, ...extra]);
-  return { input, plaintext, ciphertext, info, file: await readInfo(info) };
+  const file = await readInfo(info);
+  const bareInfo = ws.path(`${name}.bare.json`);
+  await writeFile(bareInfo, JSON.stringify(file));
+  return { input, plaintext, ciphertext, info, bareInfo, file };
 }
 
 /** Decrypts to a file in `ws` and returns its bytes. */
@@ -346,10 +354,35 @@ describe.concurrent('accepted --info forms', () => {
   });
 });
 
+describe.concurrent('the size encrypt records', () => {
+  it('encrypt writes the plaintext size beside the file block, also when reading standard input', async (context) => {
+    const ws = await workspace(context);
+    const written = JSON.parse(await readFile(fixture.v3.info, 'utf8')) as { info: { size: number } };
+    expect(written.info).toEqual({ size: SIZE });
+    const info = ws.path('stdin.json');
+    await succeed(['encrypt', '-', ws.path('stdin.enc'), '--info', info], {
+      stdin: fixture.plaintext.subarray(0, 12345),
+    });
+    expect((JSON.parse(await readFile(info, 'utf8')) as { info: { size: number } }).info).toEqual({ size: 12345 });
+  });
+
+  it('decrypt refuses a stream cut exactly at a block boundary when the info gives the size', async (context) => {
+    const ws = await workspace(context);
+    for (const encrypted of [fixture.v3, fixture.v2]) {
+      const cut = ws.path(`cut-${encrypted === fixture.v2 ? 'v2' : 'v3'}.enc`);
+      await copyFile(encrypted.ciphertext, cut);
+      await truncate(cut, MAGIC_LENGTH + 2 * (DEFAULT_BLOCK + FRAME_OVERHEAD));
+      const output = ws.path(`out-${encrypted === fixture.v2 ? 'v2' : 'v3'}`);
+      const result = await runCli(['decrypt', cut, output, '--info', encrypted.info]);
+      await expectCleanFailure(result, ws, [output], { code: 1 });
+    }
+  });
+});
+
 describe.concurrent('--expect-size', () => {
   it('--expect-size equal to the true size succeeds', async (context) => {
     const ws = await workspace(context);
-    const bytes = await decrypt(ws, fixture.v3.ciphertext, fixture.v3.info, ['--expect-size', String(SIZE)]);
+    const bytes = await decrypt(ws, fixture.v3.ciphertext, fixture.v3.bareInfo, ['--expect-size', String(SIZE)]);
     expectSameBytes(bytes, fixture.plaintext, 'decrypted');
   });
 
@@ -361,7 +394,7 @@ describe.concurrent('--expect-size', () => {
       fixture.v3.ciphertext,
       output,
       '--info',
-      fixture.v3.info,
+      fixture.v3.bareInfo,
       '--expect-size',
       String(SIZE + 1),
     ]);
@@ -376,7 +409,7 @@ describe.concurrent('--expect-size', () => {
       fixture.v3.ciphertext,
       output,
       '--info',
-      fixture.v3.info,
+      fixture.v3.bareInfo,
       '--expect-size',
       String(SIZE + 1),
       '--range',
@@ -385,15 +418,15 @@ describe.concurrent('--expect-size', () => {
     await expectCleanFailure(result, ws, [output], { code: 1, message: new RegExp(`\\b${SIZE + 1}\\b`) });
   });
 
-  it('a ciphertext cut at a block boundary decrypts without --expect-size but fails with it', async (context) => {
+  it('a ciphertext cut at a block boundary decrypts from a bare file block but fails with --expect-size', async (context) => {
     const ws = await workspace(context);
     const cut = ws.path('cut.enc');
     await copyFile(fixture.v3.ciphertext, cut);
     await truncate(cut, MAGIC_LENGTH + 2 * (DEFAULT_BLOCK + FRAME_OVERHEAD));
     const output = ws.path('expected');
     const [withoutExpectation, result] = await Promise.all([
-      decrypt(ws, cut, fixture.v3.info),
-      runCli(['decrypt', cut, output, '--info', fixture.v3.info, '--expect-size', String(SIZE)]),
+      decrypt(ws, cut, fixture.v3.bareInfo),
+      runCli(['decrypt', cut, output, '--info', fixture.v3.bareInfo, '--expect-size', String(SIZE)]),
     ]);
     expectSameBytes(withoutExpectation, fixture.plaintext.subarray(0, 2 * DEFAULT_BLOCK), 'cut short');
     await expectCleanFailure(result, ws, [output], { code: 1, message: new RegExp(`\\b${SIZE}\\b`) });
@@ -629,7 +662,7 @@ describe.concurrent(
       await Promise.all(
         cases.map(async ({ input, info, output }) => {
           await writeFile(output, sentinel);
-          const result = await runCli(['decrypt', input, output, '--info', info]);
+          const result = await runCli(['decrypt', input, output, '--info', info, '--force']);
           expect(result.code).toBe(1);
           expect(result.stderr).toMatch(/^slipstream: [^\n]+\n$/);
           expect(await readFile(output, 'utf8')).toBe(sentinel);
@@ -815,7 +848,11 @@ describe.concurrent('what the review of the CLI found', () => {
     await writeFile(real, 'old');
     const link = ws.path('link.bin');
     await symlink(real, link);
-    expect((await runCli(['decrypt', fixture.v3.ciphertext, link, '--info', fixture.v3.info])).code).toBe(0);
+    const refused = await runCli(['decrypt', fixture.v3.ciphertext, link, '--info', fixture.v3.info]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`slipstream: ${link} already exists; decrypt replaces a file only with --force\n`);
+    expect(await readFile(real, 'utf8')).toBe('old');
+    expect((await runCli(['decrypt', fixture.v3.ciphertext, link, '--info', fixture.v3.info, '--force'])).code).toBe(0);
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     expect((await readFile(real)).equals(fixture.plaintext)).toBe(true);
   });

@@ -1,4 +1,5 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,7 +118,7 @@ describe('the transfer commands', () => {
     expect(await sha256OfFile(report.savedPath)).toBe(await sha256OfFile(piped));
   });
 
-  it('serve-media serves a transfer over HTTP with ranges', async () => {
+  it('serve-media serves a transfer over HTTP with ranges, behind a secret in its URL, and copies it with --out', async () => {
     const { env, stateArgs } = as(bob, 'bob-serve');
     const eventFile = join(scratch.path, 'serve-event.json');
     await writeFile(eventFile, eventLine);
@@ -128,20 +129,55 @@ describe('the transfer commands', () => {
       const url = await new Promise<string>((resolve) =>
         cli.child.stdout!.on('data', (chunk: Buffer) => resolve(chunk.toString('utf8').trim())),
       );
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/transfer\/[\w-]+\/holiday%20video\.mp4$/);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}\/transfer\/[\w-]+\/holiday%20video\.mp4$/);
       const response = await fetch(url, { headers: { Range: 'bytes=100-199' } });
       expect(response.status).toBe(206);
       expect(response.headers.get('content-type')).toBe('video/mp4');
       expect((await response.arrayBuffer()).byteLength).toBe(100);
+      // Without the secret, or under another name (a web page reaching the port by DNS rebinding): refused.
+      const { origin, pathname } = new URL(url);
+      const withoutSecret = `${origin}/${pathname.split('/').slice(2).join('/')}`;
+      expect((await fetch(withoutSecret)).status).toBe(404);
+      expect((await rawStatus(url, 'attacker.example')).toString()).toBe('421');
+      await expect.poll(() => readdir(out), { timeout: 30_000 }).toEqual(['holiday video.mp4']);
     } finally {
       cli.child.kill('SIGTERM');
     }
     expect((await cli.done).code).toBe(0);
+    expect(await sha256OfFile(join(out, 'holiday video.mp4'))).toBe(await sha256OfFile(source));
+  });
+
+  it('serve-media keeps what it fetched in its state directory and reuses it: nothing lands where it runs', async () => {
+    const { env, stateArgs } = as(bob, 'bob-serve-twice');
+    const eventFile = join(scratch.path, 'serve-twice.json');
+    await writeFile(eventFile, eventLine);
+    const here = join(scratch.path, 'where-it-runs');
+    await mkdir(here);
+    const served: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      const cli = spawnCli(['serve-media', eventFile, ...stateArgs], { env, cwd: here });
+      try {
+        const url = await new Promise<string>((resolve) =>
+          cli.child.stdout!.on('data', (chunk: Buffer) => resolve(chunk.toString('utf8').trim())),
+        );
+        served.push(new URL(url).pathname.split('/')[3]!);
+        expect((await fetch(url)).status).toBe(200);
+      } finally {
+        cli.child.kill('SIGTERM');
+      }
+      expect((await cli.done).code).toBe(0);
+    }
+    expect(await readdir(here)).toEqual([]);
+    // The second run served the same transfer, already complete, rather than fetching the file again.
+    expect(served[1]).toBe(served[0]);
+    expect(
+      (await readdir(join(scratch.path, 'bob-serve-twice', 'media'))).filter((name) => !name.startsWith('.')),
+    ).toEqual(['holiday video.mp4']);
   });
 
   it.each([
     [['upload'], 2, /upload takes exactly one <file>/],
-    [['upload', 'x.bin', '--token', 't'], 2, /--homeserver <url> is required/],
+    [['upload', 'x.bin', '--token', 't'], 2, /--token needs --homeserver <url> beside it/],
     [['upload', 'x.bin', '--homeserver', 'ftp://x', '--token', 't'], 2, /must be an http\(s\) URL/],
     [
       ['upload', 'x.bin', '--homeserver', 'http://127.0.0.1:9', '--token', 't', '--format', 'v9'],
@@ -186,3 +222,16 @@ describe('the transfer commands', () => {
     expect(await readdir(out)).toEqual([]);
   });
 });
+
+/** The status of a GET of `url` sent with another Host header (fetch will not set one). */
+function rawStatus(url: string, host: string): Promise<number> {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const outgoing = request({ host: hostname, port, path: pathname, headers: { Host: host } }, (incoming) => {
+      incoming.resume();
+      resolve(incoming.statusCode ?? 0);
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { formatBytes } from '../../cli/progress-display.js';
+import { parseMxcUri } from '../../shared/matrix/mxc.js';
 import type { TransferUpdate } from '../../shared/transfer/transfer-update.js';
+import { MediaRepositoryClient } from '../../main/core/transfer/media-repository-client.js';
 import { makeSampleFile, sha256OfFile } from '../lib/sample-file.js';
 import { stackDown, stackStatus, stackUp } from '../stack/stack.js';
 import { registerUser } from '../stack/users.js';
@@ -58,13 +61,37 @@ function run(args: string[], token: string, side: Side, onStdoutLine?: (line: st
   return child.stdin;
 }
 
+/** What one run leaves: both CLIs' state and the received copy. The sample file is kept for the next. */
+async function removeRunState(): Promise<void> {
+  for (const name of ['state-alice', 'state-bob', 'inbox', 'event.json']) {
+    await rm(join(root, name), { recursive: true, force: true });
+  }
+}
+
+/** Alice deletes her upload (tus termination), so runs do not pile gigabytes into the stack's media store. */
+async function deleteUploaded(
+  homeserverUrl: string,
+  accessToken: string,
+  contentUri: string | undefined,
+): Promise<void> {
+  if (contentUri === undefined) return;
+  const client = new MediaRepositoryClient({ homeserverUrl, accessToken });
+  const uploadUrl = client.tusUploadUrl(await client.capabilities(), parseMxcUri(contentUri));
+  if (uploadUrl !== undefined) await client.tusTerminate(uploadUrl);
+}
+
 async function main(): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const wasRunning = (await stackStatus()).every((component) => component.healthy);
   const stack = await stackUp((line) => say(`  stack: ${line}`));
   try {
-    const [alice, bob] = await Promise.all([registerUser(stack, undefined), registerUser(stack, undefined)]);
-    say(`\n1. Two users on ${stack.baseUrl}: ${alice.userId} sends, ${bob.userId} receives.`);
+    // Named as the demo calls them, so what it prints matches the accounts on the server.
+    const suffix = randomBytes(3).toString('hex');
+    const [alice, bob] = await Promise.all([
+      registerUser(stack, `alice-${suffix}`),
+      registerUser(stack, `bob-${suffix}`),
+    ]);
+    say(`\n1. Two users on ${stack.baseUrl}: Alice (${alice.userId}) sends, Bob (${bob.userId}) receives.`);
 
     await mkdir(root, { recursive: true });
     const sample = join(root, `sample-${sizeMiB}MiB.bin`);
@@ -78,8 +105,7 @@ async function main(): Promise<number> {
     } else say(`2. Using the ${sizeMiB} MiB sample file ${sample}`);
 
     // Fresh state each run, so the demo always shows a whole transfer rather than resuming an old one.
-    for (const name of ['state-alice', 'state-bob', 'inbox'])
-      await rm(join(root, name), { recursive: true, force: true });
+    await removeRunState();
     await mkdir(join(root, 'inbox'));
 
     say(
@@ -90,6 +116,7 @@ async function main(): Promise<number> {
     const receiver: Side = {};
     const started = Date.now();
     let eventAt: number | undefined;
+    let contentUri: string | undefined;
     const common = ['--homeserver', stack.baseUrl];
     const bobsInput = run(
       ['download', '--file-json', '-', '--out', join(root, 'inbox'), ...common, '--state-dir', join(root, 'state-bob')],
@@ -103,8 +130,7 @@ async function main(): Promise<number> {
       (line) => {
         if (eventAt !== undefined) return;
         eventAt = Date.now();
-        // Kept beside the files, for `slipstream serve-media` or another download afterwards.
-        void writeFile(join(root, 'event.json'), line);
+        contentUri = (JSON.parse(line) as { file: { url: string } }).file.url;
         bobsInput.end(`${line}\n`);
       },
     );
@@ -152,6 +178,12 @@ async function main(): Promise<number> {
       return 1;
     }
     say('   identical: every block was authenticated on the way, and the size checked.');
+    await deleteUploaded(stack.baseUrl, alice.accessToken, contentUri);
+    await removeRunState();
+    say(
+      `6. Cleaned up: the upload deleted from the stack, the received copy and both CLIs' state removed. The sample\n` +
+        `   file stays for the next run (${sample}; rm -r ${root} frees it; npm run stack -- clean empties the stack).`,
+    );
     return 0;
   } finally {
     if (!wasRunning) await stackDown(() => undefined);

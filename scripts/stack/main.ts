@@ -1,20 +1,72 @@
 /*
- * `npm run stack -- up|down|status`: the local Synapse + media server + nginx stack of issue 3, all on
- * 127.0.0.1, state under .stack/. See docs/deploy.md for the nginx routing it reproduces.
- * `npm run stack -- user add [<name>]` registers a user on it and prints how to sign in.
+ * `npm run stack -- <command>`: the local Synapse + media server + nginx stack, all on 127.0.0.1, state
+ * under .stack/. See docs/deploy.md for the nginx routing it reproduces, and USAGE below for the commands.
  */
 import { StackError } from './errors.js';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { stackPaths } from './paths.js';
 import { stackDown, stackStatus, stackUp } from './stack.js';
 import { registerUser } from './users.js';
 
-const USAGE = 'usage: npm run stack -- up|down|status|user add [<name>]';
+const USAGE = `usage: npm run stack -- <command>
+  up                          start Synapse, the media server and nginx (installs Synapse the first time)
+  down                        stop them; their data stays
+  status                      what runs, with its pid and address
+  user add [<name>] [--token] register a user and print how to sign in (--token: also an access token)
+  clean [--yes]               stop the stack and delete its data (accounts, rooms, media); asks first
+  --help                      this list`;
+
 const log = (line: string): void => console.error(`stack: ${line}`);
+
+/** Bytes under a path, for saying what clean frees. */
+async function sizeOf(path: string): Promise<number> {
+  const stats = await stat(path).catch(() => undefined);
+  if (!stats) return 0;
+  if (!stats.isDirectory()) return stats.size;
+  let total = 0;
+  for (const entry of await readdir(path)) total += await sizeOf(join(path, entry));
+  return total;
+}
+
+/** Stops the stack and deletes what it stored; keeps the Synapse install and the chosen ports. */
+async function clean(args: string[]): Promise<number> {
+  const data = [stackPaths.synapseDir, stackPaths.mediaServerDir];
+  const bytes = (await Promise.all(data.map(sizeOf))).reduce((sum, size) => sum + size, 0);
+  const what = `the stack's accounts, rooms and media (${(bytes / 1024 ** 3).toFixed(2)} GiB in ${stackPaths.synapseDir} and ${stackPaths.mediaServerDir})`;
+  if (!args.includes('--yes')) {
+    if (!process.stdin.isTTY) {
+      console.error(`stack: clean deletes ${what}; run it with --yes to confirm`);
+      return 2;
+    }
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await prompt.question(`Delete ${what}? [y/N] `);
+    prompt.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      console.error('stack: nothing deleted');
+      return 1;
+    }
+  }
+  await stackDown(log);
+  for (const path of data) await rm(path, { recursive: true, force: true });
+  console.log(`deleted ${what}; npm run stack -- up starts an empty stack`);
+  return 0;
+}
 
 async function main(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
+    case 'clean':
+      return clean(args);
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(USAGE);
+      return 0;
     case 'user': {
-      const [action, name] = args;
-      if (action !== 'add' || args.length > 2 || (name !== undefined && !/^[a-z0-9._=/-]+$/.test(name))) {
+      const withToken = args.includes('--token');
+      const [action, name, ...extra] = args.filter((arg) => arg !== '--token');
+      if (action !== 'add' || extra.length > 0 || (name !== undefined && !/^[a-z0-9._=/-]+$/.test(name))) {
         console.error(`${USAGE}\n  a name is lower-case letters, digits and . _ = / -`);
         return 2;
       }
@@ -26,6 +78,7 @@ async function main(command: string | undefined, args: string[]): Promise<number
           `  homeserver  ${info.baseUrl}`,
           `  username    ${user.username}`,
           `  password    ${user.password}`,
+          ...(withToken ? [`  token       ${user.accessToken}`] : []),
         ].join('\n'),
       );
       return 0;

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The checkout this stack belongs to; everything the stack writes lives under `<repo>/.stack/`. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const STACK_DIR = join(REPO_ROOT, '.stack');
+/** SLIPSTREAM_STACK_DIR puts a stack elsewhere (a test of `clean` on a stack of its own). */
+export const STACK_DIR = process.env['SLIPSTREAM_STACK_DIR'] ?? join(REPO_ROOT, '.stack');
 
 export const stackPaths = {
   /** Choices made once and kept across `down`/`up`: ports, secrets (mode 0600). */

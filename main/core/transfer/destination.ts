@@ -1,4 +1,5 @@
-import { link, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { numberedFileName } from '../../../shared/transfer/safe-file-name.js';
 import { syncDirectory } from '../state/durable-file.js';
@@ -50,4 +51,21 @@ async function exists(path: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
+}
+
+/**
+ * Copies a complete file into `destinationDir` under `fileName`, or "name (1).ext", … when that is
+ * taken — never over an existing file (COPYFILE_EXCL) — and returns where the copy is.
+ */
+export async function copyWithoutReplacing(source: string, destinationDir: string, fileName: string): Promise<string> {
+  for (let n = 0; n <= MAX_NUMBERED; n++) {
+    const candidate = join(destinationDir, n === 0 ? fileName : numberedFileName(fileName, n));
+    try {
+      await copyFile(source, candidate, constants.COPYFILE_EXCL);
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`${destinationDir} already holds ${MAX_NUMBERED} files named like ${fileName}`);
 }

@@ -386,12 +386,15 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
     // An aborted attempt reports why it was aborted (a stall, a pause), not the abort itself.
     if (attemptController.signal.aborted && !signal.aborted) throw attemptController.signal.reason;
     if (error instanceof MatrixHttpError && error.status === 404) {
+      // Slipstream's server says when media it had was cancelled or expired; any other 404 is media
+      // that the server never had (a wrong or made-up event, another server's media it cannot fetch).
+      const gone = /cancel|expire/i.test(error.serverMessage ?? '');
       throw new TransferError(
         'MEDIA_UNAVAILABLE',
-        'the file is no longer on the server: its sender cancelled it, or it expired',
-        {
-          cause: error,
-        },
+        gone
+          ? 'the file is no longer on the server: its sender cancelled it, or it expired'
+          : `there is no such file on the server: ${record.contentUri} names media it does not have`,
+        { cause: error },
       );
     }
     throw error;

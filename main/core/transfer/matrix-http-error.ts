@@ -10,6 +10,8 @@ export class MatrixHttpError extends Error {
     readonly errcode: string | undefined,
     message: string,
     readonly retryAfterMs?: number,
+    /** The server's own words (the body's `error`), when it gave any. */
+    readonly serverMessage?: string,
   ) {
     super(message);
     this.name = 'MatrixHttpError';
@@ -50,5 +52,6 @@ export async function matrixHttpErrorOf(response: HttpAnswer, doing: string): Pr
     errcode,
     `${doing} failed: the server answered HTTP ${response.status}${detail ? ` (${detail})` : ''}`,
     retryAfterMs,
+    serverSays || undefined,
   );
 }

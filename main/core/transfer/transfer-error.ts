@@ -52,7 +52,9 @@ const FS_REASONS: Record<string, string> = {
 /** A file-system error in plain words, naming the path. */
 export function describeFsFailure(error: NodeJS.ErrnoException, what: string): string {
   const reason = (error.code && FS_REASONS[error.code]) ?? error.message;
-  return `${what}${error.path ? ` (${error.path})` : ''}: ${reason}`;
+  // The path is named once: callers often name it already ("cannot save into /x").
+  const path = error.path && !what.includes(error.path) ? ` (${error.path})` : '';
+  return `${what}${path}: ${reason}`;
 }
 
 export function isErrno(error: unknown): error is NodeJS.ErrnoException {
