@@ -74,7 +74,7 @@ async function main(command: string | undefined, args: string[]): Promise<number
       const user = await registerUser(info, name);
       console.log(
         [
-          `registered ${user.userId}; sign in to the app (npm start) with:`,
+          `registered ${user.userId}; sign in (the app: npm start; the CLI: slipstream login) with:`,
           `  homeserver  ${info.baseUrl}`,
           `  username    ${user.username}`,
           `  password    ${user.password}`,
