@@ -102,9 +102,10 @@ export async function openApp(
   return { page, errors };
 }
 
+/** Fills the form in its order (username, then homeserver) and submits it. */
 export async function fillSignIn(page: Page, homeserver: string, username: string, password: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Username or Matrix ID' }).fill(username);
   await page.getByRole('textbox', { name: 'Homeserver' }).fill(homeserver);
-  await page.getByRole('textbox', { name: 'Username' }).fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }

@@ -79,7 +79,11 @@ describe('dropping a file onto the browser host’s page', () => {
 
       const copying = page.getByRole('progressbar', { name: `Copying ${NAME} into Slipstream`, exact: true });
       await copying.waitFor();
-      expect(await page.getByText('Copying into Slipstream…').count()).toBe(1);
+      // Said for what it is: the copy a browser needs before the upload, not the upload itself.
+      expect(await page.getByText('Preparing to send', { exact: true }).count()).toBe(1);
+      expect(
+        await page.getByText(/copying the file into Slipstream \(browsers cannot share the original\)/).count(),
+      ).toBe(1);
       let shot = false;
       const copied = await sampleProgress(copying, async () => {
         if (!shot && ((await progressValueNow(copying)) ?? 0) > SIZE * 0.2) {
@@ -100,7 +104,7 @@ describe('dropping a file onto the browser host’s page', () => {
       await expect.poll(() => readdir(spool), { timeout: 30_000 }).toEqual([]);
 
       // A dropped file was copied into the app: it has no folder of its own, so none is offered.
-      expect(await row.getByRole('button').allTextContents()).toEqual(['Remove']);
+      expect(await row.getByRole('button').allTextContents()).toEqual(['Remove from list']);
       await screenshot(page, 'dropped-completed');
 
       const content = await sentContent(host.url, NAME);

@@ -59,11 +59,11 @@ describe('the browser host’s app from the keyboard', () => {
       expect(await overflowsSideways(page)).toBe(false);
       await screenshot(page, 'signed-out-narrow');
 
-      await tabUntil(page, 'input:Homeserver');
-      await page.keyboard.type(stack.baseUrl);
-      await page.keyboard.press('Tab');
-      expect(await focusedControl(page)).toBe('input:Username');
+      await tabUntil(page, 'input:Username or Matrix ID');
       await page.keyboard.type(user.username);
+      await page.keyboard.press('Tab');
+      expect(await focusedControl(page)).toBe('input:Homeserver');
+      await page.keyboard.type(stack.baseUrl);
       await page.keyboard.press('Tab');
       expect(await focusedControl(page)).toBe('input:Password');
       await page.keyboard.type(user.password);
@@ -96,6 +96,8 @@ describe('the browser host’s app from the keyboard', () => {
       await page.keyboard.press('Enter');
       const settings = page.getByRole('dialog', { name: 'Settings' });
       await settings.waitFor();
+      // Focus starts in the first field to type in, not on the folder, which is only shown.
+      expect(await focusedControl(page)).toBe('input:Download automatically up to (MB)');
       expect(await overflowsSideways(page)).toBe(false);
       await screenshot(page, 'settings-narrow');
       await page.keyboard.press('Escape');

@@ -122,8 +122,13 @@ describe('sending large files from the browser host', () => {
     const chooser = page.getByRole('dialog', { name: 'Choose files to send' });
     await chooser.getByRole('checkbox', { name: BIG }).waitFor();
     expect(await chooser.getByRole('row', { name: new RegExp(BIG) }).textContent()).toContain('300 MB');
-    expect(await chooser.textContent()).toContain(folders.home);
+    const here = chooser.getByRole('navigation', { name: 'Current folder' }).getByRole('button', { name: 'Home' });
+    expect(await here.getAttribute('aria-current')).toBe('location');
+    expect(await here.getAttribute('title')).toBe(folders.home);
     await screenshot(page, 'chooser-open');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'chooser-open-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.keyboard.press('Escape');
     await chooser.waitFor({ state: 'detached' });
     expect(await isFocused(sendButton)).toBe(true);
@@ -144,7 +149,7 @@ describe('sending large files from the browser host', () => {
         if (value > BIG_SIZE * 0.1) {
           shotMidUpload = true;
           expect(await row.textContent()).toMatch(/\d+ %/);
-          expect(await row.textContent()).toMatch(/MB\/s/);
+          expect(await row.textContent()).toMatch(/Uploading · [\d.]+ MB of 300 MB · [\d.]+ MB\/s/);
           await screenshot(page, 'transfers-mid-upload');
           await page.emulateMedia({ colorScheme: 'dark' });
           await screenshot(page, 'transfers-mid-upload-dark');
@@ -165,7 +170,7 @@ describe('sending large files from the browser host', () => {
     expect(seen.at(-1)).toBe(BIG_SIZE);
     expect(await row.textContent()).toContain('100 %');
     // Completed sends offer what fits: no Open (that is for received files), Show in folder, Remove.
-    expect(await row.getByRole('button').allTextContents()).toEqual(['Show in folder', 'Remove']);
+    expect(await row.getByRole('button').allTextContents()).toEqual(['Show in folder', 'Remove from list']);
     await screenshot(page, 'transfers-completed');
 
     const content = await sentContent(host.url, BIG);
@@ -189,7 +194,11 @@ describe('sending large files from the browser host', () => {
       expect(await row.getByRole('button').allTextContents()).toEqual(['Resume', 'Cancel']);
       const pausedAt = await progressValue(bar);
       expect(pausedAt).toBeLessThan(MEDIUM_SIZE);
+      expect(await row.locator('.status').textContent()).toMatch(/^Paused at [\d.]+ MB of 96 MB$/);
       await screenshot(page, 'transfers-paused');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(page, 'transfers-paused-dark');
+      await page.emulateMedia({ colorScheme: 'light' });
       // Said to screen readers too, once, without reading out every step of the bar.
       expect(await page.getByText('medium.bin: Paused', { exact: true }).count()).toBe(1);
       // Still paused a while later, at the same place.
@@ -210,7 +219,7 @@ describe('sending large files from the browser host', () => {
   );
 
   it(
-    'cancels a send only after asking, then offers only Remove',
+    'cancels a send only after asking, then offers only Remove from list',
     async () => {
       const { page, errors, host } = await signedInApp('cancel', { 'medium.bin': mediumSource });
       proxy.options.uploadBytesPerSecond = 8 * MB;
@@ -221,8 +230,14 @@ describe('sending large files from the browser host', () => {
       await row.getByRole('button', { name: 'Cancel' }).click();
       const question = page.getByRole('alertdialog', { name: 'Cancel sending medium.bin?' });
       await question.waitFor();
-      expect(await question.textContent()).toContain('The people you shared it with lose the file');
+      expect(await question.textContent()).toContain(
+        'The upload stops and cannot be resumed; you would have to send the file again. Anyone who already has its link can no longer download it.',
+      );
+      expect(await isFocused(question.getByRole('button', { name: 'Keep going' }))).toBe(true);
       await screenshot(page, 'cancel-confirmation');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(page, 'cancel-confirmation-dark');
+      await page.emulateMedia({ colorScheme: 'light' });
       await question.getByRole('button', { name: 'Keep going' }).click();
       await question.waitFor({ state: 'detached' });
       expect(await statusNow(row)).toMatch(/^Uploading/);
@@ -230,8 +245,9 @@ describe('sending large files from the browser host', () => {
       await row.getByRole('button', { name: 'Cancel' }).click();
       await question.getByRole('button', { name: 'Cancel transfer' }).click();
       await waitForStatus(row, 'Cancelled', 30_000);
-      expect(await row.getByRole('button').allTextContents()).toEqual(['Remove']);
-      await row.getByRole('button', { name: 'Remove' }).click();
+      expect(await row.getByRole('button').allTextContents()).toEqual(['Remove from list']);
+      await screenshot(page, 'transfers-cancelled');
+      await row.getByRole('button', { name: 'Remove medium.bin from the list' }).click();
       await row.waitFor({ state: 'detached' });
       const contract = await connectToHost(host.url);
       expect(await contract.listTransfers()).toEqual([]);
@@ -255,17 +271,21 @@ describe('sending large files from the browser host', () => {
       await app.host.kill();
       // The page says what happened, in words, rather than spinning.
       await page.getByText('Lost the connection to Slipstream').waitFor({ timeout: 30_000 });
+      // The row says where it stood, with no rate or time left that nobody measures any more.
+      const row = transferRow(page, 'medium.bin');
+      await waitForStatus(row, '\\d+ % when the connection was lost', 10_000);
+      expect(await row.textContent()).not.toMatch(/MB\/s|left/);
+      await screenshot(page, 'host-reconnecting');
       const restarted = await startHost(folders, { port });
       app.replaceHost(restarted);
       const banner = page
         .getByRole('alert')
-        .filter({ hasText: 'Slipstream was restarted: open the address it printed' });
+        .filter({ hasText: 'Slipstream was restarted, so this page has stopped working.' });
       await banner.waitFor({ timeout: 60_000 });
       await screenshot(page, 'host-restarted');
 
       proxy.options.uploadBytesPerSecond = undefined;
       await page.goto(restarted.url);
-      const row = transferRow(page, 'medium.bin');
       // No click: the host resumed the interrupted upload when it started.
       await waitForStatus(row, 'Completed');
       expect(await progressValue(bar)).toBe(MEDIUM_SIZE);

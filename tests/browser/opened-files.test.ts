@@ -4,6 +4,7 @@ import { makeSampleFile } from '../../scripts/lib/sample-file.js';
 import { startHostProcess } from '../support/browser-host.js';
 import {
   openApp,
+  overflowsSideways,
   screenshot,
   signIn,
   transferRow,
@@ -16,7 +17,7 @@ const TIMEOUT_MS = UI_TIMEOUT_MS;
 
 /*
  * Files handed to Slipstream from outside (named on `slipstream app`'s command line, or by a second
- * launch while it runs) are offered, never sent without asking: Send sends them, Dismiss forgets them.
+ * launch while it runs) are offered, never sent without asking: Send sends them, Don’t send forgets them.
  */
 
 const MB = 1024 * 1024;
@@ -36,21 +37,28 @@ describe('files handed to the browser host from outside', () => {
   });
 
   it(
-    'offers the command line’s files with Send and Dismiss; Send sends them, Dismiss forgets a later hand-over',
+    'offers the command line’s files with Send and Don’t send; Send sends them, Don’t send forgets a later hand-over',
     async () => {
       const { stack, user, folders, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       await signIn(page, stack.baseUrl, user);
-      const offer = page.getByRole('region', { name: 'Send these files?' });
+      const offer = page.getByRole('region', { name: 'You opened 2 files with Slipstream. Send them?' });
       await offer.waitFor();
-      expect(await offer.getByRole('listitem').allTextContents()).toEqual(
-        given.map((path) => expect.stringContaining(path)),
-      );
+      // Each by name, with its size and folder; the whole path in its title.
+      const items = offer.getByRole('listitem');
+      await expect
+        .poll(() => items.allTextContents())
+        .toEqual(['report.pdf 3 MB · in your home folder', 'scene.glb 5 MB · in your home folder']);
+      expect(await Promise.all((await items.all()).map((item) => item.getAttribute('title')))).toEqual(given);
       await screenshot(page, 'opened-files-offer');
+      await page.setViewportSize({ width: 700, height: 760 });
+      expect(await overflowsSideways(page)).toBe(false);
+      await screenshot(page, 'opened-files-offer-narrow');
+      await page.setViewportSize({ width: 1100, height: 760 });
       // Nothing is sent before the person says so.
       expect(await page.getByRole('list', { name: 'Transfers' }).count()).toBe(0);
 
-      await offer.getByRole('button', { name: 'Send' }).click();
+      await offer.getByRole('button', { name: 'Send 2 files' }).click();
       await offer.waitFor({ state: 'detached' });
       await waitForStatus(transferRow(page, 'report.pdf'), 'Completed');
       await waitForStatus(transferRow(page, 'scene.glb'), 'Completed');
@@ -59,16 +67,17 @@ describe('files handed to the browser host from outside', () => {
       const second = await startHostProcess({ dataDir: folders.dataDir, home: folders.home, files: [later] });
       await second.stop();
       expect(second.url).toBe(host.url);
-      await offer.waitFor();
-      expect(await offer.textContent()).toContain('later.bin');
-      await offer.getByRole('button', { name: 'Dismiss' }).click();
-      await offer.waitFor({ state: 'detached' });
+      const offerOfOne = page.getByRole('region', { name: 'You opened later.bin with Slipstream. Send it?' });
+      await offerOfOne.waitFor();
+      expect(await offerOfOne.getByRole('button', { name: 'Send 1 file' }).count()).toBe(1);
+      await offerOfOne.getByRole('button', { name: 'Don’t send' }).click();
+      await offerOfOne.waitFor({ state: 'detached' });
       expect(await transferRow(page, 'later.bin').count()).toBe(0);
 
       // Files are handed over once: a reload offers nothing again.
       await page.reload();
       await transferRow(page, 'scene.glb').waitFor();
-      expect(await offer.count()).toBe(0);
+      expect(await page.getByRole('region', { name: /^You opened/ }).count()).toBe(0);
       expect(errors).toEqual([]);
     },
     TIMEOUT_MS,

@@ -20,6 +20,8 @@ describe('signing in through the browser host', () => {
       const form = page.getByRole('region', { name: 'Sign in to your Matrix account' });
       await form.waitFor();
       await screenshot(page, 'signed-out');
+      // Which Slipstream, and where: nothing about key files on every screen.
+      expect(await page.getByRole('contentinfo').textContent()).toMatch(/^Slipstream \S+ · in your browser$/);
       const alert = form.getByRole('alert');
 
       // Nothing listens on the discard port.

@@ -22,9 +22,8 @@ export function ConnectionBanner({ platform }: { readonly platform: Platform }) 
     return (
       <div className="banner banner-error" role="alert">
         <p>
-          <strong>{RESTARTED_MESSAGE}.</strong> This page belongs to the Slipstream that was running before; the new one
-          printed a new address (ending in /open?key=…) when it started. Running <code>slipstream app</code> again
-          prints it too.
+          <strong>{RESTARTED_MESSAGE}</strong> Open the new link shown where Slipstream is running (it ends in
+          /open?key=…); running <code>slipstream app</code> again prints it too.
         </p>
       </div>
     );
@@ -40,7 +39,7 @@ export function ConnectionBanner({ platform }: { readonly platform: Platform }) 
     <div className="banner banner-warning" role="status">
       <p>
         Lost the connection to Slipstream. Trying again {retryIn ? `in ${retryIn} s` : 'now'}… If you stopped
-        Slipstream, start it again and open the address it prints.
+        Slipstream, start it again and open the link it prints.
       </p>
     </div>
   );

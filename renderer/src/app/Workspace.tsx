@@ -14,7 +14,7 @@ export function Workspace({ inert }: { readonly inert: boolean }) {
       {sessionError && <ErrorNotice message={sessionError} onDismiss={dismissMessages} />}
       <div className="send-bar">
         <SendFilesButton />
-        <p className="send-hint">or drop files anywhere in this window. Any size: they stream while they upload.</p>
+        <p className="send-hint">or drop files anywhere in this window — any size.</p>
       </div>
       <OpenedFilesOffer />
       <SendProblems />

@@ -2,6 +2,9 @@ import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef } from 're
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+/** Where typing goes: a dialog with a form starts there, not on a read-only value or a button. */
+const EDITABLE =
+  'input:not([disabled]):not([readonly]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]):not([readonly])';
 
 interface DialogProps {
   readonly title: string;
@@ -17,9 +20,12 @@ interface DialogProps {
 /**
  * A modal dialog on the platform's <dialog>: showModal() makes the rest of the page inert and puts the
  * dialog in the top layer; Tab is kept inside it; Escape closes it; focus goes back where it was.
+ * Focus starts on the element marked `data-autofocus` (the safe answer to a question), else on the
+ * first field that can be typed in, else on the title, so the dialog is read from its start.
  */
 export function Dialog({ title, onClose, children, role = 'dialog', className, description }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleRef = useRef<HTMLHeadingElement>(null);
   const titleId = useId();
   const descriptionId = useId();
   const onCloseRef = useRef(onClose);
@@ -30,6 +36,11 @@ export function Dialog({ title, onClose, children, role = 'dialog', className, d
     if (!dialog) return;
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialog.showModal();
+    const first =
+      dialog.querySelector<HTMLElement>('[data-autofocus]') ??
+      dialog.querySelector<HTMLElement>(EDITABLE) ??
+      titleRef.current;
+    first?.focus();
     return () => {
       dialog.close();
       previous?.focus();
@@ -65,7 +76,7 @@ export function Dialog({ title, onClose, children, role = 'dialog', className, d
       }}
       onKeyDown={keepFocusInside}
     >
-      <h2 id={titleId} className="dialog-title">
+      <h2 id={titleId} ref={titleRef} className="dialog-title" tabIndex={-1}>
         {title}
       </h2>
       {description && (

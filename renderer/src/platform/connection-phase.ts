@@ -7,4 +7,4 @@ export type ConnectionPhase =
   /** The host answers but no longer knows this browser: it was restarted with a new launch key. */
   | { readonly kind: 'refused' };
 
-export const RESTARTED_MESSAGE = 'Slipstream was restarted: open the address it printed';
+export const RESTARTED_MESSAGE = 'Slipstream was restarted, so this page has stopped working.';

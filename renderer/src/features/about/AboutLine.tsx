@@ -1,13 +1,12 @@
 import { useAppStores } from '../../app/app-stores';
 
-/** Which Slipstream this is, where it runs, and how it keeps its keys: for bug reports and the curious. */
+/** Which Slipstream this is and where it runs, for bug reports; how keys are kept is in the settings. */
 export function AboutLine() {
   const { appInfo } = useAppStores();
-  const frontEnd = appInfo.host === 'electron' ? 'desktop app (Electron)' : 'in a web browser (browser host)';
   return (
     <footer className="about">
       <p>
-        Slipstream {appInfo.version} · {frontEnd} · keys kept with {appInfo.secretStorage}
+        Slipstream {appInfo.version} · {appInfo.host === 'electron' ? 'desktop app' : 'in your browser'}
       </p>
     </footer>
   );

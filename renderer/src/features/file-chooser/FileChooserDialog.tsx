@@ -1,6 +1,7 @@
 import { Dialog } from '../../components/Dialog';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { countOf, formatBytes } from '../../text/quantities';
+import { breadcrumbsOf } from './breadcrumbs';
 import type { ChooserRequest } from './chooser-store';
 import { FolderContents } from './FolderContents';
 import { useChooser } from './use-chooser';
@@ -15,6 +16,7 @@ function ChooserBody({ request }: { readonly request: ChooserRequest }) {
   const confirm = useChooser((state) => state.confirm);
   const cancel = useChooser((state) => state.cancel);
   const files = request.mode === 'files';
+  const crumbs = listing ? breadcrumbsOf(listing) : [];
   const totalSize = selected.reduce((sum, entry) => sum + (entry.size ?? 0), 0);
   const confirmLabel = files
     ? selected.length === 0
@@ -31,7 +33,7 @@ function ChooserBody({ request }: { readonly request: ChooserRequest }) {
               <li key={place.path}>
                 <button
                   type="button"
-                  className="quiet"
+                  className={crumbs[0]?.path === place.path ? 'quiet is-within' : 'quiet'}
                   aria-current={listing?.path === place.path ? 'location' : undefined}
                   onClick={() => void browse(place.path)}
                   title={place.path}
@@ -43,20 +45,24 @@ function ChooserBody({ request }: { readonly request: ChooserRequest }) {
           </ul>
         </nav>
         <div className="chooser-main" aria-busy={loading}>
-          <div className="chooser-location">
-            <button
-              type="button"
-              onClick={() => listing?.parent && void browse(listing.parent)}
-              disabled={!listing?.parent}
-              aria-label="Up to the parent folder"
-            >
-              <span aria-hidden="true">↑</span> Up
-            </button>
-            <p className="path" title={listing?.path ?? ''}>
-              <span className="visually-hidden">Current folder: </span>
-              {listing?.path ?? 'Places'}
-            </p>
-          </div>
+          <nav className="chooser-location" aria-label="Current folder">
+            <ol className="breadcrumbs">
+              {crumbs.length === 0 && <li>Places</li>}
+              {crumbs.map((crumb, index) => (
+                <li key={crumb.path}>
+                  <button
+                    type="button"
+                    className="quiet"
+                    title={crumb.path}
+                    aria-current={index === crumbs.length - 1 ? 'location' : undefined}
+                    onClick={() => void browse(crumb.path)}
+                  >
+                    {crumb.label}
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </nav>
           {error && <ErrorNotice message={error} />}
           <div className="chooser-scroll">
             {listing && (

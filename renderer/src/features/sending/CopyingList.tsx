@@ -6,7 +6,7 @@ import { useSending } from './use-sending';
 function phaseWords(file: CopyingFile): string {
   if (file.phase === 'failed') return file.error ?? 'Copying failed';
   if (file.phase === 'starting') return 'Starting the upload…';
-  return 'Copying into Slipstream…';
+  return 'Preparing to send';
 }
 
 function CopyingRow({ file }: { readonly file: CopyingFile }) {
@@ -36,6 +36,16 @@ function CopyingRow({ file }: { readonly file: CopyingFile }) {
       <div className="transfer-foot">
         <p className="status" role={failed ? 'alert' : undefined}>
           <span className="status-words">{phaseWords(file)}</span>
+          {/* A copy is not the upload yet, and a browser gives no other way: said, so two bars make sense. */}
+          {file.phase === 'copying' && (
+            <span className="status-detail">
+              {' '}
+              — copying the file into Slipstream (browsers cannot share the original):{' '}
+              <span className="amount">
+                {formatBytes(file.copied)} of {formatBytes(file.size)}
+              </span>
+            </span>
+          )}
         </p>
         <div className="transfer-actions">
           {file.phase === 'copying' && (
@@ -53,9 +63,9 @@ function CopyingRow({ file }: { readonly file: CopyingFile }) {
               type="button"
               className="quiet"
               onClick={() => dismissCopy(file.key)}
-              aria-label={`Remove ${file.name}`}
+              aria-label={`Remove ${file.name} from the list`}
             >
-              Remove
+              Remove from list
             </button>
           )}
         </div>

@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppInfo, SendSource, SlipstreamApi } from '../../../../shared/ipc-contract';
 import { messageOf } from '../../text/error-message';
+import { baseName } from '../../text/paths';
 import type { ChooserStore } from '../file-chooser/chooser-store';
 import { choosePaths } from '../file-chooser/choose-paths';
 import type { DroppedItem } from './dropped-files';
@@ -53,7 +54,6 @@ export interface SendingDependencies {
   readonly pathForFile?: (file: File) => string;
 }
 
-const baseName = (path: string) => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 let nextKey = 0;
 const freshKey = () => `send-${++nextKey}`;
 

@@ -14,7 +14,9 @@ export interface SpoolUpload {
 export const COPY_CANCELLED = 'COPY_CANCELLED';
 
 function failureFrom(request: XMLHttpRequest, fileName: string): IpcError {
-  if (request.status === 401) return new IpcError('HOST_RESTARTED', RESTARTED_MESSAGE);
+  if (request.status === 401) {
+    return new IpcError('HOST_RESTARTED', `${RESTARTED_MESSAGE} Open the new link shown where Slipstream is running.`);
+  }
   try {
     const failure = ipcFailureSchema.parse(JSON.parse(request.responseText));
     return new IpcError(failure.code, `${fileName} could not be copied into Slipstream: ${failure.message}`);

@@ -1,3 +1,7 @@
+import { useState } from 'react';
+import { isActive } from '../transfers/transfer-words';
+import { useTransfers } from '../transfers/use-transfers';
+import { SignOutDialog } from './SignOutDialog';
 import { useSession } from './use-session';
 
 function hostOf(url: string): string {
@@ -20,14 +24,33 @@ export function AccountSummary() {
   );
 }
 
+/** Signs out at once, or asks first when that would pause transfers (the main side pauses them). */
 export function SignOutButton() {
   const hasSession = useSession((state) => state.session !== null);
   const phase = useSession((state) => state.phase);
   const signOut = useSession((state) => state.signOut);
+  const running = useTransfers((state) => Object.values(state.byId).filter(isActive).length);
+  const [asking, setAsking] = useState(false);
   if (!hasSession) return null;
   return (
-    <button type="button" onClick={() => void signOut()} disabled={phase === 'signingOut'}>
-      {phase === 'signingOut' ? 'Signing out…' : 'Sign out'}
-    </button>
+    <>
+      <button
+        type="button"
+        onClick={() => (running > 0 ? setAsking(true) : void signOut())}
+        disabled={phase === 'signingOut'}
+      >
+        {phase === 'signingOut' ? 'Signing out…' : 'Sign out'}
+      </button>
+      {asking && (
+        <SignOutDialog
+          running={running}
+          onClose={() => setAsking(false)}
+          onConfirm={() => {
+            setAsking(false);
+            void signOut();
+          }}
+        />
+      )}
+    </>
   );
 }

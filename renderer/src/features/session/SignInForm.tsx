@@ -1,11 +1,6 @@
 import { type FormEvent, useState } from 'react';
+import { serverNameOf } from '../../../../shared/matrix/client-session';
 import { useSession } from './use-session';
-
-/** A Matrix ID's server part (@alice:example.org → example.org), to use when no homeserver was typed. */
-function serverOf(username: string): string | undefined {
-  const match = /^@[^:]+:(.+)$/.exec(username.trim());
-  return match?.[1];
-}
 
 export function SignInForm() {
   const phase = useSession((state) => state.phase);
@@ -16,10 +11,11 @@ export function SignInForm() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const signingIn = phase === 'signingIn';
+  const fromMatrixId = serverNameOf(username);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void signIn({ homeserver: homeserver.trim() || serverOf(username) || '', username, password });
+    void signIn({ homeserver: homeserver.trim() || fromMatrixId || '', username, password });
   };
 
   return (
@@ -36,25 +32,7 @@ export function SignInForm() {
       )}
       <form onSubmit={submit} noValidate aria-busy={signingIn}>
         <label className="field">
-          <span>Homeserver</span>
-          <input
-            name="homeserver"
-            type="text"
-            inputMode="url"
-            autoComplete="url"
-            spellCheck={false}
-            placeholder="example.org or https://matrix.example.org"
-            aria-describedby="homeserver-hint"
-            value={homeserver}
-            onChange={(event) => setHomeserver(event.target.value)}
-          />
-          <small id="homeserver-hint" className="hint">
-            The part after the colon in your Matrix ID (@you:<strong>example.org</strong>), or your homeserver’s
-            address.
-          </small>
-        </label>
-        <label className="field">
-          <span>Username</span>
+          <span>Username or Matrix ID</span>
           <input
             name="username"
             type="text"
@@ -66,6 +44,25 @@ export function SignInForm() {
             onChange={(event) => setUsername(event.target.value)}
           />
         </label>
+        <div className="field">
+          <label htmlFor="homeserver">Homeserver</label>
+          <input
+            id="homeserver"
+            name="homeserver"
+            type="text"
+            inputMode="url"
+            autoComplete="url"
+            spellCheck={false}
+            placeholder={fromMatrixId ?? 'example.org or https://matrix.example.org'}
+            aria-describedby="homeserver-hint"
+            value={homeserver}
+            onChange={(event) => setHomeserver(event.target.value)}
+          />
+          <small id="homeserver-hint" className="hint">
+            Not needed when you typed a full Matrix ID (@you:<strong>example.org</strong>). Otherwise your server’s name
+            (example.org) or address.
+          </small>
+        </div>
         <label className="field">
           <span>Password</span>
           <input

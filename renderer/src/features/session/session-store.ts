@@ -1,8 +1,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { SlipstreamApi, StoredSession } from '../../../../shared/ipc-contract';
 import { messageOf } from '../../text/error-message';
-import { resolveHomeserver } from './homeserver-discovery';
-import { logout, passwordLogin } from './matrix-login';
+import { logout, passwordLogin, resolveHomeserver } from '../../../../shared/matrix/client-session';
+import { browserMatrixFetch } from './browser-fetch';
 
 export type SessionPhase = 'loading' | 'signedOut' | 'signingIn' | 'signedIn' | 'signingOut';
 
@@ -53,8 +53,13 @@ export function createSessionStore(api: SlipstreamApi): SessionStore {
       set({ phase: 'signingIn', error: null, notice: null });
       let session: StoredSession;
       try {
-        const homeserverUrl = await resolveHomeserver(details.homeserver);
-        session = await passwordLogin({ homeserverUrl, username: details.username, password: details.password });
+        const homeserverUrl = await resolveHomeserver(browserMatrixFetch, details.homeserver);
+        session = await passwordLogin(browserMatrixFetch, {
+          homeserverUrl,
+          username: details.username,
+          password: details.password,
+          deviceName: 'Slipstream',
+        });
       } catch (error) {
         set({ phase: 'signedOut', error: messageOf(error) });
         return;
@@ -63,7 +68,7 @@ export function createSessionStore(api: SlipstreamApi): SessionStore {
         await api.saveSession(session);
       } catch (error) {
         // A session Slipstream cannot keep is ended at once rather than left behind on the server.
-        await logout(session).catch(() => undefined);
+        await logout(browserMatrixFetch, session).catch(() => undefined);
         set({ phase: 'signedOut', error: `Signed in, but Slipstream could not keep the session: ${messageOf(error)}` });
         return;
       }
@@ -76,7 +81,7 @@ export function createSessionStore(api: SlipstreamApi): SessionStore {
       set({ phase: 'signingOut', error: null, notice: null });
       let notice: string | null = null;
       try {
-        await logout(session);
+        await logout(browserMatrixFetch, session);
       } catch (error) {
         notice = `Signed out of Slipstream, but the homeserver could not be told to end this device's session (${messageOf(error)}). You can remove the device "Slipstream" from another client.`;
       }

@@ -1,21 +1,69 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import type { Settings } from '../../../../shared/app/settings';
 import { useAppStores } from '../../app/app-stores';
 import { Dialog } from '../../components/Dialog';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { messageOf } from '../../text/error-message';
+import { shortPath } from '../../text/paths';
 import { choosePaths } from '../file-chooser/choose-paths';
+import { useHomeFolder } from '../file-chooser/use-home-folder';
 import { formatChoices } from './format-choices';
-import { draftOf, patchFrom, type SettingsDraft } from './settings-draft';
+import { draftOf, patchFrom, type SettingsDraft, type SettingsProblem } from './settings-draft';
 import { useSettings } from './use-settings';
+
+interface NumberFieldProps {
+  readonly id: string;
+  readonly label: string;
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly min: number;
+  readonly max?: number;
+  readonly hint: ReactNode;
+  /** What is wrong with the value, shown under it and tied to it for screen readers. */
+  readonly problem: string | undefined;
+}
+
+function NumberField({ id, label, value, onChange, min, max, hint, problem }: NumberFieldProps) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        min={min}
+        max={max}
+        step={1}
+        inputMode="numeric"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        aria-invalid={problem !== undefined}
+        aria-describedby={problem ? `${id}-hint ${id}-problem` : `${id}-hint`}
+      />
+      <small id={`${id}-hint`} className="hint">
+        {hint}
+      </small>
+      {problem && (
+        <p id={`${id}-problem`} className="field-problem" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
 
 function SettingsForm({ settings, onClose }: { readonly settings: Settings; readonly onClose: () => void }) {
   const { platform, appInfo, chooser } = useAppStores();
   const update = useSettings((state) => state.update);
+  const home = useHomeFolder();
   const [draft, setDraft] = useState<SettingsDraft>(() => draftOf(settings));
-  const [error, setError] = useState<string | null>(null);
+  const [problem, setProblem] = useState<SettingsProblem | null>(null);
   const [saving, setSaving] = useState(false);
-  const change = (partial: Partial<SettingsDraft>) => setDraft((current) => ({ ...current, ...partial }));
+  const change = (partial: Partial<SettingsDraft>) => {
+    setDraft((current) => ({ ...current, ...partial }));
+    // A problem lasts until what it is about is edited: it is no longer known to be true.
+    setProblem((current) => (current && (current.field === null || current.field in partial) ? null : current));
+  };
+  const problemWith = (field: keyof SettingsDraft) => (problem?.field === field ? problem.message : undefined);
 
   const changeFolder = async () => {
     try {
@@ -27,26 +75,27 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
       );
       if (chosen?.[0]) change({ downloadFolder: chosen[0] });
     } catch (failure) {
-      setError(`The folder could not be chosen: ${messageOf(failure)}`);
+      setProblem({ field: 'downloadFolder', message: `The folder could not be chosen: ${messageOf(failure)}` });
     }
   };
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
     const patch = patchFrom(draft, settings);
-    if (typeof patch === 'string') return setError(patch);
+    if ('message' in patch) return setProblem(patch);
     setSaving(true);
-    setError(null);
+    setProblem(null);
     try {
       if (Object.keys(patch).length > 0) await update(patch);
       onClose();
     } catch (failure) {
-      setError(`The settings were not saved: ${messageOf(failure)}`);
+      setProblem({ field: null, message: `The settings were not saved: ${messageOf(failure)}` });
     } finally {
       setSaving(false);
     }
   };
 
+  const folderProblem = problemWith('downloadFolder');
   return (
     <form className="settings-form" onSubmit={(event) => void save(event)} noValidate>
       <fieldset className="settings-receiving">
@@ -54,53 +103,47 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
         <div className="field">
           <label htmlFor="download-folder">Download folder</label>
           <div className="folder-row">
-            <input
+            {/* An <output>: the folder is chosen, never typed, and a change is announced. */}
+            <output
               id="download-folder"
-              type="text"
-              readOnly
-              value={draft.downloadFolder}
+              className="folder-path"
               title={draft.downloadFolder}
-              className="path"
-            />
+              aria-describedby={folderProblem ? 'download-folder-problem' : undefined}
+            >
+              <span dir="ltr">{shortPath(draft.downloadFolder, home)}</span>
+            </output>
             <button type="button" onClick={() => void changeFolder()} aria-label="Change the download folder">
               Change…
             </button>
           </div>
+          {folderProblem && (
+            <p id="download-folder-problem" className="field-problem" role="alert">
+              {folderProblem}
+            </p>
+          )}
         </div>
-        <label className="field">
-          <span>Download automatically up to (MB)</span>
-          <input
-            type="number"
-            min={0}
-            step={1}
-            inputMode="numeric"
-            value={draft.autoDownloadMb}
-            onChange={(event) => change({ autoDownloadMb: event.target.value })}
-            aria-describedby="auto-download-hint"
-          />
-          <small id="auto-download-hint" className="hint">
-            Incoming files up to this size start downloading on their own; larger ones wait for you. 0 means never.
-          </small>
-        </label>
+        <NumberField
+          id="auto-download"
+          label="Download automatically up to (MB)"
+          value={draft.autoDownloadMb}
+          onChange={(autoDownloadMb) => change({ autoDownloadMb })}
+          min={0}
+          hint="Incoming files up to this size start downloading on their own; larger ones wait for you. 0 means never."
+          problem={problemWith('autoDownloadMb')}
+        />
       </fieldset>
       <fieldset className="settings-transfers">
         <legend>Transfers</legend>
-        <label className="field">
-          <span>Transfers at once</span>
-          <input
-            type="number"
-            min={1}
-            max={8}
-            step={1}
-            inputMode="numeric"
-            value={draft.maxConcurrentTransfers}
-            onChange={(event) => change({ maxConcurrentTransfers: event.target.value })}
-            aria-describedby="concurrent-hint"
-          />
-          <small id="concurrent-hint" className="hint">
-            From 1 to 8. The others wait as Queued and start as soon as one finishes.
-          </small>
-        </label>
+        <NumberField
+          id="concurrent"
+          label="Transfers at once"
+          value={draft.maxConcurrentTransfers}
+          onChange={(maxConcurrentTransfers) => change({ maxConcurrentTransfers })}
+          min={1}
+          max={8}
+          hint="How many files move at the same time (1–8). The rest wait their turn."
+          problem={problemWith('maxConcurrentTransfers')}
+        />
       </fieldset>
       <fieldset className="format-choices">
         <legend>Format of the files you send</legend>
@@ -112,18 +155,31 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
               value={choice.policy}
               checked={draft.defaultFormat === choice.policy}
               onChange={() => change({ defaultFormat: choice.policy })}
-              aria-describedby={`format-${choice.policy}-explanation`}
+              aria-labelledby={`format-${choice.policy}-label`}
+              aria-describedby={`format-${choice.policy}-explanation format-${choice.policy}-technical`}
             />
             <span className="choice-text">
-              <span className="choice-label">{choice.label}</span>
+              <span id={`format-${choice.policy}-label`} className="choice-label">
+                {choice.label}
+              </span>
               <small id={`format-${choice.policy}-explanation`} className="hint">
                 {choice.explanation}
+              </small>
+              <small id={`format-${choice.policy}-technical`} className="technical">
+                {choice.technical}
               </small>
             </span>
           </label>
         ))}
       </fieldset>
-      {error && <ErrorNotice message={error} />}
+      <details className="key-storage">
+        <summary>Keys are stored encrypted on this computer</summary>
+        <p>
+          Your sign-in and the key of each transfer are sealed before they are written to disk:{' '}
+          <code>{appInfo.secretStorage}</code>.
+        </p>
+      </details>
+      {problem?.field === null && <ErrorNotice message={problem.message} />}
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
           Cancel

@@ -4,7 +4,10 @@ import { formatBytes } from '../../text/quantities';
 export interface FormatChoice {
   readonly policy: FormatPolicy;
   readonly label: string;
+  /** What it means for the people who receive the files, in their words. */
   readonly explanation: string;
+  /** The formats' own names, for those who know them (shown small). */
+  readonly technical: string;
 }
 
 /** The three policies of shared/app/settings.ts (`formatPolicySchema`), in words for the settings. */
@@ -13,20 +16,23 @@ export function formatChoices(compatibleMaxBytes: number): FormatChoice[] {
   return [
     {
       policy: 'auto',
-      label: `Automatic: compatible up to ${limit}, streaming above (recommended)`,
-      explanation: `Files up to ${limit} (what a stock homeserver accepts from any client) open in every Matrix app; larger ones, which other apps cannot stream and many cannot even load, stream while they upload.`,
+      label: 'Automatic (recommended)',
+      explanation: `Files up to ${limit} work in every Matrix app. Bigger files stream: people can start downloading before your upload finishes, in Slipstream or another app that supports streaming.`,
+      technical: `Matrix v2 attachments up to ${limit}, MSC4016 v3 above`,
     },
     {
       policy: 'v3',
-      label: 'Streaming for every file (MSC4016 v3)',
+      label: 'Always stream',
       explanation:
-        'Recipients can play and download while the upload is still running, but only apps that support MSC4016, such as Slipstream, can open these files.',
+        'People can start downloading straight away, but only apps that support streaming (such as Slipstream) can open these files.',
+      technical: 'MSC4016 v3 for every file',
     },
     {
       policy: 'v2',
-      label: 'Compatible for every file (Matrix v2)',
+      label: 'Always compatible',
       explanation:
-        'Every Matrix app can open them. Nothing streams: each file is read once before it is announced, and recipients wait for the whole upload.',
+        'Works in every Matrix app, but people wait for the whole upload, and each file is read once before it is announced.',
+      technical: 'Matrix v2 attachments for every file',
     },
   ];
 }

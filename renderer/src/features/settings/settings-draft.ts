@@ -18,15 +18,24 @@ export function draftOf(settings: Settings): SettingsDraft {
   };
 }
 
-/** What changed, or the sentence saying which field is not right. */
-export function patchFrom(draft: SettingsDraft, current: Settings): SettingsPatch | string {
+/** Something wrong with the settings, in a sentence, and the field it is about (none: the whole form). */
+export interface SettingsProblem {
+  readonly field: keyof SettingsDraft | null;
+  readonly message: string;
+}
+
+/** What changed, or what is not right and where. */
+export function patchFrom(draft: SettingsDraft, current: Settings): SettingsPatch | SettingsProblem {
   const megabytes = Number(draft.autoDownloadMb.trim());
   if (draft.autoDownloadMb.trim() === '' || !Number.isFinite(megabytes) || megabytes < 0) {
-    return 'The automatic download limit must be a number of megabytes, 0 or more (0 means never).';
+    return {
+      field: 'autoDownloadMb',
+      message: 'The automatic download limit must be a number of megabytes, 0 or more (0 means never).',
+    };
   }
   const concurrent = Number(draft.maxConcurrentTransfers.trim());
   if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 8) {
-    return 'Transfers at once must be a whole number from 1 to 8.';
+    return { field: 'maxConcurrentTransfers', message: 'Transfers at once must be a whole number from 1 to 8.' };
   }
   const autoDownloadMaxBytes = Math.round(megabytes * BYTES_PER_MB);
   return {

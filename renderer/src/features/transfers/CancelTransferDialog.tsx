@@ -19,13 +19,13 @@ export function CancelTransferDialog({ transfer, onConfirm, onClose }: CancelTra
       description={
         <p>
           {sending
-            ? 'The people you shared it with lose the file: they will not be able to download it, and the upload cannot be resumed.'
+            ? 'The upload stops and cannot be resumed; you would have to send the file again. Anyone who already has its link can no longer download it.'
             : 'The part downloaded so far is deleted. You can download the file again later from the room.'}
         </p>
       }
     >
       <div className="dialog-actions">
-        <button type="button" autoFocus onClick={onClose}>
+        <button type="button" data-autofocus onClick={onClose}>
           Keep going
         </button>
         <button type="button" className="danger" onClick={onConfirm}>

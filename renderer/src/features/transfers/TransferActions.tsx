@@ -10,16 +10,31 @@ interface ActionButton {
   readonly label: string;
 }
 
+/** The button's name for screen readers, which hear it away from its row: the file is in it. */
+function accessibleName({ action, label }: ActionButton, fileName: string): string {
+  return action === 'forget' ? `Remove ${fileName} from the list` : `${label} ${fileName}`;
+}
+
+/**
+ * A send whose file changed cannot go out again under the same key, and one the server dropped has
+ * nothing left to resume: the engine refuses to retry both (the failure's sentence says to send again).
+ */
+function canRetry(transfer: TransferUpdate): boolean {
+  const code = transfer.failure?.code;
+  return !(transfer.direction === 'send' && (code === 'SOURCE_CHANGED' || code === 'MEDIA_UNAVAILABLE'));
+}
+
 /** What can be done in each state; nothing else is offered. */
 function buttonsFor(transfer: TransferUpdate): ActionButton[] {
   const cancel: ActionButton = { action: 'confirmCancel', label: 'Cancel' };
-  const remove: ActionButton = { action: 'forget', label: 'Remove' };
+  // Only the row goes: the file itself stays where it is (and with the people it was sent to).
+  const remove: ActionButton = { action: 'forget', label: 'Remove from list' };
   if (isActive(transfer)) return [{ action: 'pause', label: 'Pause' }, cancel];
   switch (transfer.status) {
     case 'paused':
       return [{ action: 'resume', label: 'Resume' }, cancel];
     case 'failed':
-      return [{ action: 'retry', label: 'Retry' }, remove];
+      return canRetry(transfer) ? [{ action: 'retry', label: 'Retry' }, remove] : [remove];
     case 'completed':
       return [
         ...(transfer.direction === 'receive' ? [{ action: 'open', label: 'Open' } as const] : []),
@@ -39,16 +54,19 @@ export function TransferActions({ transfer }: { readonly transfer: TransferUpdat
 
   return (
     <div className="transfer-actions">
-      {buttonsFor(transfer).map(({ action, label }) => (
+      {buttonsFor(transfer).map((button) => (
         <button
-          key={action}
+          key={button.action}
           type="button"
-          className={action === 'confirmCancel' ? 'quiet danger-text' : 'quiet'}
+          className={button.action === 'confirmCancel' ? 'quiet danger-text' : 'quiet'}
           disabled={busy !== undefined}
-          aria-label={`${label} ${transfer.fileName}`}
-          onClick={() => (action === 'confirmCancel' ? setConfirming(true) : void act(transfer.id, action))}
+          aria-label={accessibleName(button, transfer.fileName)}
+          onClick={() => {
+            if (button.action === 'confirmCancel') setConfirming(true);
+            else void act(transfer.id, button.action);
+          }}
         >
-          {label}
+          {button.label}
         </button>
       ))}
       {confirming && (isActive(transfer) || transfer.status === 'paused') && (

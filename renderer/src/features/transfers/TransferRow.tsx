@@ -1,8 +1,9 @@
 import { useId } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatBytes, percentOf } from '../../text/quantities';
+import { useConnected } from '../../app/use-connected';
 import { TransferActions } from './TransferActions';
-import { directionWords, speedWords, statusWords } from './transfer-words';
+import { directionWords, statusLine } from './transfer-words';
 import { useRetryCountdown } from './use-retry-countdown';
 import { useTransfers } from './use-transfers';
 
@@ -12,11 +13,12 @@ export function TransferRow({ id }: { readonly id: string }) {
   const actionError = useTransfers((state) => state.actionErrors[id]);
   const dismissError = useTransfers((state) => state.dismissError);
   const retryIn = useRetryCountdown(transfer?.retry);
+  const connected = useConnected();
   const nameId = useId();
   if (!transfer) return null;
 
   const percent = transfer.status === 'completed' ? 100 : percentOf(transfer.bytesDone, transfer.bytesTotal);
-  const speed = speedWords(transfer);
+  const status = statusLine(transfer, connected, retryIn);
   return (
     <li className={`transfer is-${transfer.status}`} aria-labelledby={nameId}>
       <div className="transfer-head">
@@ -38,8 +40,8 @@ export function TransferRow({ id }: { readonly id: string }) {
       </div>
       <div className="transfer-foot">
         <p className="status">
-          <span className="status-words">{statusWords(transfer, retryIn)}</span>
-          {speed && <span className="speed"> · {speed}</span>}
+          <span className="status-words">{status.words}</span>
+          {status.detail && <span className="status-detail">{status.detail}</span>}
           {transfer.savedPath && <span className="saved-path"> · saved as {transfer.savedPath}</span>}
         </p>
         <TransferActions transfer={transfer} />

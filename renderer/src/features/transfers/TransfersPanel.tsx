@@ -8,11 +8,7 @@ function EmptyTransfers() {
   return (
     <div className="empty-state">
       <p className="empty-title">Nothing sent yet</p>
-      <p>
-        Choose <strong>Send files</strong>, or drop files anywhere in this window. Each file is encrypted on this
-        computer and streams to your homeserver at once; its progress shows here, where you can pause, resume or cancel
-        it.
-      </p>
+      <p>Files you send appear here with their progress. You can pause, resume or cancel them.</p>
     </div>
   );
 }
