@@ -138,7 +138,7 @@ async function wellKnownBaseUrl(http: MatrixFetch, origin: string): Promise<stri
   if (typeof baseUrl !== 'string') {
     throw new MatrixRequestError(
       'NOT_MATRIX',
-      `${origin} publishes a Matrix client configuration that names no homeserver. Give your homeserver's address instead.`,
+      `${origin} publishes a Matrix client configuration that names no homeserver. Enter your homeserver's address instead.`,
     );
   }
   return parseHomeserverUrl(baseUrl);
@@ -166,7 +166,7 @@ export async function resolveHomeserver(http: MatrixFetch, typed: string): Promi
   if (!input) {
     throw new MatrixRequestError(
       'INVALID_ADDRESS',
-      'Give your homeserver: its address (https://matrix.example.org) or its server name (example.org).',
+      'Enter your homeserver: its address (https://matrix.example.org) or its server name (example.org).',
     );
   }
   let baseUrl: string;
@@ -219,8 +219,8 @@ export interface PasswordLogin {
 export async function passwordLogin(http: MatrixFetch, login: PasswordLogin): Promise<MatrixSession> {
   const user = login.username.trim();
   if (!user)
-    throw new MatrixRequestError('INVALID_USERNAME', 'Give your username, such as alice or @alice:example.org.');
-  if (!login.password) throw new MatrixRequestError('INVALID_PASSWORD', 'Give your password.');
+    throw new MatrixRequestError('INVALID_USERNAME', 'Enter your username, such as alice or @alice:example.org.');
+  if (!login.password) throw new MatrixRequestError('INVALID_PASSWORD', 'Enter your password.');
   const { homeserverUrl } = login;
   const answer = await request(http, homeserverUrl, `${homeserverUrl}/_matrix/client/v3/login`, {
     method: 'POST',
