@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
@@ -26,6 +27,23 @@ export const MediaServerConfigSchema = z.strictObject({
   /** Where media this server does not own is passed through to; defaults to homeserverUrl. */
   homeserverMediaUrl: z.url().optional(),
   dataDir: z.string().min(1),
+  /**
+   * Whether the homeserver has authenticated media on (Synapse's `enable_authenticated_media`, its
+   * default). Then this server's media is served only on the authenticated `/_matrix/client/v1/media/`
+   * paths and the legacy unauthenticated ones answer 404 as Synapse does for its own new media
+   * (Matrix 1.11 froze unauthenticated media, MSC3916). false serves it on the legacy paths too, for a
+   * homeserver that has turned authenticated media off.
+   */
+  enableAuthenticatedMedia: z.boolean().default(true),
+  /**
+   * The reverse proxies in front of this server (exact addresses). Only a request arriving from one of
+   * them has its client address taken from X-Forwarded-For (the last entry: the one the proxy itself
+   * appended); from anywhere else the header is ignored, so a client cannot choose the address its
+   * per-address limits are counted under. The default fits a proxy on the same host.
+   */
+  trustedProxies: z
+    .array(z.string().refine((address) => isIP(address) !== 0, 'an IPv4 or IPv6 address'))
+    .default(['127.0.0.1', '::1']),
   limits: z
     .strictObject({
       // Slipstream exists for very large files (10 GB and more); an admin sets a lower cap if needed.
@@ -39,6 +57,17 @@ export const MediaServerConfigSchema = z.strictObject({
       maxDownloadTimeoutMs: millis.default(60_000),
       /** A reader following an upload that sends nothing for this long is aborted. */
       streamIdleTimeoutMs: millis.default(5 * 60_000),
+      /**
+       * An upload body (PUT, PATCH, POST) that sends nothing for this long is ended with 408; what
+       * arrived is kept, so the client resumes from the offset. 0 turns the check off.
+       */
+      bodyIdleTimeoutMs: millis.default(60_000),
+      /** A connection must deliver a request's headers within this time (Node's headersTimeout). */
+      headersTimeoutMs: millis.min(1_000).default(20_000),
+      /** Open connections from one address that is not a trusted proxy (slow-header connections included). */
+      connectionsPerAddress: z.number().int().positive().default(64),
+      /** Request bodies arriving at once from one client address (slow bodies included). */
+      bodiesPerAddress: z.number().int().positive().default(32),
     })
     .prefault({}),
   durability: z
@@ -56,6 +85,15 @@ export const MediaServerConfigSchema = z.strictObject({
     .strictObject({
       cacheTtlMs: millis.default(30_000),
       cacheSize: z.number().int().positive().default(10_000),
+      /** Tokens the homeserver rejected, remembered apart so they cannot push valid ones out of the cache. */
+      rejectedCacheSize: z.number().int().positive().default(1_000),
+      /**
+       * Failed authentications per client address: a token bucket of `failureBurst`, refilled at
+       * `failuresPerSecond`. Past it, tokens not already known to be valid get 429 M_LIMIT_EXCEEDED
+       * without the homeserver being asked.
+       */
+      failuresPerSecond: z.number().positive().default(1),
+      failureBurst: z.number().int().positive().default(10),
     })
     .prefault({}),
 });

@@ -29,7 +29,7 @@ class LiveUpload {
   writerActive = false;
   /** What this upload's readers may send while it is being written (reader-budget.ts). */
   readonly budget: ReaderBudget;
-  /** How to ask the active writer to stop (a tus PATCH being taken over); undefined if it cannot be. */
+  /** How to ask the active writer to stop (a PUT or PATCH being taken over); undefined if it cannot be. */
   releaseWriter: (() => void) | undefined;
   readers = 0;
   /** Called once at the next notification: readers and requests waiting for bytes or an end. */
@@ -45,6 +45,12 @@ class LiveUpload {
 }
 
 const keyOf = (key: MediaKey): string => `${key.serverName}/${key.mediaId}`;
+
+/**
+ * How long a request taking an upload over waits for the writer it cut to let go: that writer first
+ * writes and fsyncs what it received (up to a few acknowledgement intervals), then releases the slot.
+ */
+const TAKEOVER_WAIT_MS = 5_000;
 
 export class LiveUploadRegistry {
   private readonly uploads = new Map<string, LiveUpload>();
@@ -94,7 +100,7 @@ export class LiveUploadRegistry {
 
   /**
    * Claims the single writer slot of an upload; false if another request is already writing it.
-   * `release`, when given, is how a later request may ask this writer to stop (requestWriterRelease).
+   * `release`, when given, is how a later request may ask this writer to stop (takeOver).
    */
   acquireWriter(record: MediaRecord, release?: () => void): boolean {
     const upload = this.track(record);
@@ -104,12 +110,22 @@ export class LiveUploadRegistry {
     return true;
   }
 
-  /** Asks the active writer to stop, if it can be asked; false when there is none that can. */
-  requestWriterRelease(key: MediaKey): boolean {
-    const release = this.uploads.get(keyOf(key))?.releaseWriter;
-    if (!release) return false;
-    release();
-    return true;
+  /**
+   * Claims the writer slot for a newer request by the upload's owner: an active writer is asked to let
+   * go (it keeps and acknowledges what it received) and is waited for up to `waitMs`. False when the
+   * slot is held by a writer that cannot be asked, or that did not let go in time.
+   */
+  async takeOver(record: MediaRecord, release: () => void, waitMs = TAKEOVER_WAIT_MS): Promise<boolean> {
+    if (this.acquireWriter(record, release)) return true;
+    const current = this.uploads.get(keyOf(record))?.releaseWriter;
+    if (!current) return false;
+    current();
+    const deadline = performance.now() + waitMs;
+    while (performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (this.acquireWriter(record, release)) return true;
+    }
+    return false;
   }
 
   releaseWriter(key: MediaKey): void {

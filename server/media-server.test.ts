@@ -256,7 +256,7 @@ describe('one-shot upload and config', () => {
     expect(response.status).toBe(200);
     const { content_uri } = (await response.json()) as { content_uri: string };
     const mediaId = content_uri.split('/').pop()!;
-    const download = await fetch(`${media.url}/_matrix/media/v3/download/${SERVER_NAME}/${mediaId}`);
+    const download = await fetch(`${media.url}${downloadPath(mediaId)}`, { headers: auth(TOKENS.alice) });
     expect(await download.text()).toBe('one shot');
     expect(download.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''a.bin");
   });
@@ -296,7 +296,7 @@ describe('pass-through and malformed input', () => {
       400,
       'M_INVALID_PARAM',
     );
-    for (const range of ['bytes=5-2', 'items=0-1', 'bytes=0-1,4-5', 'bytes=-']) {
+    for (const range of ['bytes=5-2', 'bytes=-', 'bytes=a-b']) {
       const response = await fetch(path, { headers: { ...auth(TOKENS.bob), Range: range } });
       await expectMatrixError(response, 416, 'M_INVALID_PARAM');
     }

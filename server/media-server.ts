@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WhoamiVerifier, type AccessTokenVerifier } from './auth/access-token-verifier.js';
+import { TokenAuthenticator } from './auth/token-authenticator.js';
 import { systemClock, type Clock } from './clock.js';
 import type { MediaServerConfig } from './config.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -11,8 +12,10 @@ import { thumbnailHandler } from './handlers/thumbnail-handler.js';
 import { passThroughHandler } from './handlers/pass-through-handler.js';
 import { uploadPostHandler } from './handlers/upload-post-handler.js';
 import { uploadPutHandler } from './handlers/upload-put-handler.js';
+import { clientAddressOf, plainAddress } from './http/client-address.js';
 import { applyCors } from './http/cors.js';
-import { MatrixError, sendMatrixError } from './http/matrix-error.js';
+import { endConnectionWithMatrixError, MatrixError, sendMatrixError } from './http/matrix-error.js';
+import { BodiesPerAddress, limitConnectionsPerAddress } from './http/per-address-limits.js';
 import { Router, type Handler, type RequestContext } from './http/router.js';
 import { LiveUploadRegistry } from './live-uploads.js';
 import { consoleLogger, type Logger, type MediaServerContext } from './media-context.js';
@@ -114,20 +117,26 @@ export async function startMediaServer(
     for (const key of opened.reconciled.shortened)
       log.warn(`upload ${key.mediaId} was shorter than its recorded offset`);
   }
+  const trustedProxies: ReadonlySet<string> = new Set(config.trustedProxies.map(plainAddress));
+  const bodiesArriving = new BodiesPerAddress(config.limits.bodiesPerAddress);
   const context: MediaServerContext = {
     config,
     store,
     live: new LiveUploadRegistry(
       () => new ReaderBudget(READER_BYTES_PER_UPLOADED_BYTE, READER_FLOOR_BYTES_PER_SECOND, 8 * 2 ** 20),
     ),
-    verifier:
+    authenticator: new TokenAuthenticator(
       options.verifier ??
-      new WhoamiVerifier({
-        homeserverUrl: config.homeserverUrl,
-        clock,
-        cacheTtlMs: config.auth.cacheTtlMs,
-        cacheSize: config.auth.cacheSize,
-      }),
+        new WhoamiVerifier({
+          homeserverUrl: config.homeserverUrl,
+          clock,
+          cacheTtlMs: config.auth.cacheTtlMs,
+          cacheSize: config.auth.cacheSize,
+          rejectedCacheSize: config.auth.rejectedCacheSize,
+        }),
+      new RateLimiter(config.auth.failuresPerSecond, config.auth.failureBurst, clock),
+    ),
+    clientAddressOf: (req) => clientAddressOf(req, trustedProxies),
     clock,
     createLimiter: new RateLimiter(config.limits.createPerSecond, config.limits.createBurst, clock),
     readLimit: new ConcurrencyLimit(DOWNLOAD_READS_AT_ONCE),
@@ -141,7 +150,7 @@ export async function startMediaServer(
     const started = performance.now();
     applyCors(res);
     const url = new URL(req.url ?? '/', 'http://media.invalid');
-    const request: RequestContext = { req, res, url, params: {} };
+    const request: RequestContext = { req, res, url, params: {}, clientAddress: context.clientAddressOf(req) };
     res.once('close', () => {
       const outcome = res.writableFinished ? String(res.statusCode) : `${res.statusCode} aborted`;
       // The path only: a legacy `?access_token=` must never reach the log.
@@ -154,6 +163,7 @@ export async function startMediaServer(
         res.writeHead(204).end();
         return;
       }
+      bodiesArriving.hold(req, request.clientAddress);
       const { handler, params } = router.resolve(req.method ?? 'GET', url.pathname);
       request.params = params;
       await handler(request);
@@ -162,20 +172,32 @@ export async function startMediaServer(
     }
   };
 
-  const server: Server = createServer({ requestTimeout: 0 }, (req, res) => {
-    const task = handle(req, res).finally(() => inFlight.delete(task));
-    inFlight.add(task);
-  });
+  const server: Server = createServer(
+    {
+      // No limit on a whole request: an upload of many gigabytes takes hours. Stalled bodies are ended
+      // by the body idle timeout (arriving-body.ts) instead, and slow headers by headersTimeout.
+      requestTimeout: 0,
+      headersTimeout: config.limits.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(5_000, config.limits.headersTimeoutMs / 2),
+    },
+    (req, res) => {
+      const task = handle(req, res).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    },
+  );
+  limitConnectionsPerAddress(server, trustedProxies, config.limits.connectionsPerAddress);
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (socket.writable) {
-      const body = JSON.stringify({
-        errcode: 'M_INVALID_PARAM',
-        error: `Malformed HTTP request (${error.code ?? error.message})`,
-      });
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    } else socket.destroy();
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      const late = `The request's headers did not arrive within ${config.limits.headersTimeoutMs / 1000} s`;
+      endConnectionWithMatrixError(socket, new MatrixError(408, 'M_UNKNOWN', late), 'Request Timeout');
+      return;
+    }
+    const malformed = new MatrixError(
+      400,
+      'M_INVALID_PARAM',
+      `Malformed HTTP request (${error.code ?? error.message})`,
+    );
+    endConnectionWithMatrixError(socket, malformed, 'Bad Request');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,26 +1,34 @@
 import { AppendPipeline } from './append-pipeline.js';
+import { arrivingChunks } from './arriving-body.js';
 import { MatrixError, tooLarge } from './http/matrix-error.js';
 import type { MediaServerContext } from './media-context.js';
 import type { MediaAppender, MediaKey } from './storage/media-store.js';
 
 export type ReceiveOutcome = { kind: 'complete'; length: number } | { kind: 'interrupted'; acknowledgedOffset: number };
 
+export interface ReceiveOptions {
+  /** The offset the body must end at (the declared length), or null when unknown: the body's end completes it. */
+  readonly expectedEnd: number | null;
+  /** false leaves the upload open when the body ends (a tus PATCH). */
+  readonly completeAtEnd?: boolean;
+  /** Aborted when a newer request by the upload's owner takes the upload over (LiveUploadRegistry.takeOver). */
+  readonly takeOver?: AbortSignal;
+}
+
 /**
- * Streams a request body (a PUT's, or a tus PATCH's) onto the end of an upload as it arrives: chunks are
- * written in batches as fast as the store takes them (`AppendPipeline`), announced to live readers once
- * written, and acknowledged (fdatasynced and recorded) every `acknowledgeEveryBytes`, beside the following
- * writes, and when the body ends or breaks. A broken connection keeps what arrived, so the upload can be
- * resumed. The caller holds the upload's writer slot.
- *
- * `expectedEnd` is the offset the body must end at (the declared length), or null when unknown: then the
- * upload completes when the body ends. `completeAtEnd` false leaves the upload open (a tus PATCH).
+ * Streams a request body (a PUT's, a one-shot POST's or a tus PATCH's) onto the end of an upload as it
+ * arrives: chunks are written in batches as fast as the store takes them (`AppendPipeline`), announced
+ * to live readers once written, and acknowledged (fdatasynced and recorded) every
+ * `acknowledgeEveryBytes`, beside the following writes, and when the body ends or breaks. A broken
+ * connection keeps what arrived, so the upload can be resumed; so do a body idle for
+ * `bodyIdleTimeoutMs` (408) and one taken over by a newer request of the owner (409), which are answered
+ * (arriving-body.ts). The caller holds the upload's writer slot.
  */
 export async function receiveUpload(
   context: MediaServerContext,
   key: MediaKey,
   body: AsyncIterable<Buffer>,
-  expectedEnd: number | null,
-  completeAtEnd = true,
+  { expectedEnd, completeAtEnd = true, takeOver }: ReceiveOptions,
 ): Promise<ReceiveOutcome> {
   const limit = context.config.limits.maxUploadBytes;
   const appender: MediaAppender = await context.store.openAppender(key);
@@ -33,15 +41,13 @@ export async function receiveUpload(
   readerBudget?.uploadStarted();
   try {
     try {
-      for await (const chunk of body) {
+      for await (const chunk of arrivingChunks(body, context.config.limits.bodyIdleTimeoutMs, takeOver)) {
         // Terminated (tus DELETE) or expired while this body was still arriving: stop writing, and
         // never let the sender believe the upload succeeded.
         if (isEnded(context, key)) throw endedWhileWriting();
         const end = pipeline.receivedOffset + chunk.byteLength;
         if (end > limit) throw overLimit(limit);
-        if (expectedEnd !== null && end > expectedEnd) {
-          throw new MatrixError(400, 'M_INVALID_PARAM', `The body is longer than the declared ${expectedEnd} bytes`);
-        }
+        if (expectedEnd !== null && end > expectedEnd) throw pastDeclaredLength(expectedEnd);
         pipeline.push(chunk);
         readerBudget?.credit(chunk.byteLength);
         await pipeline.whileCongested();
@@ -85,6 +91,17 @@ function isEnded(context: MediaServerContext, key: MediaKey): boolean {
 
 function endedWhileWriting(): MatrixError {
   const error = new MatrixError(404, 'M_NOT_FOUND', 'The upload was cancelled or expired while it was being written');
+  error.headers.Connection = 'close';
+  return error;
+}
+
+/** tus's "upload's size exceeded" (413), as Matrix JSON: the body runs past the declared length. */
+export function pastDeclaredLength(declaredLength: number): MatrixError {
+  const error = new MatrixError(
+    413,
+    'M_TOO_LARGE',
+    `upload's size exceeded: the body runs past the declared length of ${declaredLength} bytes`,
+  );
   error.headers.Connection = 'close';
   return error;
 }

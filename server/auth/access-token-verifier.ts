@@ -5,7 +5,12 @@ import { MatrixError } from '../http/matrix-error.js';
 /** Who an access token belongs to; throws a MatrixError (401 M_UNKNOWN_TOKEN, 502, …) otherwise. */
 export interface AccessTokenVerifier {
   verify(accessToken: string): Promise<string>;
+  /** The answer already known without asking: the user, null for a rejected token, undefined if unknown. */
+  known(accessToken: string): string | null | undefined;
 }
+
+export const unknownToken = (): MatrixError =>
+  new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token');
 
 export const missingToken = (): MatrixError =>
   new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token', {}, { 'WWW-Authenticate': 'Bearer' });
@@ -31,37 +36,65 @@ export interface WhoamiVerifierOptions {
   /** How long an answer is trusted; a logged-out token keeps working this long at most. */
   cacheTtlMs?: number;
   cacheSize?: number;
+  /** Rejected tokens are remembered in a cache of their own, this large. */
+  rejectedCacheSize?: number;
   requestTimeoutMs?: number;
+}
+
+/** A bounded map of answers that expire: the oldest entry goes first when it is full. */
+class AnswerCache<T> {
+  private readonly entries = new Map<string, { value: T; expiresAt: number }>();
+
+  constructor(private readonly size: number) {}
+
+  get(key: string, now: number): T | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt > now) return entry.value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: T, expiresAt: number): void {
+    this.entries.delete(key);
+    // Map iteration order is insertion order: the first key is the oldest entry.
+    if (this.entries.size >= this.size) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { value, expiresAt });
+  }
 }
 
 /**
  * Asks the homeserver's `GET /_matrix/client/v3/account/whoami` and caches the answer briefly, so a
- * reader re-requesting ranges during a seek does not cost a homeserver round trip each time.
+ * reader re-requesting ranges during a seek does not cost a homeserver round trip each time. Rejected
+ * tokens are cached apart from valid ones: junk, however much of it, never pushes a valid token out.
  */
 export class WhoamiVerifier implements AccessTokenVerifier {
-  private readonly cache = new Map<string, { userId: string | null; expiresAt: number }>();
+  private readonly accepted: AnswerCache<string>;
+  private readonly rejected: AnswerCache<true>;
   private readonly ttl: number;
-  private readonly size: number;
 
   constructor(private readonly options: WhoamiVerifierOptions) {
     this.ttl = options.cacheTtlMs ?? 30_000;
-    this.size = options.cacheSize ?? 10_000;
+    this.accepted = new AnswerCache(options.cacheSize ?? 10_000);
+    this.rejected = new AnswerCache(options.rejectedCacheSize ?? 1_000);
+  }
+
+  known(accessToken: string): string | null | undefined {
+    const now = this.options.clock.now();
+    return this.accepted.get(accessToken, now) ?? (this.rejected.get(accessToken, now) ? null : undefined);
   }
 
   async verify(accessToken: string): Promise<string> {
-    const now = this.options.clock.now();
-    const cached = this.cache.get(accessToken);
-    if (cached && cached.expiresAt > now) return this.answer(cached.userId);
+    const known = this.known(accessToken);
+    if (known === null) throw unknownToken();
+    if (known !== undefined) return known;
     const userId = await this.ask(accessToken);
-    this.cache.delete(accessToken);
-    // Map iteration order is insertion order: the first key is the oldest entry.
-    if (this.cache.size >= this.size) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(accessToken, { userId, expiresAt: now + this.ttl });
-    return this.answer(userId);
-  }
-
-  private answer(userId: string | null): string {
-    if (userId === null) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token');
+    const expiresAt = this.options.clock.now() + this.ttl;
+    if (userId === null) {
+      this.rejected.set(accessToken, true, expiresAt);
+      throw unknownToken();
+    }
+    this.accepted.set(accessToken, userId, expiresAt);
     return userId;
   }
 

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { streamMedia } from '../download-stream.js';
 import { MatrixError, invalidParam, notFound } from '../http/matrix-error.js';
-import { parseRange, resolveRange, unsatisfiable, type RequestedRange } from '../http/range.js';
+import { rangeOf, resolveRange, unsatisfiable, type RequestedRange } from '../http/range.js';
 import type { Handler } from '../http/router.js';
 import type { LiveUploadStatus } from '../live-uploads.js';
-import { authenticate, loadMedia, mediaKeyOf, type MediaServerContext } from '../media-context.js';
+import { mediaKeyOf, readableMedia, type MediaServerContext } from '../media-context.js';
 import type { MediaRecord } from '../storage/media-store.js';
 
 export const notYetUploaded = (): MatrixError =>
@@ -96,23 +96,19 @@ function writeHeaders(
 
 /**
  * Downloads: `GET`/`HEAD` `/_matrix/client/v1/media/download/{serverName}/{mediaId}[/{fileName}]`
- * (authenticated) and the legacy `/_matrix/media/v3/download/...` (unauthenticated, as the spec has
- * it). Media this server did not create is passed through to the homeserver's media repository.
+ * (authenticated) and the legacy `/_matrix/media/v3/download/...` (unauthenticated, and for this
+ * server's media only where the homeserver has authenticated media off: readableMedia). Media this
+ * server did not create is passed through to the homeserver's media repository.
  */
 export function downloadHandler(context: MediaServerContext, passThrough: Handler): Handler {
   return async (request) => {
     const { req, res, url } = request;
     const key = mediaKeyOf(context, request.params);
     if (!key.local) return passThrough(request);
-    if (url.pathname.startsWith('/_matrix/client/v1/media/')) {
-      await authenticate(context, request, { allowQueryToken: false });
-    }
-    const record = await loadMedia(context, key);
+    const record = await readableMedia(context, request, key);
     if (!record) return passThrough(request);
-    if (record.state === 'expired' || record.state === 'cancelled')
-      throw notFound('This media expired or was cancelled');
     const timeoutMs = timeoutOf(url, context.config.limits);
-    const range = parseRange(req.headers.range);
+    const range = rangeOf(req);
 
     const unfollow = context.live.follow(record);
     const closed = new AbortController();

@@ -1,30 +1,26 @@
 import type { ServerResponse } from 'node:http';
 import { MatrixError, notFound } from '../http/matrix-error.js';
 import type { Handler } from '../http/router.js';
-import { authenticate, loadMedia, mediaKeyOf, type MediaServerContext } from '../media-context.js';
+import { mediaKeyOf, readableMedia, type MediaServerContext } from '../media-context.js';
 import { chooseThumbnailSize, parseThumbnailRequest } from '../thumbnails/thumbnail-size.js';
 import { isThumbnailable, ThumbnailUnavailable, type Thumbnail } from '../thumbnails/thumbnailer.js';
 import { MEDIA_CONTENT_SECURITY_POLICY, notYetUploaded, timeoutOf } from './download-handler.js';
 
 /**
- * Thumbnails (`GET /_matrix/client/v1/media/thumbnail/…`, legacy `/_matrix/media/v3/thumbnail/…`) of
- * media this server created: unencrypted images are scaled or cropped as the client-server spec
- * describes (docs/PROTOCOL.md §4.3), anything else (encrypted uploads above all) has none and answers
- * 404. MSC2246: for media not yet uploaded the request waits for `timeout_ms` and then answers
- * `M_NOT_YET_UPLOADED`, so clients can tell "not yet" from "never"; a thumbnail needs the whole image,
- * so an upload still in progress counts as not yet uploaded. Other media is passed through.
+ * Thumbnails (`GET /_matrix/client/v1/media/thumbnail/…`, legacy `/_matrix/media/v3/thumbnail/…`, under
+ * the same access rules as downloads: readableMedia) of media this server created: unencrypted images
+ * are scaled or cropped as the client-server spec describes (docs/PROTOCOL.md §4.3), anything else
+ * (encrypted uploads above all) has none and answers 404. MSC2246: for media not yet uploaded the
+ * request waits for `timeout_ms` and then answers `M_NOT_YET_UPLOADED`, so clients can tell "not yet"
+ * from "never"; a thumbnail needs the whole image, so an upload still in progress counts as not yet
+ * uploaded. Other media is passed through.
  */
 export function thumbnailHandler(context: MediaServerContext, passThrough: Handler): Handler {
   return async (request) => {
     const key = mediaKeyOf(context, request.params);
     if (!key.local) return passThrough(request);
-    if (request.url.pathname.startsWith('/_matrix/client/v1/media/')) {
-      await authenticate(context, request, { allowQueryToken: false });
-    }
-    const record = await loadMedia(context, key);
+    const record = await readableMedia(context, request, key);
     if (!record) return passThrough(request);
-    if (record.state === 'expired' || record.state === 'cancelled')
-      throw notFound('This media expired or was cancelled');
     const size = chooseThumbnailSize(parseThumbnailRequest(request.url));
     const closed = new AbortController();
     request.res.once('close', () => closed.abort());

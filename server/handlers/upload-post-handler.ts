@@ -31,12 +31,20 @@ export function uploadPostHandler(context: MediaServerContext): Handler {
       fileName: url.searchParams.get('filename'),
     });
     context.live.acquireWriter(record);
+    // Nobody holds this ID yet, so a one-shot upload that does not complete is abandoned, not resumable.
+    const abandon = async (): Promise<void> => {
+      await context.store.terminateMedia(record, 'cancelled');
+      context.live.finish(record, 'cancelled');
+    };
     try {
-      const outcome = await receiveUpload(context, record, req, declaredLength);
+      const outcome = await receiveUpload(context, record, req, { expectedEnd: declaredLength }).catch(
+        async (error: unknown) => {
+          await abandon();
+          throw error;
+        },
+      );
       if (outcome.kind !== 'complete') {
-        // Nobody holds this ID yet, so an interrupted one-shot upload is abandoned, not resumable.
-        await context.store.terminateMedia(record, 'cancelled');
-        context.live.finish(record, 'cancelled');
+        await abandon();
         if (!res.headersSent) throw new MatrixError(400, 'M_INVALID_PARAM', 'The upload body ended early');
         return;
       }

@@ -46,3 +46,25 @@ export function sendJson(
 export function sendMatrixError(res: ServerResponse, error: MatrixError): void {
   sendJson(res, error.status, { errcode: error.errcode, error: error.message, ...error.extra }, error.headers);
 }
+
+/**
+ * A Matrix error written straight onto a connection that has no request to answer through Node's HTTP
+ * server (a malformed request, a connection refused on arrival), then closed.
+ */
+export function endConnectionWithMatrixError(
+  socket: { writable: boolean; end(data: string): unknown; destroy(): unknown },
+  error: MatrixError,
+  reason: string,
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ errcode: error.errcode, error: error.message, ...error.extra });
+  const headers = Object.entries(error.headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${error.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`,
+  );
+}

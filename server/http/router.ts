@@ -7,6 +7,8 @@ export interface RequestContext {
   res: ServerResponse;
   url: URL;
   params: Record<string, string>;
+  /** The client's address, for per-address limits (http/client-address.ts). */
+  clientAddress: string;
   /** Set once the request is authenticated, for the request log. */
   userId?: string;
 }

@@ -112,9 +112,12 @@ export async function startTestServer(
 
 /**
  * A test server with a fake homeserver for the whole test file, started before its tests and stopped
- * after them (vitest hooks). Read `current()` inside tests.
+ * after them (vitest hooks). Read `current()` (and `homeserver()`) inside tests.
  */
-export function useTestServer(overrides: Partial<MediaServerConfigInput> = {}): { current(): TestServer } {
+export function useTestServer(overrides: Partial<MediaServerConfigInput> = {}): {
+  current(): TestServer;
+  homeserver(): FakeHomeserver;
+} {
   let homeserver: FakeHomeserver | undefined;
   let media: TestServer | undefined;
   beforeAll(async () => {
@@ -129,6 +132,10 @@ export function useTestServer(overrides: Partial<MediaServerConfigInput> = {}): 
     current() {
       if (!media) throw new Error('the test server is started in beforeAll');
       return media;
+    },
+    homeserver() {
+      if (!homeserver) throw new Error('the fake homeserver is started in beforeAll');
+      return homeserver;
     },
   };
 }

@@ -65,8 +65,11 @@ function errcodeFor(status: number): string {
   return status >= 500 ? 'M_UNKNOWN' : 'M_INVALID_PARAM';
 }
 
-/** Requests whose tus error answer was turned into Matrix JSON by `onResponseError`. */
-const answeredWithMatrixJson = new WeakSet<IncomingMessage>();
+/**
+ * Requests whose tus error answer was turned into Matrix JSON by `onResponseError`, with the headers
+ * their MatrixError carries (Retry-After, …), which @tus/server has no way to send.
+ */
+const answeredWithMatrixJson = new WeakMap<IncomingMessage, Record<string, string>>();
 
 type HeaderArgument = OutgoingHttpHeaders | readonly (string | number | readonly string[])[] | undefined;
 
@@ -99,7 +102,9 @@ function withJsonContentType(headers: HeaderArgument): HeaderArgument {
 function labelMatrixJsonErrors(req: IncomingMessage, res: ServerResponse): void {
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
   res.writeHead = ((statusCode: number, ...rest: unknown[]): ServerResponse => {
-    if (!answeredWithMatrixJson.has(req)) return writeHead(statusCode, ...rest);
+    const extraHeaders = answeredWithMatrixJson.get(req);
+    if (!extraHeaders) return writeHead(statusCode, ...rest);
+    for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
     const statusMessage = typeof rest[0] === 'string' ? [rest[0]] : [];
     const headers = rest[statusMessage.length] as HeaderArgument;
     return writeHead(statusCode, ...statusMessage, withJsonContentType(headers));
@@ -139,7 +144,9 @@ export function tusHandler(context: MediaServerContext): Handler {
         false,
       );
       if (token === undefined) throw missingToken();
-      const userId = await context.verifier.verify(token);
+      const nodeRequest = nodeRequestOf(req);
+      const clientAddress = nodeRequest ? context.clientAddressOf(nodeRequest) : 'unknown';
+      const userId = await context.authenticator.userOf(token, clientAddress);
       const record = await loadMedia(context, { serverName: context.config.serverName, mediaId: uploadId });
       if (!record || record.state === 'expired' || record.state === 'cancelled') {
         throw new MatrixError(404, 'M_NOT_FOUND', 'No such upload: unknown, not local, expired or terminated');
@@ -149,9 +156,10 @@ export function tusHandler(context: MediaServerContext): Handler {
     },
     onResponseError(req, error) {
       const nodeRequest = nodeRequestOf(req);
-      if (nodeRequest) answeredWithMatrixJson.add(nodeRequest);
+      if (nodeRequest) answeredWithMatrixJson.set(nodeRequest, error instanceof MatrixError ? error.headers : {});
       if (error instanceof MatrixError) {
-        return { status_code: error.status, body: JSON.stringify({ errcode: error.errcode, error: error.message }) };
+        const body = { errcode: error.errcode, error: error.message, ...error.extra };
+        return { status_code: error.status, body: JSON.stringify(body) };
       }
       const status = 'status_code' in error ? error.status_code : 500;
       const message = ('body' in error ? error.body : error.message).trim() || 'Upload failed';

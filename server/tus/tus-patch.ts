@@ -1,13 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { uploadInProgress } from '../handlers/upload-put-handler.js';
-import { forbidden, invalidParam, MatrixError, notFound, tooLarge } from '../http/matrix-error.js';
+import { invalidParam, MatrixError, notFound, tooLarge } from '../http/matrix-error.js';
 import type { RequestContext } from '../http/router.js';
-import { authenticate, loadMedia, type MediaServerContext } from '../media-context.js';
-import type { MediaKey, MediaRecord } from '../storage/media-store.js';
-import { receiveUpload } from '../upload-receiver.js';
-
-/** How long a PATCH waits for an earlier PATCH on the same upload to let go (tus's "lock drain"). */
-const TAKEOVER_WAIT_MS = 1_000;
+import { authenticate, contentLengthOf, ownOpenUpload, type MediaServerContext } from '../media-context.js';
+import type { MediaKey } from '../storage/media-store.js';
+import { pastDeclaredLength, receiveUpload } from '../upload-receiver.js';
 
 export const offsetMismatch = (expected: number, sent: number): MatrixError =>
   new MatrixError(
@@ -24,32 +21,32 @@ export const offsetMismatch = (expected: number, sent: number): MatrixError =>
  * measured, that cost 0.2–0.3 CPU-seconds per GiB on the event loop and left tus 10–30 % slower than
  * the PUT (docs/benchmarks.md).
  *
- * A PATCH that finds another PATCH still writing the same upload (the client resumed after a broken
- * connection the server has not noticed yet) asks it to stop, as @tus/server's lock does: the old
- * request is cut, keeps and acknowledges what it received, and the new one must then match that offset.
- * The caller has validated the tus headers (validateTusHeaders).
+ * A PATCH that finds another request of the owner still writing the same upload (a PATCH or PUT whose
+ * connection broke unnoticed, or that stalled) takes it over, as @tus/server's lock does: the old
+ * request is cut, keeps and acknowledges what it received, and the new one must then match that
+ * offset. A body whose Content-Length runs past the declared length is refused before a byte of it is
+ * read, and before it takes anything over. The caller has validated the tus headers (validateTusHeaders).
  */
 export async function patchUpload(context: MediaServerContext, request: RequestContext, key: MediaKey): Promise<void> {
   const { req, res } = request;
   res.setHeader('Tus-Resumable', '1.0.0');
   const userId = await authenticate(context, request, { allowQueryToken: false });
-  const record = await loadMedia(context, key);
-  if (!record || record.state === 'expired' || record.state === 'cancelled') {
-    throw notFound('No such upload: unknown, not local, expired or terminated');
-  }
-  if (record.owner !== userId) throw forbidden('Only the creator may upload to this media');
-  if (record.state === 'complete') {
-    throw new MatrixError(409, 'M_CANNOT_OVERWRITE_MEDIA', 'This media already has content');
-  }
-  if (!(await takeWriterSlot(context, record, req))) throw uploadInProgress();
+  const record = await ownOpenUpload(context, { ...key, local: true }, userId);
+  const offset = Number(req.headers['upload-offset']);
+  refuseOversizedBody(context, req, offset, uploadLengthOf(req) ?? record.declaredLength);
+  const takeOver = new AbortController();
+  if (!(await context.live.takeOver(record, () => takeOver.abort()))) throw uploadInProgress();
   try {
-    // Read again inside the slot: an earlier writer may have just acknowledged more.
-    const current = (await context.store.getMedia(key)) ?? record;
-    const offset = Number(req.headers['upload-offset']);
-    if (current.state !== 'pending' && current.state !== 'uploading') throw notFound('The upload ended');
+    // Read again inside the slot: the writer this request replaced may have acknowledged more.
+    const current = await context.store.getMedia(key);
+    if (!current || (current.state !== 'pending' && current.state !== 'uploading')) throw notFound('The upload ended');
     if (offset !== current.uploadOffset) throw offsetMismatch(current.uploadOffset, offset);
     const declaredLength = await declareLength(context, key, current.declaredLength, offset, req);
-    const outcome = await receiveUpload(context, key, req, declaredLength, declaredLength !== null);
+    const outcome = await receiveUpload(context, key, req, {
+      expectedEnd: declaredLength,
+      completeAtEnd: declaredLength !== null,
+      takeOver: takeOver.signal,
+    });
     const newOffset = outcome.kind === 'complete' ? outcome.length : outcome.acknowledgedOffset;
     if (!res.destroyed) res.writeHead(204, { 'Upload-Offset': String(newOffset) }).end();
   } finally {
@@ -57,21 +54,27 @@ export async function patchUpload(context: MediaServerContext, request: RequestC
   }
 }
 
-/** The writer slot, after asking an earlier PATCH to let go and waiting briefly for it to do so. */
-async function takeWriterSlot(
+const uploadLengthOf = (req: IncomingMessage): number | undefined => {
+  const header = req.headers['upload-length'] as string | undefined;
+  return header === undefined ? undefined : Number(header);
+};
+
+/**
+ * tus's 413 "upload's size exceeded", decided from the headers alone: a body announced (Content-Length)
+ * to run past the upload's length, or past this server's limit, is refused before it is read, so
+ * nothing of it is stored. A chunked body is checked as it arrives instead (receiveUpload).
+ */
+function refuseOversizedBody(
   context: MediaServerContext,
-  record: MediaRecord,
   req: IncomingMessage,
-): Promise<boolean> {
-  const release = (): void => void req.destroy();
-  if (context.live.acquireWriter(record, release)) return true;
-  if (!context.live.requestWriterRelease(record)) return false;
-  const deadline = performance.now() + TAKEOVER_WAIT_MS;
-  while (performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if (context.live.acquireWriter(record, release)) return true;
-  }
-  return false;
+  offset: number,
+  uploadLength: number | null,
+): void {
+  const bodyLength = contentLengthOf(req);
+  if (bodyLength === undefined) return;
+  if (uploadLength !== null && offset + bodyLength > uploadLength) throw pastDeclaredLength(uploadLength);
+  const limit = context.config.limits.maxUploadBytes;
+  if (offset + bodyLength > limit) throw tooLarge(limit);
 }
 
 /** creation-defer-length: Upload-Length may come once, on any PATCH; returns the length now declared. */
@@ -82,9 +85,8 @@ async function declareLength(
   offset: number,
   req: IncomingMessage,
 ): Promise<number | null> {
-  const header = req.headers['upload-length'] as string | undefined;
-  if (header === undefined) return declared;
-  const length = Number(header);
+  const length = uploadLengthOf(req);
+  if (length === undefined) return declared;
   if (declared !== null && declared !== length) {
     throw invalidParam(`Upload-Length was already declared as ${declared}`);
   }

@@ -11,6 +11,7 @@ export type CodecErrorCode =
   | 'CRC_MISMATCH'
   | 'TAMPERED_BLOCK'
   | 'TRUNCATED'
+  | 'TRAILING_DATA'
   | 'TOO_LONG'
   | 'TOO_MANY_BLOCKS'
   | 'HASH_MISMATCH'

@@ -58,6 +58,16 @@ export function readFrameHeader(source: Uint8Array, offset: number): FrameHeader
   };
 }
 
+/**
+ * Whether `bytes` could be the start of a frame, as far as they go: every frame begins with the
+ * registration code, so bytes that do not are no cut-off block but something after the last one.
+ */
+export function couldBeginFrame(bytes: Uint8Array): boolean {
+  const codeLength = 4;
+  for (let i = 0; i < Math.min(codeLength, bytes.length); i++) if (bytes[i] !== 0xff) return false;
+  return true;
+}
+
 export function hasMagic(source: Uint8Array, offset = 0): boolean {
   return MAGIC.every((byte, i) => source[offset + i] === byte);
 }

@@ -198,6 +198,16 @@ export function crcMismatch(sequence: number): CodecError {
   return new CodecError('CRC_MISMATCH', `block ${sequence} is corrupt: its CRC does not match`, sequence);
 }
 
+/** Bytes where no further block can be: after the announced size, or not starting as a block does. */
+export function trailingData(length: number, sequence: number): CodecError {
+  const end = sequence > 0 ? `its last block (block ${sequence - 1})` : 'its magic bytes';
+  return new CodecError(
+    'TRAILING_DATA',
+    `the stream has ${length} extra bytes after ${end}: they are not part of the file`,
+    sequence,
+  );
+}
+
 export function tamperedBlock(sequence: number): CodecError {
   return new CodecError(
     'TAMPERED_BLOCK',

@@ -8,11 +8,12 @@ import {
   MAX_PLAINTEXT_BLOCK_SIZE,
   REGISTRATION_CODE,
   type FrameHeader,
+  couldBeginFrame,
   hasMagic,
   isPlausibleCiphertextLength,
   readFrameHeader,
 } from '../../../shared/msc4016/frame.js';
-import { frameCrc, openFrame } from './block-cipher.js';
+import { frameCrc, openFrame, trailingData } from './block-cipher.js';
 import type { KeyMaterial } from './key-material.js';
 import { decryptV3 } from './v3-decryptor.js';
 
@@ -128,6 +129,12 @@ export async function buildBlockIndex(
       windowStart = offset;
     }
     const header = readFrameHeader(window, offset - windowStart);
+    const remaining = ciphertext.size - offset;
+    if (header === undefined && remaining < FRAME_HEADER_LENGTH) {
+      const rest = window.subarray(offset - windowStart, offset - windowStart + remaining);
+      if (!couldBeginFrame(rest)) throw trailingData(remaining, sequence);
+      throw new CodecError('TRUNCATED', `the stream ends inside the header of block ${sequence}`, sequence);
+    }
     if (header === undefined) {
       throw new CodecError(
         'BAD_REGISTRATION_CODE',

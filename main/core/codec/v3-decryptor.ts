@@ -5,11 +5,12 @@ import {
   MAGIC,
   MAX_BLOCK_COUNT,
   MAX_PLAINTEXT_BLOCK_SIZE,
+  couldBeginFrame,
   hasMagic,
   isPlausibleCiphertextLength,
   readFrameHeader,
 } from '../../../shared/msc4016/frame.js';
-import type { OpenedBlocks } from './block-cipher.js';
+import { trailingData, type OpenedBlocks } from './block-cipher.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_BATCH_BYTES, type FrameCipher, type YieldedBufferReuse, inlineFrameCipher } from './frame-cipher.js';
 import type { ByteSource, KeyMaterial } from './key-material.js';
@@ -63,6 +64,9 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
   /** A header fault found behind complete frames; raised once those frames have been delivered. */
   let headerFault: CodecError | undefined;
 
+  /** Whether every byte `info.size` announced has been framed: anything further is trailing data. */
+  const isComplete = (): boolean => expectedSize !== undefined && plaintextSeen >= expectedSize;
+
   /** Complete frames whose headers passed, waiting to be handed to the cipher as one batch. */
   const scanned = { bytes: 0, count: 0 };
 
@@ -94,6 +98,7 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
       const count = batch.count;
       const header = readFrameHeader(pending.peek(offset, FRAME_HEADER_LENGTH), 0);
       const sequence = nextSequence + count;
+      if (header === undefined && isComplete()) throw trailingData(pending.length - offset, sequence);
       if (header === undefined) {
         throw new CodecError(
           'BAD_REGISTRATION_CODE',
@@ -190,6 +195,8 @@ export async function* decryptV3(source: ByteSource, options: V3DecryptOptions):
     throw new CodecError('TRUNCATED', 'the stream ends inside its magic bytes');
   }
   if (pending.length > 0) {
+    const leftover = pending.peek(0, Math.min(pending.length, FRAME_HEADER_LENGTH));
+    if (isComplete() || !couldBeginFrame(leftover)) throw trailingData(pending.length, nextSequence);
     throw new CodecError('TRUNCATED', `the stream ends in the middle of block ${nextSequence}`, nextSequence);
   }
   if (expectedSize !== undefined && plaintextSeen < expectedSize) {
