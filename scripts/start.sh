@@ -9,7 +9,18 @@ bash scripts/setup.sh
 
 # The electron package answers require() with its binary's path, and throws when the binary was never
 # downloaded (setup.sh installs with ELECTRON_SKIP_BINARY_DOWNLOAD=1 where that cannot work).
-electron=$(node -e 'try { process.stdout.write(require("electron")) } catch {}')
+electron_path() { node -e 'try { process.stdout.write(require("electron")) } catch {}'; }
+electron=$(electron_path)
+# Set-up skips Electron's download (test machines cannot make it); on a desktop, fetch it once now.
+if { [ -z "$electron" ] || [ ! -x "$electron" ]; } && [ "${SLIPSTREAM_BROWSER_HOST:-}" != 1 ] &&
+  { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = Darwin ]; }; then
+  echo "npm start: downloading Electron's binary (once; SLIPSTREAM_BROWSER_HOST=1 skips this)" >&2
+  if node node_modules/electron/install.js >/dev/null 2>&1; then
+    electron=$(electron_path)
+  else
+    echo "npm start: Electron's binary could not be downloaded here" >&2
+  fi
+fi
 if [ -n "$electron" ] && [ -x "$electron" ]; then
   echo "npm start: running the Electron app ($electron)" >&2
   node --import tsx scripts/build-app.ts
