@@ -14,6 +14,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AppBackend } from '../main/core/app/app-backend.js';
 import { FolderAccess, placesFor } from '../main/core/app/folder-access.js';
+import { folderPathPolicy } from '../main/core/app/path-policy.js';
 import { describeBlockCipher } from '../main/core/codec/block-cipher-choice.js';
 import { FileSecretStore } from '../main/core/state/secret-store.js';
 import type { StoredSession } from '../shared/ipc-contract.js';
@@ -24,6 +25,7 @@ if (!dataDir || !sampleFolder) throw new Error('usage: host-backend-child <dataD
 const log = (line: string): void => void process.stderr.write(`browser host (bench): ${line}\n`);
 
 const secretStore = new FileSecretStore(join(dataDir, 'secret.key'));
+const folders = await FolderAccess.create(placesFor(homedir(), [sampleFolder]), [dataDir]);
 const backend = await AppBackend.open({
   dataDir,
   secretStore,
@@ -39,8 +41,8 @@ const backend = await AppBackend.open({
     secretStorage: secretStore.description,
   },
   defaultDownloadFolder: join(dataDir, 'downloads'),
-  folders: await FolderAccess.create(placesFor(homedir(), [sampleFolder]), [dataDir]),
-  restrictSendsToFolders: true,
+  folders,
+  paths: folderPathPolicy(folders),
   log,
 });
 backend.addEventSink((name, payload) => report({ type: 'event', name, payload }));

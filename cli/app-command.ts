@@ -9,6 +9,7 @@ import { checkoutRoot } from './checkout-root.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 import { ensureRendererBuild } from './renderer-build.js';
 import { printUsage } from './usage.js';
+import { retryPolicyFromEnvironment } from '../main/core/transfer/retry-policy.js';
 
 async function existingFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
@@ -64,6 +65,7 @@ export async function appCommand(argv: string[]): Promise<number> {
   }
 
   const rendererDir = await ensureRendererBuild(say);
+  const fastRetry = retryPolicyFromEnvironment();
   const host = await startBrowserHost({
     dataDir,
     rendererDir,
@@ -72,9 +74,7 @@ export async function appCommand(argv: string[]): Promise<number> {
     openedFiles: files,
     version: checkoutRoot().version,
     log: say,
-    ...(process.env['SLIPSTREAM_TEST_FAST_RETRY'] === '1' && {
-      engine: { retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1000 } },
-    }),
+    ...(fastRetry && { engine: { retry: fastRetry } }),
   });
   say(`Slipstream is running in your browser (data in ${dataDir}). Open this address; it carries this launch's key:`);
   process.stdout.write(`${host.url}\n`);

@@ -7,6 +7,7 @@ import {
   type MatrixFetch,
   MatrixRequestError,
   type MatrixSession,
+  parseHomeserverUrl,
 } from '../shared/matrix/client-session.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
 
@@ -27,14 +28,13 @@ export function cliErrorOf(error: unknown): unknown {
   return error instanceof MatrixRequestError ? new CliError(`${error.message} [${error.code}]`) : error;
 }
 
+/** --homeserver as given: https, or plain http only on this machine (a token never crosses a network in the clear). */
 function checkedUrl(text: string): string {
   try {
-    const url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('not http(s)');
-  } catch {
-    throw new CliError(`--homeserver must be an http(s) URL, not "${text}"`, USAGE_EXIT);
+    return parseHomeserverUrl(text);
+  } catch (error) {
+    throw new CliError(`--homeserver: ${(error as Error).message}`, USAGE_EXIT);
   }
-  return text.replace(/\/+$/, '');
 }
 
 /**

@@ -6,7 +6,6 @@ import { isTransferError } from '../main/core/transfer/transfer-error.js';
 import { defaultStateDirectory } from '../main/core/state/state-directory.js';
 import { removeTemporariesSync } from './atomic-output.js';
 import { CliError, USAGE_EXIT } from './cli-error.js';
-import { appCommand } from './app-command.js';
 import { decryptCommand, encryptCommand } from './codec-commands.js';
 import { describeFsError } from './input-source.js';
 import { serveCommand } from './serve-command.js';
@@ -167,7 +166,11 @@ export async function main(argv: string[]): Promise<number> {
   // So does serve-media, and it reports its usage errors like every command.
   if (argv[0] === 'serve-media') return serveMediaCommand(argv.slice(1)).catch((error: unknown) => report(error, argv));
   // And the browser host, which stops its transfers where they are to resume them at the next start.
-  if (argv[0] === 'app') return appCommand(argv.slice(1)).catch((error: unknown) => report(error, argv));
+  // Loaded only for `app`: the browser host brings ws, the app backend and Vite, which no other command needs.
+  if (argv[0] === 'app') {
+    const { appCommand } = await import('./app-command.js');
+    return appCommand(argv.slice(1)).catch((error: unknown) => report(error, argv));
+  }
   const cleanUp = (signal: NodeJS.Signals): void => {
     removeTemporariesSync(unlinkSync);
     process.stderr.write(`slipstream: interrupted by ${signal}; nothing was kept\n`);

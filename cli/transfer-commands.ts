@@ -247,23 +247,32 @@ export async function serveMediaCommand(argv: string[]): Promise<number> {
   if (loopback) ownHosts = [`127.0.0.1:${listening}`, `localhost:${listening}`, `[::1]:${listening}`];
   const name = encodeURIComponent(engine.snapshot(id).fileName);
   process.stdout.write(`${served.url}/${secret}/transfer/${id}/${name}\n`);
-  const copying =
-    out === undefined
-      ? undefined
-      : engine.settled(id).then(async (final) => {
-          if (final.status !== 'completed' || !final.savedPath) return;
-          const copy = await copyWithoutReplacing(final.savedPath, out, final.fileName);
-          process.stderr.write(`slipstream: saved a copy as ${copy}\n`);
-        });
+  // With --out, a copy once the file is complete; the copy's own failure is reported in the exit status.
+  let copyFailed = false;
+  let copying: Promise<void> | undefined;
+  const copyWhenComplete = (update: TransferUpdate): void => {
+    if (out === undefined || update.id !== id || update.status !== 'completed' || !update.savedPath || copying) return;
+    copying = copyWithoutReplacing(update.savedPath, out, update.fileName).then(
+      (copy) => void process.stderr.write(`slipstream: saved a copy as ${copy}\n`),
+      (error: unknown) => {
+        copyFailed = true;
+        process.stderr.write(`slipstream: could not save a copy in ${out}: ${(error as Error).message}\n`);
+      },
+    );
+  };
+  const unsubscribe = engine.subscribe(copyWhenComplete);
+  // Complete already (a file an earlier run fetched): copied now.
+  copyWhenComplete(engine.snapshot(id));
   await new Promise<void>((resolveStop) => {
     const stop = (): void => resolveStop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  unsubscribe();
   await served.close();
   await engine.close();
-  await copying?.catch(() => undefined);
-  return 0;
+  await copying;
+  return copyFailed ? 1 : 0;
 }
 
 /**
@@ -290,8 +299,7 @@ async function servedTransfer(
   const event = await readReceivable(target);
   const { file } = parseReceivableFile(event);
   const kept = engine
-    .list()
-    .map((update) => engine.record(update.id)!)
+    .allRecords()
     .find(
       (record) =>
         record.direction === 'receive' &&

@@ -10,6 +10,7 @@ import {
 import { failureOf } from '../shared/ipc/ipc-error.js';
 import {
   API_GLOBAL_NAME,
+  DROPPED_PATH_CHANNEL,
   type AppContract,
   appContract,
   type ElectronBridgeExtras,
@@ -60,6 +61,8 @@ const api: SlipstreamApi & ElectronBridgeExtras = {
     const path = webUtils.getPathForFile(file as File);
     // A File the page made itself (from a Blob) has no path; only files on disk are sent from where they are.
     if (!path) throw new Error('This item is not a file on this computer, so it cannot be sent from where it is.');
+    // Main grants the dropped file before the page can ask to send it (the same channel order).
+    ipcRenderer.send(DROPPED_PATH_CHANNEL, path);
     return path;
   },
 };

@@ -5,6 +5,7 @@ import {
   eventIdSchema,
   httpUrlSchema,
   roomIdSchema,
+  spoolIdSchema,
   transferIdSchema,
   userIdSchema,
 } from './app/identifiers.js';
@@ -70,10 +71,7 @@ export type StoredSession = z.infer<typeof storedSessionSchema>;
 /** A file to send: a path on this machine, or a file the browser host spooled from a drop. */
 export const sendSourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('path'), path: absolutePathSchema }),
-  z.strictObject({
-    kind: z.literal('spooled'),
-    spoolId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'is not a spool ID'),
-  }),
+  z.strictObject({ kind: z.literal('spooled'), spoolId: spoolIdSchema }),
 ]);
 export type SendSource = z.infer<typeof sendSourceSchema>;
 
@@ -215,6 +213,13 @@ export type SlipstreamHandlers = ContractHandlers<AppContract>;
 export interface ElectronBridgeExtras {
   readonly pathForFile: (file: object) => string;
 }
+
+/**
+ * Not a contract channel: Electron's preload tells main, on this private channel, the path of each file
+ * dropped on the window as it hands the path to the page. The page cannot reach ipcRenderer, and a
+ * File it made itself has no path, so only real drops are granted (main/core/app/path-policy.ts).
+ */
+export const DROPPED_PATH_CHANNEL = 'slipstream:dropped-path';
 
 /** The global the preload exposes the API as. */
 export const API_GLOBAL_NAME = 'slipstream';

@@ -155,6 +155,20 @@ describe('the browser host refuses everyone but the page opened through its prin
     api.disconnect();
   });
 
+  it('ends a connection that sends a message past the size limit, and keeps serving everyone else', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${host.port}/ipc`, {
+      headers: { Cookie: cookie, Origin: host.origin },
+    });
+    await once(socket, 'open');
+    const closed = once(socket, 'close');
+    socket.send('x'.repeat(2 * 1024 * 1024));
+    const [code] = (await closed) as [number];
+    expect(code).toBe(1009);
+    const api = await connectToHost(host.url);
+    expect((await api.appInfo()).host).toBe('browser');
+    api.disconnect();
+  });
+
   describe('in Chromium', () => {
     let browser: Browser;
     let attackerPage: Server;

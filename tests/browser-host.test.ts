@@ -56,6 +56,8 @@ describe('slipstream app', () => {
     const api = await connectToHost(host.url);
     const opened: string[][] = [];
     api.on('filesOpened', ({ paths }) => opened.push(paths));
+    // As the page does once it listens: from then on, files handed over are pushed to it.
+    expect(await api.takeOpenedFiles()).toEqual({ paths: [] });
     const second = await runCli(['app', '--no-open', '--data-dir', dataDir, join(scratch, 'extra', 'scene.glb')], {
       env: { ...process.env, HOME: home },
       timeoutMs: 60_000,
@@ -177,6 +179,23 @@ describe('slipstream app', () => {
     );
     expect(download.code, download.stderr).toBe(0);
     expect(await sha256OfFile(join(out, 'holiday video.bin'))).toBe(await sha256OfFile(source));
+    api.disconnect();
+  });
+
+  it('removes a dropped copy whose send cannot start (no one signed in), rather than leave it behind', async () => {
+    const api = await connectToHost(host.url);
+    await api.clearSession();
+    const cookie = await sessionCookieFor(host.url);
+    const spooled = await fetch(`${host.origin}/spool?name=orphan.bin`, {
+      method: 'PUT',
+      headers: { Cookie: cookie },
+      body: Buffer.alloc(100_000, 1),
+    });
+    const { spoolId } = (await spooled.json()) as { spoolId: string };
+    await expect(api.sendFile({ source: { kind: 'spooled', spoolId } })).rejects.toMatchObject({
+      code: 'NOT_SIGNED_IN',
+    });
+    await expect.poll(async () => readdir(join(dataDir, 'spool'))).toEqual([]);
     api.disconnect();
   });
 

@@ -28,6 +28,10 @@ interface Harness {
   readonly platformCalls: string[];
   readonly pids: number[];
   settled(id: string): Promise<TransferUpdate>;
+  /** What main does when the person picks files in a dialog or drops them: the engine may now send them. */
+  choose(...paths: string[]): Promise<void>;
+  /** What main does when the person picks a folder to save into. */
+  chooseFolder(path: string): Promise<void>;
 }
 
 describe('the engine host process', () => {
@@ -53,7 +57,7 @@ describe('the engine host process', () => {
 
   async function startHarness(name: string): Promise<Harness> {
     const directory = join(scratch.path, name);
-    await mkdir(directory, { recursive: true });
+    await mkdir(join(directory, 'Downloads'), { recursive: true });
     const updates: TransferUpdate[] = [];
     const platformCalls: string[] = [];
     const pids: number[] = [];
@@ -77,6 +81,8 @@ describe('the engine host process', () => {
       updates,
       platformCalls,
       pids,
+      chooseFolder: async (path) => void (await supervisor.api().grantPaths({ paths: [path], use: 'save' })),
+      choose: async (...paths) => void (await supervisor.api().grantPaths({ paths, use: 'send' })),
       settled: async (id) => {
         await expect
           .poll(() => updates.filter((update) => update.id === id).at(-1)?.status, { timeout: 60_000, interval: 50 })
@@ -130,6 +136,11 @@ describe('the engine host process', () => {
     await signIn(harness);
     const source = join(harness.directory, 'scene.glb');
     await makeSampleFile(source, 6 * 1024 * 1024 + 5);
+    // A path the person did not choose (a compromised page asking for ~/.ssh, say) is refused.
+    await expect(harness.main.sendFile({ source: { kind: 'path', path: source } })).rejects.toMatchObject({
+      code: 'PATH_REFUSED',
+    });
+    await harness.choose(source);
     const sent = await harness.main.sendFile({
       source: { kind: 'path', path: source },
       roomId: '!room:localhost',
@@ -142,11 +153,17 @@ describe('the engine host process', () => {
       true,
     );
 
-    const received = await harness.main.receiveFile({
-      content: sent.content as unknown as Record<string, unknown>,
-      roomId: '!room:localhost',
-      eventId: '$scene',
-    });
+    // Asked for twice at once (a double click), it is one transfer.
+    const [received, again] = (await Promise.all(
+      [0, 1].map(() =>
+        harness.main.receiveFile({
+          content: sent.content as unknown as Record<string, unknown>,
+          roomId: '!room:localhost',
+          eventId: '$scene',
+        }),
+      ),
+    )) as [{ transferId: string }, { transferId: string }];
+    expect(again).toEqual(received);
     const final = await harness.settled(received.transferId);
     expect(final).toMatchObject({ status: 'completed', eventId: '$scene', direction: 'receive' });
     expect(await sha256OfFile(final.savedPath!)).toBe(await sha256OfFile(source));
@@ -174,6 +191,7 @@ describe('the engine host process', () => {
     await signIn(harness);
     const source = join(harness.directory, 'clip.mp4');
     await makeSampleFile(source, 3 * 1024 * 1024);
+    await harness.choose(source);
     const sent = await harness.main.sendFile({ source: { kind: 'path', path: source }, format: 'v3' });
     await harness.settled(sent.transferId);
     await expect.poll(() => harness.supervisor.mediaEndpoint()).toBeDefined();
@@ -202,12 +220,59 @@ describe('the engine host process', () => {
     expect((await relay(new Request('slipstream-media://transfer/Qb3k2m9x1LpZ/x.mp4'))).status).toBe(404);
   });
 
+  it("keeps each account's transfers to itself, saves only where the person chose, and never starts a received program", async () => {
+    const harness = await startHarness('accounts');
+    await signIn(harness);
+    const source = join(harness.directory, 'install.sh');
+    await makeSampleFile(source, 4096);
+    await harness.choose(source);
+    const sent = await harness.main.sendFile({ source: { kind: 'path', path: source }, format: 'v3' });
+    await harness.settled(sent.transferId);
+    const received = await harness.main.receiveFile({
+      content: sent.content as unknown as Record<string, unknown>,
+      roomId: '!room:localhost',
+      eventId: '$script',
+    });
+    await harness.settled(received.transferId);
+    await expect(harness.main.openTransfer({ id: received.transferId })).rejects.toMatchObject({
+      code: 'UNSAFE_TO_OPEN',
+    });
+    await harness.main.showTransferInFolder({ id: received.transferId });
+
+    // A folder nobody chose cannot become the download folder; a chosen one can.
+    const elsewhere = join(harness.directory, 'elsewhere');
+    await mkdir(elsewhere);
+    await expect(harness.main.updateSettings({ downloadFolder: elsewhere })).rejects.toMatchObject({
+      code: 'PATH_REFUSED',
+    });
+    await harness.chooseFolder(elsewhere);
+    expect((await harness.main.updateSettings({ downloadFolder: elsewhere })).downloadFolder).toBe(elsewhere);
+
+    // Another account on the same homeserver sees none of the first one's transfers.
+    const other = await registerUser(stack);
+    await harness.main.saveSession({
+      homeserverUrl: stack.baseUrl,
+      userId: other.userId,
+      deviceId: 'OTHER',
+      accessToken: other.accessToken,
+    });
+    expect(await harness.main.listTransfers(undefined)).toEqual([]);
+    await expect(harness.main.forgetTransfer({ id: sent.transferId })).rejects.toMatchObject({
+      code: 'NO_SUCH_TRANSFER',
+    });
+    await signIn(harness);
+    expect((await harness.main.listTransfers(undefined)).map((update) => update.id).sort()).toEqual(
+      [sent.transferId, received.transferId].sort(),
+    );
+  });
+
   it('is started again when it crashes, and its upload resumes without anyone asking', async () => {
     proxy = await startMediaProxy({ upstream: stack.baseUrl, uploadBytesPerSecond: 8 * 1024 * 1024 });
     const harness = await startHarness('crash');
     await signIn(harness, proxy.url);
     const source = join(harness.directory, 'recording.mkv');
     await makeSampleFile(source, 48 * 1024 * 1024);
+    await harness.choose(source);
     const sent = await harness.main.sendFile({ source: { kind: 'path', path: source }, format: 'v3' });
     await expect
       .poll(() => harness.updates.filter((update) => update.id === sent.transferId).at(-1)?.bytesDone ?? 0, {

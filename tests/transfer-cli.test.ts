@@ -178,7 +178,11 @@ describe('the transfer commands', () => {
   it.each([
     [['upload'], 2, /upload takes exactly one <file>/],
     [['upload', 'x.bin', '--token', 't'], 2, /--token needs --homeserver <url> beside it/],
-    [['upload', 'x.bin', '--homeserver', 'ftp://x', '--token', 't'], 2, /must be an http\(s\) URL/],
+    [
+      ['upload', 'x.bin', '--homeserver', 'ftp://x', '--token', 't'],
+      2,
+      /--homeserver: Homeservers are reached over https, not ftp/,
+    ],
     [
       ['upload', 'x.bin', '--homeserver', 'http://127.0.0.1:9', '--token', 't', '--format', 'v9'],
       2,

@@ -300,10 +300,14 @@ describe('the transfer engine', () => {
         expect((await pair.receiver.settled(receiveId)).failure?.code).toBe('TAMPERED_BLOCK');
         expect(await readdir(inbox)).toEqual([]);
         tampering.options.tamper = undefined;
-        await pair.receiver.retry(receiveId);
+        const downloadsBefore = tampering.downloadRanges.length;
+        // Retry pressed twice at once: one run, not two writing the same file.
+        await Promise.all([pair.receiver.retry(receiveId), pair.receiver.retry(receiveId)]);
         const received = await pair.receiver.settled(receiveId);
         expect(received.status).toBe('completed');
         expect(await sha256OfFile(received.savedPath!)).toBe(await sha256OfFile(path));
+        expect(tampering.downloadRanges.length - downloadsBefore).toBe(1);
+        expect(await readdir(inbox)).toEqual(['retry.bin']);
       } finally {
         await tampering.close();
       }

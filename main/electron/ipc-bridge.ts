@@ -1,4 +1,4 @@
-import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
 import {
   dispatchInvoke,
   type Envelope,
@@ -7,7 +7,13 @@ import {
   parseEventPayload,
   type PayloadOf,
 } from '../../shared/ipc/contract-kit.js';
-import { type AppContract, appContract, type SlipstreamHandlers } from '../../shared/ipc-contract.js';
+import {
+  type AppContract,
+  appContract,
+  DROPPED_PATH_CHANNEL,
+  type SlipstreamHandlers,
+} from '../../shared/ipc-contract.js';
+import { absolutePathSchema } from '../../shared/app/identifiers.js';
 
 /*
  * The app contract on Electron's IPC: one ipcMain.handle per invoke channel, derived from the contract
@@ -73,4 +79,24 @@ export function pushAppEvent<E extends EventName<AppContract>>(
     return;
   }
   target.webContents.send(appContract.events[event].channel, checked);
+}
+
+/**
+ * The preload's report of a file dropped on the window (DROPPED_PATH_CHANNEL): granted, so the page may
+ * then send it. Only from the app's own page, only an absolute path.
+ */
+export function listenForDroppedPaths(
+  ipcMain: { on(channel: string, listener: (event: IpcMainEvent, path: unknown) => void): unknown },
+  isTrustedFrame: AppContractServerOptions['isTrustedFrame'],
+  grant: (path: string) => void,
+  log: (line: string) => void,
+): void {
+  ipcMain.on(DROPPED_PATH_CHANNEL, (event, path: unknown) => {
+    const checked = absolutePathSchema.safeParse(path);
+    if (!isTrustedFrame(event.senderFrame) || !checked.success) {
+      log(`ignored a dropped path from ${event.senderFrame?.url ?? 'a frame that is gone'}`);
+      return;
+    }
+    grant(checked.data);
+  });
 }

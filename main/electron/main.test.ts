@@ -26,6 +26,8 @@ vi.mock('electron', async () => (await import('./testing/fake-electron.js')).fak
 let engine: ServedContract<EngineHostContract>;
 /** The stand-in engine host's answers; its calls show what main forwarded. */
 const engineHost = new SampleHandlers();
+/** What main granted the stand-in engine host. */
+const grants: { paths: string[]; use: string }[] = [];
 let window: FakeBrowserWindow;
 
 function invoke(name: keyof typeof appContract.invoke, request: unknown): Promise<Envelope> {
@@ -44,6 +46,10 @@ beforeAll(async () => {
   const handlers = {
     ...engineHost.handlers,
     mediaEndpoint: () => ({ url: 'http://127.0.0.1:40000', secret: 'a'.repeat(43) }),
+    grantPaths: (grant: { paths: string[]; use: string }) => {
+      grants.push(grant);
+      return null;
+    },
     shutdown: () => null,
   };
   engine = serveContract(
@@ -91,9 +97,13 @@ describe('main.ts', () => {
     expect([...engineHost.calls.keys()]).toEqual(expect.arrayContaining(['getSettings', 'pauseTransfer']));
   });
 
-  it('answers the dialogs and the opened files itself', async () => {
+  it('answers the dialogs and the opened files itself, granting what the person chose to the engine host', async () => {
     fakeElectron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/home/alice/a.mp4'] });
     expect(await invoke('chooseFiles', undefined)).toEqual({ ok: true, value: { paths: ['/home/alice/a.mp4'] } });
+    await vi.waitFor(() => expect(grants).toContainEqual({ paths: ['/home/alice/a.mp4'], use: 'send' }));
+    fakeElectron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/home/alice/Inbox'] });
+    expect(await invoke('chooseFolder', undefined)).toEqual({ ok: true, value: { path: '/home/alice/Inbox' } });
+    await vi.waitFor(() => expect(grants).toContainEqual({ paths: ['/home/alice/Inbox'], use: 'save' }));
     expect(await invoke('takeOpenedFiles', undefined)).toEqual({ ok: true, value: { paths: [] } });
     expect(engineHost.calls.has('chooseFiles')).toBe(false);
     expect(engineHost.calls.has('takeOpenedFiles')).toBe(false);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, net, protocol, screen, session, shell } from 'electron';
 import { placeWindow, WindowStateFile, WindowStateRecorder } from '../core/app/window-state.js';
 import { EngineHostSupervisor, forwardingHandlers } from '../core/engine-host/engine-host-supervisor.js';
+import { PathGrants } from '../core/engine-host/path-grants.js';
 import { createMediaRelay } from '../core/engine-host/media-endpoint.js';
 import type { EventName, PayloadOf } from '../../shared/ipc/contract-kit.js';
 import type { AppContract } from '../../shared/ipc-contract.js';
@@ -13,7 +14,7 @@ import { spawnEngineProcess } from './engine-process.js';
 import { dialogHandlers } from './file-dialogs.js';
 import { quitGracefully } from './graceful-quit.js';
 import { hostPlatformHandlers } from './host-platform.js';
-import { pushAppEvent, serveAppContract } from './ipc-bridge.js';
+import { listenForDroppedPaths, pushAppEvent, serveAppContract } from './ipc-bridge.js';
 import { applyDevelopmentPolicy, createRendererHandler } from './renderer-protocol.js';
 import {
   APP_SCHEME,
@@ -24,7 +25,8 @@ import {
 } from './renderer-origin.js';
 import { createRendererWindow, rememberWindowState } from './renderer-window.js';
 import { createAppSecretStore } from './safe-storage-secret-store.js';
-import { claimSingleInstance, OpenedFilesInbox } from './single-instance.js';
+import { OpenedFilesInbox } from '../core/app/opened-files.js';
+import { claimSingleInstance } from './single-instance.js';
 import { denyPermissions, guardWebContents } from './web-contents-guard.js';
 
 /*
@@ -54,6 +56,15 @@ const fail = (what: string) => (error: unknown) => {
 const origin = rendererOrigin(developmentRendererUrl(process.env['SLIPSTREAM_RENDERER_URL'], app.isPackaged));
 let window: BrowserWindow | undefined;
 const inbox = new OpenedFilesInbox((paths) => pushAppEvent(window, 'filesOpened', { paths }, log));
+/** What the person chose (dialogs, drops, files opened with the app): the renderer may send only these. */
+const grants = new PathGrants(log);
+/** Files handed to the app from outside are the person's choice too: granted as they arrive. */
+const handedOver = {
+  deliver: (paths: readonly string[]) => {
+    grants.grant(paths, 'send');
+    inbox.deliver(paths);
+  },
+};
 /** Opens the window again (macOS keeps the app running without one); set once the app is ready. */
 let reopenWindow: () => void = () => undefined;
 
@@ -68,7 +79,7 @@ const isPrimary = claimSingleInstance(app, {
   // Unpackaged, Electron's argv has the app's path after the executable.
   args: process.argv.slice(app.isPackaged ? 1 : 2),
   cwd: process.cwd(),
-  inbox,
+  inbox: handedOver,
   onSecondLaunch: focusWindow,
 });
 
@@ -109,6 +120,7 @@ async function start(): Promise<void> {
     spawn: () => spawnEngineProcess({ entryPath: ENGINE_HOST_PATH, dataDir, log }),
     platform: hostPlatformHandlers(app, createAppSecretStore(path.join(dataDir, 'secret-store.key'))),
     onEvent: pushEvent,
+    onStart: (engine) => grants.attach(engine),
     log,
   });
   supervisor.start();
@@ -120,13 +132,28 @@ async function start(): Promise<void> {
 
   const forwarded = forwardingHandlers(() => supervisor.api());
   const dialogs = dialogHandlers(() => window);
+  // What the dialogs return was chosen by the person: granted before the page can ask to use it.
+  const chooseFiles: typeof dialogs.chooseFiles = async (request) => {
+    const chosen = await dialogs.chooseFiles(request);
+    grants.grant(chosen.paths, 'send');
+    return chosen;
+  };
+  const chooseFolder: typeof dialogs.chooseFolder = async (request) => {
+    const chosen = await dialogs.chooseFolder(request);
+    // The folder dialog chooses where received files go (Settings).
+    if (chosen.path !== null) grants.grant([chosen.path], 'save');
+    return chosen;
+  };
   serveAppContract(
     ipcMain,
-    { ...forwarded, ...dialogs, takeOpenedFiles: () => ({ paths: inbox.take() }) },
+    { ...forwarded, chooseFiles, chooseFolder, takeOpenedFiles: () => ({ paths: inbox.take() }) },
     { isTrustedFrame: origin.isTrustedFrame, log },
   );
+  listenForDroppedPaths(ipcMain, origin.isTrustedFrame, (path) => grants.grant([path], 'send'), log);
   // Transfers that make no progress at start (queued, paused) send no update, but belong on the bar.
-  void (async () => desktop.seed(await forwarded.listTransfers(undefined)))().catch(() => undefined);
+  void (async () => desktop.seed(await forwarded.listTransfers(undefined)))().catch((error: unknown) =>
+    log(`could not list the transfers for the taskbar: ${(error as Error).message}`),
+  );
 
   installApplicationMenu({
     appName: app.getName(),
@@ -134,7 +161,7 @@ async function start(): Promise<void> {
     developer: !app.isPackaged,
     onSendFiles: () =>
       void dialogs.chooseFiles(undefined).then(
-        ({ paths }) => inbox.deliver(paths),
+        ({ paths }) => handedOver.deliver(paths),
         (error: unknown) => log(`the file dialog failed: ${(error as Error).message}`),
       ),
     onShowDataFolder: () => void shell.openPath(dataDir),

@@ -4,11 +4,12 @@ import { IpcError } from '../../shared/ipc/ipc-error.js';
 import {
   API_GLOBAL_NAME,
   appContract,
+  DROPPED_PATH_CHANNEL,
   type ElectronBridgeExtras,
   type SlipstreamApi,
 } from '../../shared/ipc-contract.js';
 import { channelSamples, eventSamples, malformedEvents } from '../../tests/support/contract-samples.js';
-import { pushAppEvent, serveAppContract } from './ipc-bridge.js';
+import { listenForDroppedPaths, pushAppEvent, serveAppContract } from './ipc-bridge.js';
 import { rendererOrigin } from './renderer-origin.js';
 import { fake, fakeElectron, FakeBrowserWindow, RENDERER_FRAME } from './testing/fake-electron.js';
 import { SampleHandlers } from './testing/sample-handlers.js';
@@ -116,11 +117,24 @@ describe('the preload bridge', () => {
     expect(() => api.on('somethingElse' as 'filesOpened', () => undefined)).toThrow(/no event called somethingElse/);
   });
 
-  it('gives the path of a dropped file, and refuses a file that is not on disk', () => {
+  it('gives the path of a dropped file and grants it in main; a file not on disk is refused and granted nothing', () => {
+    const granted: string[] = [];
+    listenForDroppedPaths(
+      fakeElectron.ipcMain,
+      rendererOrigin().isTrustedFrame,
+      (path) => granted.push(path),
+      () => undefined,
+    );
     const file = { name: 'dropped.mkv' };
     expect(api.pathForFile(file)).toBe('/home/alice/dropped.mkv');
     expect(fakeElectron.webUtils.getPathForFile).toHaveBeenCalledWith(file);
+    expect(granted).toEqual(['/home/alice/dropped.mkv']);
     fakeElectron.webUtils.getPathForFile.mockReturnValueOnce('');
     expect(() => api.pathForFile({ name: 'made-by-the-page.txt' })).toThrow(/not a file on this computer/);
+    expect(granted).toEqual(['/home/alice/dropped.mkv']);
+    // The private channel takes nothing from a frame that is not the app's page.
+    fake.senderFrame = { url: 'https://attacker.example/', parent: null };
+    fakeElectron.ipcRenderer.send(DROPPED_PATH_CHANNEL, '/home/alice/.ssh/id_ed25519');
+    expect(granted).toEqual(['/home/alice/dropped.mkv']);
   });
 });

@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { useScratchDirectory } from '../../tests/support/transfer.js';
-import { claimSingleInstance, existingFiles, fileArguments, OpenedFilesInbox } from './single-instance.js';
+import { existingFiles, OpenedFilesInbox } from '../core/app/opened-files.js';
+import { claimSingleInstance, fileArguments } from './single-instance.js';
 
 const scratch = useScratchDirectory('single-instance');
 

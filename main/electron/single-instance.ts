@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from 'electron';
 import { z } from 'zod';
+import { existingFiles, type OpenedFilesInbox } from '../core/app/opened-files.js';
 
 /*
  * Files handed to the app from outside — its own command line, a second launch (`slipstream film.mp4`
@@ -20,56 +20,6 @@ export function fileArguments(args: readonly string[], cwd: string): string[] {
     .filter((arg) => arg.length > 0 && !arg.startsWith('-'))
     .slice(0, MAX_FILES)
     .map((arg) => path.resolve(cwd, arg));
-}
-
-/** Those of `paths` that are absolute and name an existing file (links followed), in order, each once. */
-export async function existingFiles(paths: readonly string[]): Promise<string[]> {
-  const unique = [...new Set(paths)].filter((file) => path.isAbsolute(file) && !file.includes('\0'));
-  const isFile = await Promise.all(
-    unique.map((file) =>
-      stat(file).then(
-        (stats) => stats.isFile(),
-        () => false,
-      ),
-    ),
-  );
-  return unique.filter((_, index) => isFile[index]);
-}
-
-/**
- * Files handed over wait here until the renderer takes them (`takeOpenedFiles`, which it calls once it
- * listens for `filesOpened`); from then on they are pushed as `filesOpened`, until its page reloads or
- * the window closes. Files arriving together (macOS sends one open-file per file) go as one event.
- */
-export class OpenedFilesInbox {
-  private pending: string[] = [];
-  private listening = false;
-  private scheduled = false;
-
-  constructor(private readonly push: (paths: string[]) => void) {}
-
-  deliver(paths: readonly string[]): void {
-    for (const file of paths) if (!this.pending.includes(file)) this.pending.push(file);
-    if (!this.listening || this.scheduled || this.pending.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (this.listening && this.pending.length > 0) this.push(this.take());
-    });
-  }
-
-  /** The renderer asks for what is waiting; it listens for `filesOpened` from now on. */
-  take(): string[] {
-    this.listening = true;
-    const paths = this.pending;
-    this.pending = [];
-    return paths;
-  }
-
-  /** The renderer's page is (re)loading or the window closed: files wait for the next take. */
-  stopListening(): void {
-    this.listening = false;
-  }
 }
 
 export interface SingleInstanceOptions {

@@ -73,7 +73,12 @@ export class BodiesPerAddress {
   hold(req: IncomingMessage, clientAddress: string): void {
     if (!carriesBody(req)) return;
     const leave = this.arriving.enter(clientAddress);
-    if (!leave) throw limitExceeded('Too many uploads arriving at once from this address; finish some first', 1_000);
+    if (!leave) {
+      const refused = limitExceeded('Too many uploads arriving at once from this address; finish some first', 1_000);
+      // Closed after the answer: otherwise Node reads (and throws away) the whole refused body.
+      refused.headers['Connection'] = 'close';
+      throw refused;
+    }
     req.once('end', leave);
     req.once('close', leave);
   }

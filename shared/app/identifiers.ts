@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 /** Identifiers and paths as the contract accepts them: bounded, and shaped so a typo is caught at the boundary. */
 
-export const transferIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'is not a transfer ID');
+export const TRANSFER_ID = /^[A-Za-z0-9_-]{8,64}$/;
+export const transferIdSchema = z.string().regex(TRANSFER_ID, 'is not a transfer ID');
+
+/** A dropped file's copy in the browser host's spool (main/core/app/spool.ts). */
+export const SPOOL_ID = /^[A-Za-z0-9_-]{16,64}$/;
+export const spoolIdSchema = z.string().regex(SPOOL_ID, 'is not a spool ID');
 
 /** A path the main side can use as it is: POSIX absolute, or a Windows drive or UNC path. */
 export const absolutePathSchema = z

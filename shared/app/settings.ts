@@ -35,14 +35,10 @@ export const settingsSchema = z.strictObject({
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** A change to some settings; `roomFormats` entries set to null go back to the default. */
-export const settingsPatchSchema = z.strictObject({
-  downloadFolder: absolutePathSchema.optional(),
-  autoDownloadMaxBytes: byteCount.optional(),
-  maxConcurrentTransfers: z.number().int().min(1).max(8).optional(),
-  defaultFormat: formatPolicySchema.optional(),
-  compatibleFormatMaxBytes: byteCount.optional(),
-  roomFormats: z.record(roomIdSchema, formatPolicySchema.nullable()).optional(),
-});
+export const settingsPatchSchema = settingsSchema
+  .omit({ roomFormats: true })
+  .partial()
+  .extend({ roomFormats: z.record(roomIdSchema, formatPolicySchema.nullable()).optional() });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export function defaultSettings(downloadFolder: string): Settings {

@@ -213,8 +213,4 @@ export class EventListeners<C extends Contract> {
       }
     }
   }
-
-  count(event: EventName<C>): number {
-    return this.listeners.get(event)?.size ?? 0;
-  }
 }

@@ -4,24 +4,17 @@ import { z } from 'zod';
  * How a failure crosses a process boundary: a stable machine code and one sentence a person can act
  * on. Never a stack trace, never an object graph: the renderer is untrusted and shows what it gets.
  */
+const CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
+const MAX_MESSAGE = 2000;
+
+/** Whether a text can be a failure's code. */
+export const isFailureCode = (code: string): boolean => CODE.test(code);
+
 export const ipcFailureSchema = z.strictObject({
-  code: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'must be an upper-case code'),
-  message: z.string().min(1).max(2000),
+  code: z.string().regex(CODE, 'must be an upper-case code'),
+  message: z.string().min(1).max(MAX_MESSAGE),
 });
 export type IpcFailure = z.infer<typeof ipcFailureSchema>;
-
-/** The codes the contract itself produces; handlers add their own (TransferError's, CodecError's). */
-export type ContractErrorCode =
-  /** The request does not match the channel's schema. */
-  | 'INVALID_REQUEST'
-  /** No such channel: a caller built against another version of the contract. */
-  | 'UNKNOWN_CHANNEL'
-  /** The answer broke the contract: a bug on the answering side. */
-  | 'INVALID_RESPONSE'
-  /** The other side went away (the app is quitting, the connection dropped) before it answered. */
-  | 'DISCONNECTED'
-  /** Something nobody anticipated; the details are in the answering side's log, not in the message. */
-  | 'INTERNAL';
 
 /** A failure as the caller sees it: `code` to branch on, `message` to show. */
 export class IpcError extends Error {
@@ -32,14 +25,14 @@ export class IpcError extends Error {
     super(message);
     this.name = 'IpcError';
   }
-
-  toFailure(): IpcFailure {
-    return { code: this.code, message: this.message };
-  }
 }
 
-const CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
-const MAX_MESSAGE = 2000;
+/**
+ * Errors whose `code` and message are written for people: the contract's own and the engine's,
+ * codec's and sign-in's. Any other error with a code (Node's ERR_INVALID_ARG_TYPE, say) is a bug,
+ * reported as INTERNAL and logged whole where it happened.
+ */
+const SPEAKING_ERRORS = new Set(['IpcError', 'TransferError', 'CodecError', 'MatrixRequestError']);
 
 /** The first line of a message, bounded: stack frames and dumped objects never follow it across. */
 function firstLine(text: string): string {
@@ -48,15 +41,15 @@ function firstLine(text: string): string {
 }
 
 /**
- * Any thrown value as an IpcFailure. Errors that carry their own upper-case `code` and a sentence
- * (IpcError, the engine's TransferError, the codec's CodecError) keep them; anything else is INTERNAL,
- * with a sentence that does not pretend to know more than it does.
+ * Any thrown value as an IpcFailure. The errors written for people (SPEAKING_ERRORS) keep their code
+ * and sentence; anything else is INTERNAL, with a sentence that does not pretend to know more than it does.
  */
 export function failureOf(error: unknown): IpcFailure {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     const message = firstLine(error.message);
-    if (typeof code === 'string' && CODE.test(code) && message) return { code, message };
+    if (SPEAKING_ERRORS.has(error.name) && typeof code === 'string' && CODE.test(code) && message)
+      return { code, message };
     return {
       code: 'INTERNAL',
       message:

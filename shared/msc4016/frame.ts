@@ -63,8 +63,10 @@ export function readFrameHeader(source: Uint8Array, offset: number): FrameHeader
  * registration code, so bytes that do not are no cut-off block but something after the last one.
  */
 export function couldBeginFrame(bytes: Uint8Array): boolean {
-  const codeLength = 4;
-  for (let i = 0; i < Math.min(codeLength, bytes.length); i++) if (bytes[i] !== 0xff) return false;
+  // The registration code's bytes, little-endian as frames carry it.
+  for (let i = 0; i < Math.min(4, bytes.length); i++) {
+    if (bytes[i] !== (REGISTRATION_CODE >>> (8 * i)) % 256) return false;
+  }
   return true;
 }
 

@@ -38,7 +38,7 @@ export function testPlatform(directory: string, calls: string[] = []): HostPlatf
         appVersion: '0.1.0',
         electron: '41.7.1',
         chrome: '146.0',
-        downloadsFolder: directory,
+        downloadsFolder: join(directory, 'Downloads'),
         secretStorage: 'the test keychain',
       };
     },

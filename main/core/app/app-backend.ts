@@ -1,20 +1,23 @@
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatFor, type Settings } from '../../../shared/app/settings.js';
-import { parseReceivableFile } from '../../../shared/matrix/file-message.js';
+import { formatFor } from '../../../shared/app/settings.js';
 import type { EventName, PayloadOf } from '../../../shared/ipc/contract-kit.js';
 import { IpcError } from '../../../shared/ipc/ipc-error.js';
 import type { AppContract, AppInfo, SlipstreamHandlers, StoredSession } from '../../../shared/ipc-contract.js';
+import { parseReceivableFile } from '../../../shared/matrix/file-message.js';
 import { isFinalStatus, type TransferUpdate } from '../../../shared/transfer/transfer-update.js';
 import type { FrameCipher } from '../codec/frame-cipher.js';
 import type { ForwardedChannel } from '../engine-host/engine-host-contract.js';
 import type { SecretStore } from '../state/secret-store.js';
-import { TransferEngine, type TransferEngineOptions } from '../transfer/transfer-engine.js';
+import { normalise, TransferEngine, type TransferEngineOptions } from '../transfer/transfer-engine.js';
+import type { TransferRecord } from '../transfer/transfer-record.js';
 import { asIpcError } from './backend-errors.js';
-import { type FolderAccess, isInside } from './folder-access.js';
+import type { FolderAccess } from './folder-access.js';
+import type { PathPolicy } from './path-policy.js';
 import { SessionVault } from './session-vault.js';
 import { SettingsStore } from './settings-store.js';
 import type { Spool } from './spool.js';
+import { assertSafeToOpen } from './unsafe-to-open.js';
 
 /** What only the front end's own process can do for the backend: Electron's shell, or the host's opener. */
 export interface HostPlatform {
@@ -22,7 +25,7 @@ export interface HostPlatform {
   openPath(path: string): Promise<void>;
 }
 
-/** Every app channel but the system's dialogs, which only Electron's main process can show. */
+/** Every app channel but those only the front end's own process answers (the system's dialogs, say). */
 export type BackendHandlers = Pick<SlipstreamHandlers, ForwardedChannel>;
 
 /** Receives the pushed events, to send them on to the renderer(s). */
@@ -34,17 +37,15 @@ export interface AppBackendOptions {
   readonly platform: HostPlatform;
   readonly info: AppInfo;
   readonly defaultDownloadFolder: string;
-  /** What the app's own chooser lists; with `restrictSendsToFolders`, also what may be sent. */
+  /** What the app's own chooser lists. */
   readonly folders: FolderAccess;
-  /**
-   * The browser host sends only from home and the folders it was given (a page cannot hand it any
-   * path it likes); the desktop app sends any file the user can read, since its paths come from the
-   * system's dialogs and drops. Both refuse the data directory.
-   */
-  readonly restrictSendsToFolders: boolean;
+  /** What may be sent and saved into (path-policy.ts). */
+  readonly paths: PathPolicy;
   /** Dropped files copied in by the browser host. */
   readonly spool?: Spool;
   readonly cipher?: FrameCipher;
+  /** Hears every event from the start, the transfers resumed at opening included. */
+  readonly sink?: EventSink;
   /** For tests: a quicker retry policy, say. */
   readonly engine?: Partial<Pick<TransferEngineOptions, 'retry' | 'updateIntervalMs' | 'downloadTimeoutMs'>>;
   readonly log: (line: string) => void;
@@ -53,12 +54,15 @@ export interface AppBackendOptions {
 /**
  * The main side of the app, without Electron: the transfer engine, the signed-in session, settings,
  * and the app's own file chooser, answering the app contract. It runs in Electron's utility process
- * (engine-host.ts) and in the browser host's process alike.
+ * (engine-host.ts) and in the browser host's process alike. Transfers belong to the account that made
+ * them: another account signed in on the same machine neither sees nor resumes them.
  */
 export class AppBackend {
   readonly handlers: BackendHandlers;
   private readonly sinks = new Set<EventSink>();
   private session: StoredSession | null = null;
+  /** Receives being set up, by event: a second ask for the same event waits for the first. */
+  private readonly receiving = new Map<string, Promise<string>>();
   private unsubscribeEngine: () => void = () => undefined;
 
   private constructor(
@@ -67,12 +71,13 @@ export class AppBackend {
     private readonly vault: SessionVault,
     private readonly settings: SettingsStore,
   ) {
+    if (options.sink) this.sinks.add(options.sink);
     this.handlers = this.makeHandlers();
   }
 
   /**
-   * Opens the engine and the stores, restores the session, and restarts every transfer a quit or a
-   * crash interrupted (those of the signed-in homeserver; the rest wait for its session).
+   * Opens the engine and the stores, restores the session, and restarts every transfer of its account
+   * that a quit or a crash interrupted.
    */
   static async open(options: AppBackendOptions): Promise<AppBackend> {
     const settings = await SettingsStore.open(
@@ -88,12 +93,8 @@ export class AppBackend {
       ...options.engine,
       log: options.log,
     });
-    const backend = new AppBackend(
-      options,
-      engine,
-      new SessionVault(join(options.dataDir, 'session.sealed'), options.secretStore, options.log),
-      settings,
-    );
+    const vault = new SessionVault(join(options.dataDir, 'session.sealed'), options.secretStore, options.log);
+    const backend = new AppBackend(options, engine, vault, settings);
     await backend.start();
     return backend;
   }
@@ -116,25 +117,48 @@ export class AppBackend {
       this.engine.setMaxConcurrent(settings.maxConcurrentTransfers);
       this.emit('settingsChanged', settings);
     });
-    if (this.options.spool) {
-      const sources = new Set(
-        this.engine
-          .list()
-          .filter((update) => !isFinalStatus(update.status) || update.status === 'failed')
-          .map((update) => this.engine.record(update.id))
-          .flatMap((record) => (record?.direction === 'send' ? [record.source.path] : [])),
-      );
-      const removed = await this.options.spool.sweep((path) => sources.has(path));
-      if (removed > 0) this.options.log(`removed ${removed} dropped file(s) no transfer needs any more`);
-    }
+    await this.sweepSpool();
     this.session = await this.vault.load();
     if (this.session) this.authorise(this.session);
   }
 
+  /** Dropped files whose transfer is gone (or never began) go at start; a failed one may still be retried. */
+  private async sweepSpool(): Promise<void> {
+    const { spool } = this.options;
+    if (!spool) return;
+    const needed = new Set(
+      this.engine
+        .allRecords()
+        .filter(
+          (record) => record.direction === 'send' && (!isFinalStatus(record.status) || record.status === 'failed'),
+        )
+        .map((record) => (record.direction === 'send' ? record.source.path : '')),
+    );
+    const removed = await spool.sweep((path) => needed.has(path));
+    if (removed > 0) this.options.log(`removed ${removed} dropped file(s) no transfer needs any more`);
+  }
+
+  /** Whether a transfer is the signed-in account's: records from before accounts were kept count as theirs. */
+  private ownsRecord(record: TransferRecord | undefined): record is TransferRecord {
+    const session = this.session;
+    return (
+      session !== null &&
+      record !== undefined &&
+      record.homeserverUrl === normalise(session.homeserverUrl) &&
+      (record.userId === undefined || record.userId === session.userId)
+    );
+  }
+
+  /** The signed-in account's transfer, or NO_SUCH_TRANSFER (another account's is not there for this one). */
+  private ownedRecord(id: string): TransferRecord {
+    const record = this.engine.record(id);
+    if (!this.ownsRecord(record)) throw new IpcError('NO_SUCH_TRANSFER', `there is no transfer ${id}`);
+    return record;
+  }
+
   private authorise(session: StoredSession): void {
     this.engine.authorise({ homeserverUrl: session.homeserverUrl, accessToken: session.accessToken });
-    const homeserver = session.homeserverUrl.replace(/\/+$/, '');
-    const resumed = this.engine.resumeInterrupted((record) => record.homeserverUrl === homeserver);
+    const resumed = this.engine.resumeInterrupted((record) => this.ownsRecord(record));
     if (resumed.length > 0) this.options.log(`resuming ${resumed.length} interrupted transfer(s)`);
   }
 
@@ -156,12 +180,21 @@ export class AppBackend {
   }
 
   private onTransferUpdate(update: TransferUpdate): void {
+    const record = this.engine.record(update.id);
+    if (!this.ownsRecord(record)) return;
     this.emit('transferUpdated', this.presented(update));
     // A dropped file's copy goes once its transfer can no longer need it (a failed one may be retried).
-    if ((update.status === 'completed' || update.status === 'cancelled') && this.options.spool) {
-      const record = this.engine.record(update.id);
-      if (record?.direction === 'send') void this.options.spool.release(record.source.path);
+    if ((update.status === 'completed' || update.status === 'cancelled') && record.direction === 'send') {
+      this.releaseSpooled(record.source.path);
     }
+  }
+
+  private releaseSpooled(path: string): void {
+    this.options.spool
+      ?.release(path)
+      .catch((error: unknown) =>
+        this.options.log(`could not remove the dropped copy ${path}: ${(error as Error).message}`),
+      );
   }
 
   private requireSession(): StoredSession {
@@ -170,22 +203,62 @@ export class AppBackend {
     return this.session;
   }
 
-  /** The real path of a file the renderer asks to send, if this front end may send it. */
-  private async sendablePath(path: string): Promise<string> {
-    const real = this.options.restrictSendsToFolders
-      ? await this.options.folders.check(path)
-      : await realpath(path).catch((error: NodeJS.ErrnoException) => {
-          throw new IpcError(
-            'PATH_UNAVAILABLE',
-            error.code === 'ENOENT' ? `${path} does not exist` : `${path} cannot be read (${error.code})`,
-          );
-        });
-    const dataDir = await realpath(this.options.dataDir).catch(() => this.options.dataDir);
-    const spoolDir = this.options.spool?.directory;
-    if (isInside(dataDir, real) && !(spoolDir && isInside(spoolDir, real))) {
-      throw new IpcError('PATH_REFUSED', `${path} holds Slipstream's own keys and state, which are never sent`);
+  private async signOut(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    // Transfers stop where they are first: they cannot go on without the token, and resume when this
+    // account signs in again. Only then is the session forgotten; if that fails, it is still here.
+    await this.engine.pauseWhere((record) => this.ownsRecord(record));
+    await this.vault.clear();
+    this.engine.revoke(session.homeserverUrl);
+    this.session = null;
+  }
+
+  private async send(path: string, session: StoredSession, roomId?: string, format?: 'v3' | 'v2') {
+    const size = (await stat(path)).size;
+    return this.engine.send(path, {
+      homeserverUrl: session.homeserverUrl,
+      userId: session.userId,
+      format: format ?? formatFor(this.settings.get(), size, roomId),
+      ...(roomId !== undefined && { roomId }),
+    });
+  }
+
+  private async receive(request: Parameters<BackendHandlers['receiveFile']>[0], session: StoredSession) {
+    try {
+      parseReceivableFile(request.content);
+    } catch (error) {
+      throw new IpcError(
+        'INVALID_CONTENT',
+        `This event does not describe a file Slipstream can receive: ${(error as Error).message}`,
+      );
     }
-    return real;
+    // Asking twice for one event (a double click, a second window) gives the same transfer.
+    const existing = this.engine
+      .allRecords()
+      .find(
+        (record) =>
+          record.eventId === request.eventId &&
+          this.ownsRecord(record) &&
+          record.status !== 'failed' &&
+          record.status !== 'cancelled',
+      );
+    if (existing) return existing.id;
+    const pending = this.receiving.get(request.eventId);
+    if (pending) return pending;
+    const starting = this.engine
+      .receive({
+        event: request.content,
+        homeserverUrl: session.homeserverUrl,
+        userId: session.userId,
+        destinationDir: this.settings.get().downloadFolder,
+        roomId: request.roomId,
+        eventId: request.eventId,
+        ...(request.start !== undefined && { start: request.start }),
+      })
+      .finally(() => this.receiving.delete(request.eventId));
+    this.receiving.set(request.eventId, starting);
+    return starting;
   }
 
   private makeHandlers(): BackendHandlers {
@@ -198,6 +271,12 @@ export class AppBackend {
           throw asIpcError(error);
         }
       };
+    const onTransfer = (act: (id: string) => Promise<unknown> | unknown) =>
+      guarded(async ({ id }: { id: string }) => {
+        this.ownedRecord(id);
+        await act(id);
+        return null;
+      });
     return {
       appInfo: () => this.options.info,
 
@@ -209,102 +288,68 @@ export class AppBackend {
         return null;
       }),
       clearSession: guarded(async () => {
-        const signedOut = this.session;
-        this.session = null;
-        await this.vault.clear();
-        if (signedOut) {
-          // Transfers stop where they are: they cannot go on without the token, and resume when this account signs in again.
-          const homeserver = signedOut.homeserverUrl.replace(/\/+$/, '');
-          const active = this.engine
-            .list()
-            .filter((update) => !isFinalStatus(update.status) && update.status !== 'paused');
-          for (const update of active) {
-            if (this.engine.record(update.id)?.homeserverUrl === homeserver) await this.engine.pause(update.id);
-          }
-          this.engine.revoke(homeserver);
-        }
+        await this.signOut();
         return null;
       }),
 
       sendFile: guarded(async ({ source, roomId, format }) => {
-        const session = this.requireSession();
-        const path =
-          source.kind === 'path' ? await this.sendablePath(source.path) : await this.spooledPath(source.spoolId);
-        const size = (await stat(path)).size;
-        const chosen = format ?? formatFor(this.settings.get(), size, roomId);
-        const sent = await this.engine.send(path, {
-          homeserverUrl: session.homeserverUrl,
-          format: chosen,
-          ...(roomId !== undefined && { roomId }),
-        });
-        return { transferId: sent.transferId, content: sent.content };
-      }),
-      receiveFile: guarded(async ({ content, roomId, eventId, start }) => {
-        const session = this.requireSession();
-        try {
-          parseReceivableFile(content);
-        } catch (error) {
-          throw new IpcError(
-            'INVALID_CONTENT',
-            `This event does not describe a file Slipstream can receive: ${(error as Error).message}`,
-          );
+        if (source.kind === 'path') {
+          const session = this.requireSession();
+          const sent = await this.send(await this.options.paths.sendable(source.path), session, roomId, format);
+          return { transferId: sent.transferId, content: sent.content };
         }
-        // Asking twice for the same event (a double click, a second window) gives the same transfer.
-        const existing = this.engine
-          .list()
-          .find((update) => update.eventId === eventId && update.status !== 'failed' && update.status !== 'cancelled');
-        if (existing) return { transferId: existing.id };
-        const transferId = await this.engine.receive({
-          event: content,
-          homeserverUrl: session.homeserverUrl,
-          destinationDir: this.settings.get().downloadFolder,
-          roomId,
-          eventId,
-          ...(start !== undefined && { start }),
-        });
-        return { transferId };
+        if (!this.options.spool) {
+          throw new IpcError('UNSUPPORTED', 'Dropped files are sent from where they are in this app.');
+        }
+        const path = await this.options.spool.pathOf(source.spoolId);
+        try {
+          const sent = await this.send(path, this.requireSession(), roomId, format);
+          return { transferId: sent.transferId, content: sent.content };
+        } catch (error) {
+          // Nothing will send this copy now: a drop that failed to start leaves no gigabytes behind.
+          this.releaseSpooled(path);
+          throw error;
+        }
       }),
-      pauseTransfer: guarded(async ({ id }) => {
-        await this.engine.pause(id);
-        return null;
-      }),
-      resumeTransfer: guarded(async ({ id }) => {
-        this.engine.resume(id);
-        return null;
-      }),
-      cancelTransfer: guarded(async ({ id }) => {
-        await this.engine.cancel(id);
-        return null;
-      }),
-      retryTransfer: guarded(async ({ id }) => {
-        await this.engine.retry(id);
-        return null;
-      }),
-      forgetTransfer: guarded(async ({ id }) => {
+      receiveFile: guarded(async (request) => ({ transferId: await this.receive(request, this.requireSession()) })),
+      pauseTransfer: onTransfer((id) => this.engine.pause(id)),
+      resumeTransfer: onTransfer((id) => this.engine.resume(id)),
+      cancelTransfer: onTransfer((id) => this.engine.cancel(id)),
+      retryTransfer: onTransfer((id) => this.engine.retry(id)),
+      forgetTransfer: onTransfer(async (id) => {
         const record = this.engine.record(id);
         await this.engine.forget(id);
-        if (record?.direction === 'send') await this.options.spool?.release(record.source.path);
+        if (record?.direction === 'send') this.releaseSpooled(record.source.path);
         this.emit('transferForgotten', { id });
-        return null;
       }),
-      listTransfers: guarded(async () => this.engine.list().map((update) => this.presented(update))),
-      transferContent: guarded(async ({ id }) => this.engine.contentOf(id)),
-      showTransferInFolder: guarded(async ({ id }) => {
-        await this.options.platform.showItemInFolder(await this.shownPath(id));
-        return null;
+      listTransfers: guarded(async () =>
+        this.engine
+          .list()
+          .filter((update) => this.ownsRecord(this.engine.record(update.id)))
+          .map((update) => this.presented(update)),
+      ),
+      transferContent: guarded(async ({ id }) => {
+        this.ownedRecord(id);
+        return this.engine.contentOf(id);
       }),
-      openTransfer: guarded(async ({ id }) => {
-        const record = this.engine.record(id);
-        if (record?.direction !== 'receive' || record.status !== 'completed' || record.savedPath === undefined) {
+      showTransferInFolder: onTransfer(async (id) => this.options.platform.showItemInFolder(await this.shownPath(id))),
+      openTransfer: onTransfer(async (id) => {
+        const record = this.ownedRecord(id);
+        if (record.direction !== 'receive' || record.status !== 'completed' || record.savedPath === undefined) {
           throw new IpcError('WRONG_STATE', 'Only a received file that has finished downloading can be opened.');
         }
-        await this.assertExists(record.savedPath);
+        assertSafeToOpen(record.savedPath);
+        await assertExists(record.savedPath);
         await this.options.platform.openPath(record.savedPath);
-        return null;
       }),
 
       getSettings: () => this.settings.get(),
-      updateSettings: guarded(async (patch) => this.settings.update(patch)),
+      updateSettings: guarded(async (patch) => {
+        if (patch.downloadFolder !== undefined && patch.downloadFolder !== this.settings.get().downloadFolder) {
+          await this.options.paths.assertDownloadFolder(patch.downloadFolder);
+        }
+        return this.settings.update(patch);
+      }),
 
       listFolder: guarded(async ({ path }) => this.options.folders.list(path)),
     };
@@ -312,8 +357,7 @@ export class AppBackend {
 
   /** A file the engine saved (a completed receive) or sent from: nothing else is shown. */
   private async shownPath(id: string): Promise<string> {
-    const record = this.engine.record(id);
-    if (!record) throw new IpcError('NO_SUCH_TRANSFER', `there is no transfer ${id}`);
+    const record = this.ownedRecord(id);
     if (record.direction === 'send') {
       if (this.options.spool?.holds(record.source.path)) {
         throw new IpcError(
@@ -321,31 +365,21 @@ export class AppBackend {
           'This file was dropped into the browser; it has no folder of its own on this machine.',
         );
       }
-      await this.assertExists(record.source.path);
+      await assertExists(record.source.path);
       return record.source.path;
     }
     if (record.status !== 'completed' || record.savedPath === undefined) {
       throw new IpcError('WRONG_STATE', 'This file has not finished downloading, so it is not in a folder yet.');
     }
-    await this.assertExists(record.savedPath);
+    await assertExists(record.savedPath);
     return record.savedPath;
   }
+}
 
-  private async assertExists(path: string): Promise<void> {
-    try {
-      await stat(path);
-    } catch {
-      throw new IpcError('PATH_UNAVAILABLE', `${path} is no longer there (it was moved or deleted)`);
-    }
-  }
-
-  private async spooledPath(spoolId: string): Promise<string> {
-    if (!this.options.spool)
-      throw new IpcError('UNSUPPORTED', 'Dropped files are sent from where they are in this app; there is no spool.');
-    return this.options.spool.pathOf(spoolId);
-  }
-
-  currentSettings(): Settings {
-    return this.settings.get();
+async function assertExists(path: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch {
+    throw new IpcError('PATH_UNAVAILABLE', `${path} is no longer there (it was moved or deleted)`);
   }
 }

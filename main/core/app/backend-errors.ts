@@ -1,5 +1,5 @@
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
-import { IpcError } from '../../../shared/ipc/ipc-error.js';
+import { IpcError, isFailureCode } from '../../../shared/ipc/ipc-error.js';
 import { MatrixHttpError } from '../transfer/matrix-http-error.js';
 import { describeFsFailure, failureOf, isErrno, TransferError } from '../transfer/transfer-error.js';
 
@@ -11,10 +11,11 @@ export function asIpcError(error: unknown): unknown {
   if (error instanceof IpcError) return error;
   if (error instanceof TransferError || error instanceof CodecError || error instanceof MatrixHttpError) {
     const failure = failureOf(error);
-    const code = /^[A-Z][A-Z0-9_]{1,63}$/.test(failure.code) ? failure.code : 'SERVER_REFUSED';
+    const code = isFailureCode(failure.code) ? failure.code : 'SERVER_REFUSED';
     return new IpcError(code, failure.message);
   }
-  if (isErrno(error)) {
+  // A file-system call's failure (it names its syscall); other coded Node errors are programming errors.
+  if (isErrno(error) && typeof error.syscall === 'string') {
     const code = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? 'DISK_FULL' : 'FILE_SYSTEM';
     return new IpcError(code, describeFsFailure(error, 'a file operation failed'));
   }

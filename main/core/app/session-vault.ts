@@ -1,6 +1,5 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { type StoredSession, storedSessionSchema } from '../../../shared/ipc-contract.js';
 import { writeFileAtomic } from '../state/durable-file.js';
 import type { SecretStore } from '../state/secret-store.js';
@@ -18,8 +17,9 @@ export class SessionVault {
   ) {}
 
   /**
-   * The saved session, or null when there is none. A session that no longer opens (the keychain was
-   * reset, the file damaged) is removed and reported: the user signs in again, nothing else is lost.
+   * The saved session, or null when there is none or it cannot be opened now (the keychain was reset or
+   * refused, the file is damaged): reported, and the person signs in again. The file stays as it is —
+   * a keychain that refuses once may answer next time — until a new sign-in replaces it.
    */
   async load(): Promise<StoredSession | null> {
     let sealed: string;
@@ -33,7 +33,6 @@ export class SessionVault {
       return storedSessionSchema.parse(JSON.parse(await this.secrets.open(sealed)));
     } catch (error) {
       this.log(`the saved session cannot be read (${(error as Error).message}); signing in again will replace it`);
-      await rm(this.path, { force: true });
       return null;
     }
   }

@@ -55,4 +55,15 @@ describe('the settings store', () => {
     await expect(store.update({ downloadFolder: file })).rejects.toMatchObject({ code: 'FOLDER_UNUSABLE' });
     expect(store.get().downloadFolder).toBe(downloads);
   });
+
+  it('keeps both of two changes made at once (two windows)', async () => {
+    const path = join(directory, 'settings.json');
+    const store = await SettingsStore.open(path, downloads);
+    await Promise.all([store.update({ maxConcurrentTransfers: 5 }), store.update({ autoDownloadMaxBytes: 7 })]);
+    expect(store.get()).toMatchObject({ maxConcurrentTransfers: 5, autoDownloadMaxBytes: 7 });
+    expect((await SettingsStore.open(path, downloads)).get()).toMatchObject({
+      maxConcurrentTransfers: 5,
+      autoDownloadMaxBytes: 7,
+    });
+  });
 });

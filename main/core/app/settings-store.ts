@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../state/durable-file.js';
  */
 export class SettingsStore {
   private listeners = new Set<(settings: Settings) => void>();
-  private writing: Promise<void> = Promise.resolve();
+  private updating: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly path: string,
@@ -50,19 +50,23 @@ export class SettingsStore {
     return this.settings;
   }
 
-  /** Applies a change after checking what the schema cannot (the download folder exists and can be written). */
-  async update(patch: SettingsPatch): Promise<Settings> {
-    if (patch.downloadFolder !== undefined) await assertWritableFolder(patch.downloadFolder);
-    const next = settingsSchema.parse(applySettingsPatch(this.settings, patch));
-    const write = this.writing.then(async () => {
+  /**
+   * Applies a change after checking what the schema cannot (the download folder exists and can be
+   * written). Changes are applied one after another, each to the settings the last one left, so two
+   * windows changing different settings at once both keep theirs.
+   */
+  update(patch: SettingsPatch): Promise<Settings> {
+    const applying = this.updating.then(async () => {
+      if (patch.downloadFolder !== undefined) await assertWritableFolder(patch.downloadFolder);
+      const next = settingsSchema.parse(applySettingsPatch(this.settings, patch));
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`);
+      this.settings = next;
+      for (const listener of this.listeners) listener(next);
+      return next;
     });
-    this.writing = write.catch(() => undefined);
-    await write;
-    this.settings = next;
-    for (const listener of this.listeners) listener(next);
-    return next;
+    this.updating = applying.catch(() => undefined);
+    return applying;
   }
 
   subscribe(listener: (settings: Settings) => void): () => void {

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { SPOOL_ID } from '../../../shared/app/identifiers.js';
 import { IpcError } from '../../../shared/ipc/ipc-error.js';
 import { safeFileName } from '../../../shared/transfer/safe-file-name.js';
 import { syncDirectory } from '../state/durable-file.js';
 import { isInside } from './folder-access.js';
 
-const SPOOL_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const INCOMING = '.incoming';
 
 export interface SpooledFile {

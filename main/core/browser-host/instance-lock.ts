@@ -16,7 +16,7 @@ const lockSchema = z.strictObject({
 });
 export type RunningHost = z.infer<typeof lockSchema>;
 
-export function lockPathOf(dataDir: string): string {
+function lockPathOf(dataDir: string): string {
   return join(dataDir, 'browser-host.lock');
 }
 
@@ -29,22 +29,28 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** The host already running on this data directory, if its process is alive and it answers. */
-export async function findRunningHost(dataDir: string): Promise<RunningHost | undefined> {
-  let running: RunningHost;
+async function readLock(path: string): Promise<RunningHost | undefined> {
   try {
-    running = lockSchema.parse(JSON.parse(await readFile(lockPathOf(dataDir), 'utf8')));
+    return lockSchema.parse(JSON.parse(await readFile(path, 'utf8')));
   } catch {
     return undefined;
   }
-  if (!processAlive(running.pid)) return undefined;
+}
+
+/**
+ * The host already running on this data directory, if its process is alive and it answers (a host
+ * still opening its engine answers 503, and is running all the same).
+ */
+export async function findRunningHost(dataDir: string): Promise<RunningHost | undefined> {
+  const running = await readLock(lockPathOf(dataDir));
+  if (!running || !processAlive(running.pid)) return undefined;
   try {
     const response = await fetch(`http://127.0.0.1:${running.port}/handoff`, {
       method: 'HEAD',
       headers: { Authorization: `Bearer ${running.launchKey}` },
       signal: AbortSignal.timeout(3000),
     });
-    return response.ok ? running : undefined;
+    return response.ok || response.status === 503 ? running : undefined;
   } catch {
     return undefined;
   }
@@ -52,13 +58,21 @@ export async function findRunningHost(dataDir: string): Promise<RunningHost | un
 
 /** Hands files to the running host, which pushes them to its page as `filesOpened`. */
 export async function handOff(running: RunningHost, paths: readonly string[]): Promise<void> {
-  const response = await fetch(`http://127.0.0.1:${running.port}/handoff`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${running.launchKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ paths }),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (!response.ok) throw new Error(`the running Slipstream refused the files: ${(await response.text()).trim()}`);
+  // A host still opening its engine answers 503: wait for it, up to half a minute.
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(`http://127.0.0.1:${running.port}/handoff`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${running.launchKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ paths }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (response.ok) return;
+    if (response.status !== 503 || attempt >= 60) {
+      throw new Error(`the running Slipstream refused the files: ${(await response.text()).trim()}`);
+    }
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /**
@@ -80,14 +94,19 @@ export async function takeLock(dataDir: string, host: RunningHost): Promise<{ re
       return {
         release: async () => {
           // Only our own lock: a later host may have replaced a lock we were too slow to remove.
-          const current = await readFile(path, 'utf8').catch(() => '');
-          if (current.includes(`"launchKey":"${host.launchKey}"`)) await rm(path, { force: true });
+          if ((await readLock(path))?.launchKey === host.launchKey) await rm(path, { force: true });
         },
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (await findRunningHost(dataDir)) {
-        throw new Error(`another Slipstream is already running on ${dataDir}`, { cause: error });
+      const holder = await readLock(path);
+      // A live process keeps its lock, answering or not (it may be busy starting): never two engines
+      // on one data directory. Only a lock whose process is gone (a crash) is taken over.
+      if (holder && processAlive(holder.pid)) {
+        throw new Error(
+          `another Slipstream (process ${holder.pid}) is using ${dataDir}; its address is http://127.0.0.1:${holder.port}/`,
+          { cause: error },
+        );
       }
       await rm(path, { force: true });
     }

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { bearerOf, sameSecret } from '../http/secrets.js';
 
 /*
  * Who may talk to the browser host. It listens on 127.0.0.1 only, but every program and every web page
@@ -28,18 +28,12 @@ function header(request: GuardedRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** The cookie's name carries the port: cookies do not keep ports apart, and two hosts may run at once. */
 export function cookieNameFor(port: number): string {
   return `slipstream-host-${port}`;
 }
 
-export function cookieValue(request: GuardedRequest, name: string): string | undefined {
+function cookieValue(request: GuardedRequest, name: string): string | undefined {
   const cookies = header(request, 'cookie');
   if (!cookies) return undefined;
   for (const part of cookies.split(';')) {
@@ -115,7 +109,7 @@ export class RequestGuard {
 
   /** A second launch of the host hands its files over with the launch key itself (read from the lock file). */
   hasLaunchKey(request: GuardedRequest): boolean {
-    const authorization = header(request, 'authorization') ?? '';
-    return authorization.startsWith('Bearer ') && sameSecret(authorization.slice('Bearer '.length), this.launchKey);
+    const given = bearerOf(header(request, 'authorization'));
+    return given !== undefined && sameSecret(given, this.launchKey);
   }
 }

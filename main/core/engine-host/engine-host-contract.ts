@@ -18,12 +18,10 @@ import { appContract } from '../../../shared/ipc-contract.js';
 export const MAIN_ONLY_CHANNELS = ['chooseFiles', 'chooseFolder', 'takeOpenedFiles'] as const;
 type MainOnlyChannel = (typeof MAIN_ONLY_CHANNELS)[number];
 
-const {
-  chooseFiles: _chooseFiles,
-  chooseFolder: _chooseFolder,
-  takeOpenedFiles: _takeOpenedFiles,
-  ...forwardedChannels
-} = appContract.invoke;
+type ForwardedInvoke = Omit<typeof appContract.invoke, MainOnlyChannel>;
+const forwardedChannels = Object.fromEntries(
+  Object.entries(appContract.invoke).filter(([name]) => !(MAIN_ONLY_CHANNELS as readonly string[]).includes(name)),
+) as ForwardedInvoke;
 
 export const mediaEndpointSchema = z.strictObject({
   /** `http://127.0.0.1:<port>`: the engine's media handler, reachable only from this machine. */
@@ -41,6 +39,19 @@ export const engineHostContract = {
       channel: 'slipstream:engine-media-endpoint',
       request: z.undefined(),
       response: mediaEndpointSchema,
+    },
+    /**
+     * Paths the person chose in main (the system's dialogs, a drop, files opened with the app): the only
+     * ones the renderer may then have sent, or saved into (main/core/app/path-policy.ts).
+     */
+    grantPaths: {
+      channel: 'slipstream:engine-grant-paths',
+      request: z.strictObject({
+        paths: z.array(absolutePathSchema).max(10_000),
+        /** `send`: files (or folders of them) chosen to send; `save`: a folder chosen to save into. */
+        use: z.enum(['send', 'save']),
+      }),
+      response: z.null(),
     },
     /** Stops every transfer where it is (each resumes at the next start) and flushes state; answered when done. */
     shutdown: { channel: 'slipstream:engine-shutdown', request: z.undefined(), response: z.null() },
@@ -95,5 +106,4 @@ export const hostPlatformContract = {
   },
   events: {},
 } as const satisfies Contract;
-export type HostPlatformContract = typeof hostPlatformContract;
-export type HostPlatformHandlers = ContractHandlers<HostPlatformContract>;
+export type HostPlatformHandlers = ContractHandlers<typeof hostPlatformContract>;

@@ -20,6 +20,8 @@ export interface EngineProcess {
   kill(): void;
 }
 
+export type EngineApi = ContractApi<EngineHostContract> & { disconnect(): void };
+
 export interface SupervisorOptions {
   /** Starts a new engine host process. */
   readonly spawn: () => EngineProcess;
@@ -28,14 +30,14 @@ export interface SupervisorOptions {
   /** Receives the engine host's pushed events, to send on to the renderer. */
   readonly onEvent: EventSink;
   readonly log: (line: string) => void;
+  /** Told of each engine host as it starts, before any call reaches it (to pass on path grants). */
+  readonly onStart?: (api: EngineApi) => void;
   /** Restarts allowed within `crashWindowMs` before giving up. */
   readonly maxRestarts?: number;
   readonly crashWindowMs?: number;
   /** How long a shutdown may take before the process is killed. */
   readonly shutdownTimeoutMs?: number;
 }
-
-type EngineApi = ContractApi<EngineHostContract> & { disconnect(): void };
 
 interface Incarnation {
   readonly process: EngineProcess;
@@ -53,6 +55,7 @@ export class EngineHostSupervisor {
   private current: Incarnation | undefined;
   private crashes: number[] = [];
   private stopping = false;
+  private gaveUp = false;
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -68,6 +71,7 @@ export class EngineHostSupervisor {
     for (const event of eventNames(engineHostContract)) {
       api.on(event, (payload) => this.options.onEvent(event, payload as never));
     }
+    this.options.onStart?.(api);
     const exited = new Promise<number | null>((resolve) => process.onExit(resolve));
     const incarnation: Incarnation = { process, api, exited };
     this.current = incarnation;
@@ -86,7 +90,12 @@ export class EngineHostSupervisor {
   /** The running engine host's API; throws ENGINE_UNAVAILABLE while there is none. */
   api(): EngineApi {
     if (!this.current) {
-      throw new IpcError('ENGINE_UNAVAILABLE', "Slipstream's transfer engine is restarting; try again in a moment.");
+      throw new IpcError(
+        'ENGINE_UNAVAILABLE',
+        this.gaveUp
+          ? "Slipstream's transfer engine keeps stopping, so it was not started again; quit Slipstream and open it again."
+          : "Slipstream's transfer engine is restarting; try again in a moment.",
+      );
     }
     return this.current.api;
   }

@@ -1,12 +1,18 @@
 import { homedir } from 'node:os';
-import { type ContractHandlers, invokeNames } from '../../../shared/ipc/contract-kit.js';
 import { IpcError } from '../../../shared/ipc/ipc-error.js';
 import { connectContract, type MessageLink, serveContract } from '../../../shared/ipc/message-link.js';
-import { AppBackend, type AppBackendOptions } from '../app/app-backend.js';
+import { AppBackend, type AppBackendOptions, type BackendHandlers } from '../app/app-backend.js';
 import { FolderAccess, placesFor } from '../app/folder-access.js';
+import { GrantedPaths } from '../app/path-policy.js';
 import type { SecretStore } from '../state/secret-store.js';
 import { createMediaHandler } from '../transfer/media-handler.js';
-import { type EngineHostContract, engineHostContract, hostPlatformContract } from './engine-host-contract.js';
+import {
+  type EngineHostHandlers,
+  engineHostContract,
+  FORWARDED_CHANNELS,
+  hostPlatformContract,
+  type MediaEndpoint,
+} from './engine-host-contract.js';
 import { serveMediaEndpoint } from './media-endpoint.js';
 
 export interface EngineHostOptions {
@@ -15,6 +21,12 @@ export interface EngineHostOptions {
   readonly log: (line: string) => void;
   /** For tests: a quicker retry policy, say. */
   readonly engine?: AppBackendOptions['engine'];
+}
+
+interface Started {
+  readonly backend: AppBackend;
+  readonly grants: GrantedPaths;
+  readonly media: { endpoint: MediaEndpoint; close(): Promise<void> };
 }
 
 /**
@@ -34,15 +46,18 @@ export function runEngineHost(
 
   let markClosed: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (markClosed = resolve));
+  // Pushes events to main; set once the contract is served, before the backend opens, so the
+  // transfers it resumes at opening are heard.
+  let push: AppBackendOptions['sink'] = () => undefined;
 
-  const starting = (async () => {
+  const start = async (): Promise<Started> => {
     const info = await platform.platformInfo();
     const secretStore: SecretStore = {
       description: info.secretStorage,
       seal: async (secret) => (await platform.sealSecret({ secret })).sealed,
       open: async (sealed) => (await platform.openSecret({ sealed })).secret,
     };
-    const home = homedir();
+    const grants = new GrantedPaths(options.dataDir, info.downloadsFolder);
     const backend = await AppBackend.open({
       dataDir: options.dataDir,
       secretStore,
@@ -61,17 +76,19 @@ export function runEngineHost(
         secretStorage: info.secretStorage,
       },
       defaultDownloadFolder: info.downloadsFolder,
-      folders: await FolderAccess.create(placesFor(home, []), [options.dataDir]),
-      restrictSendsToFolders: false,
+      folders: await FolderAccess.create(placesFor(homedir(), []), [options.dataDir]),
+      paths: grants,
+      sink: (event, payload) => push?.(event, payload),
       log: options.log,
       ...(options.engine && { engine: options.engine }),
     });
     const media = await serveMediaEndpoint(createMediaHandler(backend.engine));
-    return { backend, media };
-  })();
+    return { backend, grants, media };
+  };
+  const starting = start();
   starting.catch((error: unknown) => options.log(`the transfer engine could not start: ${(error as Error).message}`));
 
-  const ready = async () => {
+  const ready = async (): Promise<Started> => {
     try {
       return await starting;
     } catch (error) {
@@ -82,18 +99,8 @@ export function runEngineHost(
     }
   };
 
-  // Every forwarded channel waits for the backend, then answers with its handler.
-  const handlers: Record<string, (request: never) => Promise<unknown>> = {};
-  for (const name of invokeNames(engineHostContract)) {
-    if (name === 'mediaEndpoint' || name === 'shutdown') continue;
-    handlers[name] = async (request) => {
-      const { backend } = await ready();
-      return (backend.handlers[name] as (request: never) => unknown)(request);
-    };
-  }
   let shuttingDown: Promise<null> | undefined;
-  handlers['mediaEndpoint'] = async () => (await ready()).media.endpoint;
-  handlers['shutdown'] = () =>
+  const shutdown = (): Promise<null> =>
     (shuttingDown ??= (async () => {
       try {
         const { backend, media } = await starting;
@@ -107,18 +114,32 @@ export function runEngineHost(
       return null;
     })());
 
-  const served = serveContract(link, engineHostContract, handlers as unknown as ContractHandlers<EngineHostContract>, {
+  // Every forwarded channel waits for the backend, then answers with its handler.
+  const forwarded = Object.fromEntries(
+    FORWARDED_CHANNELS.map((name) => [
+      name,
+      async (request: never) => ((await ready()).backend.handlers[name] as (request: never) => unknown)(request),
+    ]),
+  ) as unknown as BackendHandlers;
+  const handlers: EngineHostHandlers = {
+    ...forwarded,
+    mediaEndpoint: async () => (await ready()).media.endpoint,
+    grantPaths: async ({ paths, use }) => {
+      await (await ready()).grants.grant(paths, use);
+      return null;
+    },
+    shutdown,
+  };
+
+  const served = serveContract(link, engineHostContract, handlers, {
     onUnexpected: (name, error) =>
       options.log(`${name} failed unexpectedly: ${(error as Error).stack ?? String(error)}`),
     onMalformed: () => options.log('ignored a message that is not part of the engine host protocol'),
   });
-  void starting.then(
-    ({ backend }) => backend.addEventSink((event, payload) => served.emit(event, payload)),
-    () => undefined,
-  );
+  push = (event, payload) => served.emit(event, payload);
   void closed.then(() => {
     served.stop();
     platform.disconnect();
   });
-  return { closed, shutdown: () => handlers['shutdown']!(undefined as never) };
+  return { closed, shutdown };
 }

@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FetchHandler } from '../http/fetch-handler-server.js';
 import { serveFetchHandler } from '../http/fetch-handler-server.js';
+import { bearerOf, plainRefusal as refusal, sameSecret } from '../http/secrets.js';
 import { transferIdOf } from '../transfer/media-url.js';
 import type { MediaEndpoint } from './engine-host-contract.js';
 
@@ -12,16 +13,6 @@ import type { MediaEndpoint } from './engine-host-contract.js';
  * from reading decrypted files; the Host check keeps a web page from reaching it by DNS rebinding.
  */
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function refusal(status: number, message: string): Response {
-  return new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
-}
-
 /** The engine's media handler on a loopback port, answering only requests that carry the secret. */
 export async function serveMediaEndpoint(
   mediaHandler: FetchHandler,
@@ -31,8 +22,8 @@ export async function serveMediaEndpoint(
   const guarded: FetchHandler = async (request) => {
     if (request.headers.get('host') !== expectedHost)
       return refusal(421, 'this media endpoint answers only on its own address');
-    const authorization = request.headers.get('authorization') ?? '';
-    if (!authorization.startsWith('Bearer ') || !sameSecret(authorization.slice('Bearer '.length), secret)) {
+    const given = bearerOf(request.headers.get('authorization'));
+    if (given === undefined || !sameSecret(given, secret)) {
       return refusal(401, 'this media endpoint needs the secret of the running app');
     }
     return mediaHandler(request);

@@ -1,5 +1,6 @@
 import { runEngineHost } from './engine-host.js';
 import { processLink } from './process-link.js';
+import { retryPolicyFromEnvironment } from '../transfer/retry-policy.js';
 
 /*
  * The engine host as a plain Node child process (child_process.fork with an IPC channel), the way the
@@ -12,12 +13,11 @@ if (!dataDir) {
   process.exit(2);
 }
 const link = processLink();
+const fastRetry = retryPolicyFromEnvironment();
 const host = runEngineHost(link, {
   dataDir,
   log: (line) => process.stderr.write(`engine host: ${line}\n`),
-  ...(process.env['SLIPSTREAM_TEST_FAST_RETRY'] === '1' && {
-    engine: { retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1000 } },
-  }),
+  ...(fastRetry && { engine: { retry: fastRetry } }),
 });
 // The parent went away without asking (it crashed): stop the transfers where they are, then exit.
 link.onClose?.(() => void host.shutdown());

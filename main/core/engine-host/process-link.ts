@@ -6,7 +6,8 @@ import type { EngineProcess } from './engine-host-supervisor.js';
 export function processLink(target: NodeJS.Process = process): MessageLink {
   if (!target.send) throw new Error('this process was not started with an IPC channel (child_process.fork)');
   return {
-    send: (message) => void target.send!(message),
+    // A message to a parent already gone fails quietly: the 'disconnect' that follows says so.
+    send: (message) => void target.send!(message, undefined, undefined, () => undefined),
     onMessage: (listener) => {
       target.on('message', listener);
       return () => target.off('message', listener);
@@ -25,7 +26,8 @@ export function processLink(target: NodeJS.Process = process): MessageLink {
 export function forkedEngineProcess(child: ChildProcess): EngineProcess {
   return {
     link: {
-      send: (message) => void child.send(message as Serializable),
+      // A message to a child already gone fails quietly: its 'exit' says so.
+      send: (message) => void child.send(message as Serializable, () => undefined),
       onMessage: (listener) => {
         child.on('message', listener);
         return () => child.off('message', listener);

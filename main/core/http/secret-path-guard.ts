@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FetchHandler } from './fetch-handler-server.js';
+import { plainRefusal as refusal, sameSecret } from './secrets.js';
 
 /*
  * For a local server anything on the machine can reach — and any web page, by DNS rebinding — such as
@@ -7,16 +7,6 @@ import type { FetchHandler } from './fetch-handler-server.js';
  * printed with the URL, so a player can be given it), and on loopback the Host header must name the
  * server itself.
  */
-
-function refusal(status: number, message: string): Response {
-  return new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * `handler` behind the secret path prefix; it sees the URL without the prefix. `allowedHosts` (the

@@ -32,6 +32,8 @@ export interface ReceiveOptions {
   /** The room and the event the file came from, kept with the transfer for the app. */
   readonly roomId?: string;
   readonly eventId?: string;
+  /** The account receiving it. */
+  readonly userId?: string;
 }
 
 /** Persist a checkpoint after this many bytes or this long, whichever comes first. */
@@ -116,6 +118,7 @@ export async function prepareReceive(
     checkpoint: RECEIVE_START,
     ...(options.roomId !== undefined && { roomId: options.roomId }),
     ...(options.eventId !== undefined && { eventId: options.eventId }),
+    ...(options.userId !== undefined && { userId: options.userId }),
   };
   await context.store.save(record);
   return record;

@@ -1,3 +1,5 @@
+import { TRANSFER_ID } from '../../../shared/app/identifiers.js';
+
 /*
  * Kept apart from the media handler so that Electron's main process, which relays media URLs to the
  * engine's process (engine-host/media-endpoint.ts), loads this and nothing of the codec.
@@ -11,5 +13,5 @@
 export function transferIdOf(url: URL): string | undefined {
   const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const id = url.hostname === 'transfer' ? segments[0] : segments[0] === 'transfer' ? segments[1] : undefined;
-  return id !== undefined && /^[A-Za-z0-9_-]{8,64}$/.test(id) ? id : undefined;
+  return id !== undefined && TRANSFER_ID.test(id) ? id : undefined;
 }

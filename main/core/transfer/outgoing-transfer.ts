@@ -32,6 +32,8 @@ export interface SendOptions {
   readonly fileName?: string;
   /** The room it is shared in, kept with the transfer for the app. */
   readonly roomId?: string;
+  /** The account sending it. */
+  readonly userId?: string;
 }
 
 interface OpenedSource {
@@ -148,6 +150,7 @@ export async function prepareSend(
     acknowledged: 0,
     ledgerGroups: (({ unit, cap }) => ({ unit, cap }))(ledgerGroupsFor(format === 'v3' ? blockSize : 16)),
     ...(options.roomId !== undefined && { roomId: options.roomId }),
+    ...(options.userId !== undefined && { userId: options.userId }),
   };
   let file: EncryptedFile;
   if (format === 'v3') {

@@ -13,6 +13,7 @@ import { discardPartial, prepareReceive, RECEIVE_START, type ReceiveOptions, run
 import { MediaRepositoryClient } from './media-repository-client.js';
 import { fileBlockOf, prepareSend, runSend, type SendOptions, terminateUpload } from './outgoing-transfer.js';
 import { ProgressMeter } from './progress-meter.js';
+import { UpdateThrottle } from './update-throttle.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { failureOf, TransferError } from './transfer-error.js';
 import type { ReceiveRecord, SendRecord, TransferRecord } from './transfer-record.js';
@@ -91,21 +92,22 @@ export class TransferEngine {
   private readonly queue: string[] = [];
   private readonly meters = new Map<string, ProgressMeter>();
   private readonly live = new Map<string, Pick<TransferUpdate, 'bytesDone' | 'retry'>>();
-  private readonly lastEmitted = new Map<string, number>();
-  private readonly pendingEmits = new Map<string, NodeJS.Timeout>();
+  private readonly updates: UpdateThrottle;
   private readonly listeners = new Set<(update: TransferUpdate) => void>();
   private readonly settledWaiters = new Map<string, ((update: TransferUpdate) => void)[]>();
   private readonly accessTokens = new Map<string, string>();
   private readonly clients = new Map<string, { accessToken: string; client: MediaRepositoryClient }>();
   private maxConcurrent: number;
-  private readonly updateIntervalMs: number;
   private readonly now: () => number;
   private closed = false;
 
   private constructor(private readonly options: TransferEngineOptions) {
     this.store = new TransferStore(options.dataDir);
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 3);
-    this.updateIntervalMs = options.updateIntervalMs ?? 250;
+    this.updates = new UpdateThrottle(options.updateIntervalMs ?? 250, (id) => {
+      const snapshot = this.snapshot(id);
+      for (const listener of this.listeners) listener(snapshot);
+    });
     this.now = options.now ?? Date.now;
     this.context = {
       store: this.store,
@@ -314,7 +316,7 @@ export class TransferEngine {
     const ids = [...this.records.values()]
       .filter((record) => ['queued', 'uploading', 'downloading'].includes(record.status) && which(record))
       .map((record) => record.id);
-    for (const id of ids) if (!this.running.has(id) && !this.queue.includes(id)) this.enqueue(id);
+    for (const id of ids) this.enqueue(id);
     return ids;
   }
 
@@ -325,7 +327,6 @@ export class TransferEngine {
     if (isFinalStatus(record.status)) {
       throw new TransferError('WRONG_STATE', `"${record.fileName}" is ${record.status} and cannot be resumed`);
     }
-    if (this.running.has(id) || this.queue.includes(id)) return;
     this.enqueue(id);
   }
 
@@ -353,11 +354,15 @@ export class TransferEngine {
           : `the server no longer has the upload of "${record.fileName}"; send it as a new file`,
       );
     }
+    // The run that failed may still be finishing (saving its final state): it ends before the next starts.
+    await this.running.get(id)?.done;
+    // Two Retry clicks at once: the first one queued it.
+    if (this.isScheduled(id)) return;
     if (record.direction === 'receive') {
-      const restarted: ReceiveRecord = { ...record, checkpoint: RECEIVE_START, updatedAt: this.now() };
-      this.records.set(id, restarted);
+      // Persisted with the queued status that enqueue sets, in the same turn: a second Retry meanwhile
+      // finds the transfer scheduled, never failed.
+      this.records.set(id, { ...record, checkpoint: RECEIVE_START, updatedAt: this.now() });
       this.live.delete(id);
-      await this.store.save(restarted);
     }
     this.enqueue(id);
   }
@@ -367,6 +372,7 @@ export class TransferEngine {
    * where it was saved. A transfer still running must be cancelled first.
    */
   async forget(id: string): Promise<void> {
+    this.assertOpen();
     const record = this.recordOf(id);
     if (!isFinalStatus(record.status)) {
       throw new TransferError(
@@ -377,10 +383,22 @@ export class TransferEngine {
     this.records.delete(id);
     this.live.delete(id);
     this.meters.delete(id);
-    this.lastEmitted.delete(id);
-    clearTimeout(this.pendingEmits.get(id));
-    this.pendingEmits.delete(id);
+    this.updates.forget(id);
     await this.store.remove(id);
+  }
+
+  /** Pauses every transfer `which` picks that is queued or running (a sign-out); returns their IDs. */
+  async pauseWhere(which: (record: TransferRecord) => boolean): Promise<string[]> {
+    const ids = [...this.records.values()]
+      .filter((record) => !isFinalStatus(record.status) && record.status !== 'paused' && which(record))
+      .map((record) => record.id);
+    for (const id of ids) await this.pause(id);
+    return ids;
+  }
+
+  /** Every record, for front ends that choose among them (by account, by room). */
+  allRecords(): TransferRecord[] {
+    return [...this.records.values()];
   }
 
   /** Changes how many transfers run at once; more start at once if the limit rose. */
@@ -413,11 +431,16 @@ export class TransferEngine {
     this.closed = true;
     this.queue.length = 0;
     await Promise.all([...this.running.keys()].map((id) => this.stop(id, 'close')));
-    for (const timer of this.pendingEmits.values()) clearTimeout(timer);
-    this.pendingEmits.clear();
+    this.updates.clear();
+  }
+
+  /** Running, or waiting in the queue: starting it again would run one transfer twice over one file. */
+  private isScheduled(id: string): boolean {
+    return this.running.has(id) || this.queue.includes(id);
   }
 
   private enqueue(id: string): void {
+    if (this.isScheduled(id)) return;
     void this.setStatus(id, 'queued');
     this.queue.push(id);
     this.pump();
@@ -478,7 +501,8 @@ export class TransferEngine {
     const done = run()
       .catch((error: unknown) => this.options.log?.(`transfer ${id}: ${(error as Error).message}`))
       .finally(() => {
-        this.running.delete(id);
+        // A retry may already have started this transfer again from its final status: that run stays.
+        if (this.running.get(id)?.done === done) this.running.delete(id);
         this.pump();
       });
     this.running.set(id, { controller, done });
@@ -527,35 +551,17 @@ export class TransferEngine {
     } catch (error) {
       this.options.log?.(`saving transfer ${id} failed: ${(error as Error).message}`);
     }
-    if (isFinalStatus(status)) {
+    // Forgotten while its final state was being saved: nobody is left to tell.
+    if (isFinalStatus(status) && this.records.has(id)) {
       const snapshot = this.snapshot(id);
       for (const resolve of this.settledWaiters.get(id) ?? []) resolve(snapshot);
       this.settledWaiters.delete(id);
     }
   }
 
-  /** Sends an update now (`force`) or at most once per interval, the last one always delivered. */
+  /** Tells the listeners of a change: at once (`force`) or throttled (update-throttle.ts). */
   private emit(id: string, force: boolean): void {
-    const now = performance.now();
-    const last = this.lastEmitted.get(id) ?? -Infinity;
-    const wait = this.updateIntervalMs - (now - last);
-    if (!force && wait > 0) {
-      if (!this.pendingEmits.has(id)) {
-        this.pendingEmits.set(
-          id,
-          setTimeout(() => {
-            this.pendingEmits.delete(id);
-            this.emit(id, true);
-          }, wait).unref(),
-        );
-      }
-      return;
-    }
-    clearTimeout(this.pendingEmits.get(id));
-    this.pendingEmits.delete(id);
-    this.lastEmitted.set(id, now);
-    const snapshot = this.snapshot(id);
-    for (const listener of this.listeners) listener(snapshot);
+    this.updates.request(id, force);
   }
 
   private infoOf(record: TransferRecord): { size: number; mimetype: string } {
@@ -577,6 +583,7 @@ export class TransferEngine {
   }
 }
 
-function normalise(homeserverUrl: string): string {
+/** A homeserver's URL as the engine keys it: no trailing slash. */
+export function normalise(homeserverUrl: string): string {
   return homeserverUrl.replace(/\/+$/, '');
 }

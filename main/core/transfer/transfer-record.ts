@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { transferIdSchema } from '../../../shared/app/identifiers.js';
 import { transferFailureSchema, transferStatusSchema } from '../../../shared/transfer/transfer-update.js';
 
 /**
@@ -24,7 +25,7 @@ export const uploadMethodSchema = z.enum(['tus', 'put', 'post']);
 export type UploadMethod = z.infer<typeof uploadMethodSchema>;
 
 const common = {
-  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  id: transferIdSchema,
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
   status: transferStatusSchema,
@@ -38,6 +39,8 @@ const common = {
   /** The complete `file` block, sealed by the SecretStore. */
   sealedFile: z.string().min(1),
   failure: transferFailureSchema.optional(),
+  /** The account that made the transfer: another account signed in on the same homeserver does not see or resume it. */
+  userId: z.string().min(1).max(255).optional(),
   /** The room the file was shared in and the event that shares it, as the app said (for its UI only). */
   roomId: z.string().min(1).max(255).optional(),
   eventId: z.string().min(1).max(255).optional(),

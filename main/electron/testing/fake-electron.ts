@@ -120,6 +120,8 @@ export class FakeNotification extends EventEmitter {
 export const fake = {
   /** ipcMain.handle's handlers, by channel. */
   mainHandlers: new Map<string, Handler>(),
+  /** ipcMain.on's listeners, by channel (what ipcRenderer.send reaches). */
+  mainListeners: new Map<string, Array<(event: unknown, ...args: unknown[]) => void>>(),
   /** ipcRenderer.on's listeners, by channel. */
   rendererListeners: new Map<string, Array<(event: unknown, payload: unknown) => void>>(),
   /** contextBridge.exposeInMainWorld's APIs, by global name. */
@@ -150,6 +152,9 @@ export const fakeElectron = {
       fake.mainHandlers.set(channel, handler);
     }),
     removeHandler: vi.fn((channel: string) => void fake.mainHandlers.delete(channel)),
+    on: vi.fn((channel: string, listener: (event: unknown, ...args: unknown[]) => void) => {
+      fake.mainListeners.set(channel, [...(fake.mainListeners.get(channel) ?? []), listener]);
+    }),
   },
   ipcRenderer: {
     invoke: vi.fn(async (channel: string, ...args: unknown[]) => {
@@ -160,6 +165,12 @@ export const fakeElectron = {
     }),
     on: vi.fn((channel: string, listener: (event: unknown, payload: unknown) => void) => {
       fake.rendererListeners.set(channel, [...(fake.rendererListeners.get(channel) ?? []), listener]);
+    }),
+    /** Fire and forget, as Electron's: each of main's ipcMain.on listeners gets a clone. */
+    send: vi.fn((channel: string, ...args: unknown[]) => {
+      for (const listener of fake.mainListeners.get(channel) ?? []) {
+        listener({ senderFrame: fake.senderFrame as never }, ...structuredClone(args));
+      }
     }),
   },
   contextBridge: { exposeInMainWorld: vi.fn((name: string, api: unknown) => void fake.exposed.set(name, api)) },

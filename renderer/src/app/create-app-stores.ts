@@ -37,6 +37,8 @@ export async function createAppStores(platform: Platform): Promise<AppStores> {
   platform.onReconnected(() => {
     void stores.transfers.getState().load();
     void stores.settings.getState().load();
+    // Files handed to the host while the page was away wait for it to ask again.
+    void stores.sending.getState().start();
   });
   return stores;
 }

@@ -1,11 +1,10 @@
-import { eventNames, invokeNames, type EventName, type PayloadOf } from '../../../shared/ipc/contract-kit';
+import { eventNames, EventListeners, invokeNames } from '../../../shared/ipc/contract-kit';
 import { IpcError } from '../../../shared/ipc/ipc-error';
 import { connectContract } from '../../../shared/ipc/message-link';
 import { type AppContract, appContract, type SlipstreamApi } from '../../../shared/ipc-contract';
 import { browserSocketLink } from './browser-socket-link';
 import type { ConnectionPhase } from './connection-phase';
 
-type Listener = (payload: never) => void;
 type Connected = ReturnType<typeof connectContract<AppContract>>;
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
@@ -20,7 +19,10 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 export class HostConnection {
   readonly api: SlipstreamApi;
   private current: Connected | undefined;
-  private readonly listeners = new Map<string, Set<Listener>>();
+  /** The page's listeners, kept across connections; each connection delivers into them. */
+  private readonly listeners = new EventListeners(appContract, (error) =>
+    console.error('Slipstream: an event listener failed', error),
+  );
   private readonly reconnectListeners = new Set<() => void>();
   private failures = 0;
   private everConnected = false;
@@ -54,7 +56,7 @@ export class HostConnection {
         onListenerError: (error) => console.warn('Slipstream: an event could not be delivered', error),
       });
       for (const event of eventNames(appContract)) {
-        connection.on(event, (payload) => this.deliver(event, payload));
+        connection.on(event, (payload) => this.listeners.deliver(event, payload));
       }
       this.current = connection;
       this.onPhase({ kind: 'connected' });
@@ -90,24 +92,9 @@ export class HostConnection {
     }
   }
 
-  private deliver(event: string, payload: unknown): void {
-    for (const listener of [...(this.listeners.get(event) ?? [])]) {
-      try {
-        (listener as (payload: unknown) => void)(payload);
-      } catch (error) {
-        console.error(`Slipstream: a listener of ${event} failed`, error);
-      }
-    }
-  }
-
   private makeFacade(): SlipstreamApi {
     const facade: Record<string, unknown> = {
-      on: <E extends EventName<AppContract>>(event: E, listener: (payload: PayloadOf<AppContract, E>) => void) => {
-        const set = this.listeners.get(event) ?? new Set<Listener>();
-        set.add(listener as Listener);
-        this.listeners.set(event, set);
-        return () => set.delete(listener as Listener);
-      },
+      on: this.listeners.add.bind(this.listeners),
     };
     for (const name of invokeNames(appContract)) {
       facade[name] = (request?: unknown) => {

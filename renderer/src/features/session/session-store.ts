@@ -79,17 +79,19 @@ export function createSessionStore(api: SlipstreamApi): SessionStore {
       const { session } = get();
       if (!session || get().phase === 'signingOut') return;
       set({ phase: 'signingOut', error: null, notice: null });
-      let notice: string | null = null;
-      try {
-        await logout(browserMatrixFetch, session);
-      } catch (error) {
-        notice = `Signed out of Slipstream, but the homeserver could not be told to end this device's session (${messageOf(error)}). You can remove the device "Slipstream" from another client.`;
-      }
+      // Slipstream lets go first — its transfers pause while the token still works — and only then is
+      // the device's session ended on the homeserver.
       try {
         await api.clearSession();
       } catch (error) {
         set({ phase: 'signedIn', error: `Slipstream could not forget your sign-in: ${messageOf(error)}` });
         return;
+      }
+      let notice: string | null = null;
+      try {
+        await logout(browserMatrixFetch, session);
+      } catch (error) {
+        notice = `Signed out of Slipstream, but the homeserver could not be told to end this device's session (${messageOf(error)}). You can remove the device "Slipstream" from another client.`;
       }
       set({ phase: 'signedOut', session: null, notice });
     },

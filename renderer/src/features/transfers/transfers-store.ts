@@ -62,7 +62,8 @@ export function createTransfersStore(api: SlipstreamApi): TransfersStore {
 
     async load() {
       try {
-        // The socket keeps order: updates that arrive after this answer are newer than it.
+        // Both transports keep order (one WebSocket; Electron's IPC to one window): updates that arrive
+        // after this answer are newer than it.
         const list = await api.listTransfers();
         const byId = Object.fromEntries(list.map((update) => [update.id, update]));
         const newestFirst = [...list].sort((a, b) => b.createdAt - a.createdAt);
