@@ -132,7 +132,7 @@ describe('the CLI on a first run', () => {
 
   it('fails at once, naming the address, when the homeserver cannot be reached: no retries first', async () => {
     const file = await makeSampleFile(join(scratch.path, 'unreachable.bin'), 1000);
-    for (const homeserver of ['http://127.0.0.1:1', 'http://no-such-host.invalid']) {
+    for (const homeserver of ['http://127.0.0.1:1', 'https://no-such-host.invalid']) {
       const result = await runCli(
         ['upload', file, '--homeserver', homeserver, '--token', 't', ...state('unreachable')],
         {
