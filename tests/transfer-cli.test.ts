@@ -183,6 +183,8 @@ describe('the transfer commands', () => {
       2,
       /--homeserver: Homeservers are reached over https, not ftp/,
     ],
+    // A token never crosses a network in the clear: plain http only on this machine.
+    [['upload', 'x.bin', '--homeserver', 'http://matrix.example.org', '--token', 't'], 2, /over https only/],
     [
       ['upload', 'x.bin', '--homeserver', 'http://127.0.0.1:9', '--token', 't', '--format', 'v9'],
       2,
