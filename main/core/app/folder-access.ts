@@ -12,6 +12,21 @@ export interface Place {
   readonly path: string;
 }
 
+/** The real path (links resolved) of `path`, or a refusal that says why it cannot be had. */
+export async function realPathOf(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new IpcError(
+      'PATH_UNAVAILABLE',
+      code === 'ENOENT'
+        ? `${path} does not exist`
+        : `${path} cannot be read (${code === 'EACCES' ? 'permission denied' : code})`,
+    );
+  }
+}
+
 /** Whether `path` is `root` or inside it (both already real paths). */
 export function isInside(root: string, path: string): boolean {
   const fromRoot = relative(root, path);
@@ -51,18 +66,7 @@ export class FolderAccess {
 
   /** The real path of `path` if it may be read, else a refusal naming it. */
   async check(path: string): Promise<string> {
-    let real: string;
-    try {
-      real = await realpath(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new IpcError(
-        'PATH_UNAVAILABLE',
-        code === 'ENOENT'
-          ? `${path} does not exist`
-          : `${path} cannot be read (${code === 'EACCES' ? 'permission denied' : code})`,
-      );
-    }
+    const real = await realPathOf(path);
     if (this.forbidden.some((folder) => isInside(folder, real))) {
       throw new IpcError(
         'PATH_REFUSED',

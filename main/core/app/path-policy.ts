@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { IpcError } from '../../../shared/ipc/ipc-error.js';
-import { type FolderAccess, isInside } from './folder-access.js';
+import { type FolderAccess, isInside, realPathOf } from './folder-access.js';
 
 /*
  * Which files the renderer may have sent and which folder it may have files saved into. The renderer
@@ -14,20 +14,6 @@ export interface PathPolicy {
   sendable(path: string): Promise<string>;
   /** Refuses a download folder the person did not choose. */
   assertDownloadFolder(path: string): Promise<void>;
-}
-
-async function realPathOf(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new IpcError(
-      'PATH_UNAVAILABLE',
-      code === 'ENOENT'
-        ? `${path} does not exist`
-        : `${path} cannot be read (${code === 'EACCES' ? 'permission denied' : code})`,
-    );
-  }
 }
 
 /** The browser host: home and the folders given on its command line (FolderAccess), as its chooser lists them. */
