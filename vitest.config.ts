@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{main,shared,server,cli,tests}/**/*.test.ts'],
+    include: ['{main,shared,server,cli,tests}/**/*.test.ts', 'renderer/src/**/*.test.ts'],
     globalSetup: ['tests/global-setup.ts'],
     environment: 'node',
     pool: 'forks',

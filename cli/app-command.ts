@@ -38,8 +38,10 @@ export async function appCommand(argv: string[]): Promise<number> {
     printUsage('app');
     return 0;
   }
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  // No --port: the host takes the port of its last start when it is free (the page's stored keys
+  // belong to its origin, port included).
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new CliError(`--port must be a port number, not "${values.port}"`, USAGE_EXIT);
   }
   const dataDir = resolve(
@@ -69,7 +71,7 @@ export async function appCommand(argv: string[]): Promise<number> {
   const host = await startBrowserHost({
     dataDir,
     rendererDir,
-    port,
+    ...(port !== undefined && { port }),
     extraFolders: folders,
     openedFiles: files,
     version: checkoutRoot().version,

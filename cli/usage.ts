@@ -49,7 +49,8 @@ export const COMMAND_USAGE = {
 
   Runs the desktop app in a web browser (for machines without Electron, headless machines, remote
   desktops): prints the address to open, which carries this launch's key, and opens it where there is
-  a desktop. Listens on 127.0.0.1 only. Files named are offered for sending. --folder lets the app's
+  a desktop. Listens on 127.0.0.1 only, on the port of its last start when it is free (the page keeps
+  its encryption keys per address), or on --port. Files named are offered for sending. --folder lets the app's
   file chooser (and sends) reach a folder outside your home. Run again, it hands its files to the app
   already running and prints its address.`,
   serve: `slipstream serve [--config <file.json>] [options]

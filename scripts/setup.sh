@@ -32,6 +32,8 @@ command -v g++ >/dev/null || missing+=(g++)
 [ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
 # nginx for the local stack (the stack would install it too; here its apt-get waits its turn with the rest).
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# ffmpeg makes the demo's sample video and the test videos.
+{ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; } || missing+=(ffmpeg)
 # Another package manager at work (unattended-upgrades, a second apt-get) holds apt's locks: wait for
 # it, saying so, rather than fail with "Could not get lock"; give up after ten minutes.
 apt_get() {

@@ -19,6 +19,7 @@ import type {
   ResponseOf,
 } from './ipc/contract-kit.js';
 import { fileMessageContentSchema } from './matrix/file-message.js';
+import { transferOutcomeSchema } from './matrix/transfer-outcome.js';
 import { transferUpdateSchema } from './transfer/transfer-update.js';
 
 /**
@@ -65,6 +66,14 @@ export const storedSessionSchema = z.strictObject({
   userId: userIdSchema,
   deviceId: z.string().min(1).max(255),
   accessToken: z.string().min(1).max(4096),
+  /**
+   * The key that encrypts this device's end-to-end keys where the renderer keeps them (matrix-js-sdk's
+   * IndexedDB store): 32 random bytes, base64, kept with the session in the system's secret store.
+   */
+  cryptoStoreKey: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'is not 32 bytes in base64')
+    .optional(),
 });
 export type StoredSession = z.infer<typeof storedSessionSchema>;
 
@@ -90,6 +99,13 @@ export const receiveFileRequestSchema = z.strictObject({
   eventId: eventIdSchema,
   /** False registers it without saving anything yet (watch it through the media URL, save later with resume). */
   start: z.boolean().optional(),
+  /**
+   * The sender said an outcome event follows (`io.slipstream.outcome_follows`): keep the file hidden
+   * once every byte is in until `settleReceive` (or `outcome` here) gives the ciphertext's SHA-256.
+   */
+  awaitOutcome: z.boolean().optional(),
+  /** The sender's outcome, when its event is already known. */
+  outcome: transferOutcomeSchema.optional(),
 });
 
 export const folderEntrySchema = z.strictObject({
@@ -130,6 +146,22 @@ export const appContract = {
       channel: 'slipstream:transfer-receive',
       request: receiveFileRequestSchema,
       response: z.strictObject({ transferId: transferIdSchema }),
+    },
+    /** The sender's outcome event for a receive: verify and save, or stop and delete (docs/PROTOCOL.md §7). */
+    settleReceive: {
+      channel: 'slipstream:transfer-settle',
+      request: z.strictObject({ id: transferIdSchema, outcome: transferOutcomeSchema }),
+      response: done,
+    },
+    /** What the app posted for a send: its file event, then its outcome event. */
+    noteSendEvents: {
+      channel: 'slipstream:transfer-note-events',
+      request: z.strictObject({
+        id: transferIdSchema,
+        eventId: eventIdSchema.optional(),
+        outcomeAnnounced: z.literal(true).optional(),
+      }),
+      response: done,
     },
     pauseTransfer: { channel: 'slipstream:transfer-pause', request: transferRef, response: done },
     resumeTransfer: { channel: 'slipstream:transfer-resume', request: transferRef, response: done },

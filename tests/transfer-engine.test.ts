@@ -10,6 +10,7 @@ import {
   receiveAsBob,
   sendOverSlowLink,
   sha256OfFile,
+  until,
   useTransferPair,
 } from './support/transfer.js';
 
@@ -26,14 +27,6 @@ function recorder(engine: { subscribe(listener: (update: TransferUpdate) => void
   const updates: (TransferUpdate & { at: number })[] = [];
   const stop = engine.subscribe((update) => updates.push({ ...update, at: performance.now() }));
   return { updates, stop };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('the transfer engine', () => {

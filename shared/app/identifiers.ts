@@ -20,11 +20,14 @@ export const absolutePathSchema = z
     'must be an absolute path',
   );
 
-/** `!opaque:server.name` (Matrix spec, room IDs). */
+/**
+ * `!opaque:server.name`, or `!opaque` alone: room version 12 (MSC4291) names a room by the hash of its
+ * create event, with no server part. Synapse creates such rooms by default.
+ */
 export const roomIdSchema = z
   .string()
   .max(255)
-  .regex(/^![^:\s]+:\S+$/, 'is not a Matrix room ID (!opaque:server)');
+  .regex(/^![^:\s]+(:\S+)?$/, 'is not a Matrix room ID (!opaque or !opaque:server)');
 
 /** `$opaque` or `$opaque:server` (room versions 1–3 have the server part). */
 export const eventIdSchema = z

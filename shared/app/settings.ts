@@ -17,6 +17,9 @@ export const DEFAULT_FORMAT_POLICY: FormatPolicy = 'auto';
 /** Synapse's default `max_upload_size`: what a stock homeserver accepts from any client. */
 export const DEFAULT_COMPATIBLE_FORMAT_MAX_BYTES = 50 * 1024 * 1024;
 
+export const themeSchema = z.enum(['system', 'light', 'dark']);
+export type Theme = z.infer<typeof themeSchema>;
+
 const byteCount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const settingsSchema = z.strictObject({
@@ -31,6 +34,10 @@ export const settingsSchema = z.strictObject({
   compatibleFormatMaxBytes: byteCount,
   /** Rooms whose format differs from the default. */
   roomFormats: z.record(roomIdSchema, formatPolicySchema),
+  /** When a sender cancels, keep what arrived (named as incomplete) instead of deleting it. */
+  keepCancelledPartials: z.boolean(),
+  /** The window's colours: the system's choice, or always light or dark. */
+  theme: themeSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -49,6 +56,8 @@ export function defaultSettings(downloadFolder: string): Settings {
     defaultFormat: DEFAULT_FORMAT_POLICY,
     compatibleFormatMaxBytes: DEFAULT_COMPATIBLE_FORMAT_MAX_BYTES,
     roomFormats: {},
+    keepCancelledPartials: false,
+    theme: 'system',
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { numberedFileName, safeFileName, utf8Length } from './safe-file-name.js';
+import { markedFileName, numberedFileName, safeFileName, utf8Length } from './safe-file-name.js';
 
 describe('safeFileName: names from events are never paths', () => {
   it.each([
@@ -62,5 +62,12 @@ describe('numberedFileName', () => {
     expect(numberedFileName('film.mp4', 1)).toBe('film (1).mp4');
     expect(numberedFileName('README', 3)).toBe('README (3)');
     expect(numberedFileName('archive.tar.gz', 2)).toBe('archive.tar (2).gz');
+  });
+
+  it('marks a name the same way, within 255 UTF-8 bytes', () => {
+    expect(markedFileName('film.mp4', 'incomplete')).toBe('film (incomplete).mp4');
+    const long = markedFileName(`${'é'.repeat(200)}.mp4`, 'incomplete');
+    expect(utf8Length(long)).toBeLessThanOrEqual(255);
+    expect(long.endsWith(' (incomplete).mp4')).toBe(true);
   });
 });

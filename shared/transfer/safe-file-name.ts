@@ -62,8 +62,13 @@ export function safeFileName(untrusted: string | undefined | null, fallback = FA
 
 /** "name.ext" → "name (n).ext": the name to try when "name.ext" already exists. */
 export function numberedFileName(name: string, n: number): string {
+  return markedFileName(name, String(n));
+}
+
+/** "film.mp4" → "film (<mark>).mp4", still within 255 UTF-8 bytes: "film (incomplete).mp4", say. */
+export function markedFileName(name: string, mark: string): string {
   const dot = name.lastIndexOf('.');
   const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-  const suffix = ` (${n})`;
+  const suffix = ` (${mark})`;
   return truncateUtf8(stem, MAX_NAME_BYTES - utf8Length(suffix + extension)) + suffix + extension;
 }

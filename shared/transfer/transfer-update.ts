@@ -57,12 +57,29 @@ export const transferUpdateSchema = z.strictObject({
   failure: transferFailureSchema.optional(),
   /** The room the file was shared in, when the app said (sends from a room, receives from an event). */
   roomId: z.string().min(1).max(255).optional(),
-  /** The event that shares the file (a receive's source). */
+  /** The event that shares the file: a receive's source; a send's own, once the app noted it (noteSendEvents). */
   eventId: z.string().min(1).max(255).optional(),
   /**
    * A send of a file dropped onto the browser host's page: it was copied into the app, so it has no
    * folder of its own on this machine to show.
    */
   dropped: z.literal(true).optional(),
+  /**
+   * SHA-256 of the whole ciphertext (unpadded base64): a completed send's, for its outcome event
+   * (shared/matrix/transfer-outcome.ts); a receive's, once it has every byte.
+   */
+  ciphertextSha256: z.string().optional(),
+  /** A receive that has every byte and waits for the sender's outcome event before saving the file. */
+  waitingForOutcome: z.literal(true).optional(),
+  /** A completed receive whose ciphertext matched the SHA-256 the sender published (v2's `hashes`, or the outcome event). */
+  verified: z.literal(true).optional(),
+  /** A receive of a plain `url` file: it was not end-to-end encrypted. */
+  unencrypted: z.literal(true).optional(),
+  /** A receive cancelled because its sender cancelled the upload. */
+  cancelledBySender: z.literal(true).optional(),
+  /** A send whose file event was posted (the app said so with `noteSendEvents`). */
+  announced: z.literal(true).optional(),
+  /** A send whose outcome event was posted. */
+  outcomeAnnounced: z.literal(true).optional(),
 });
 export type TransferUpdate = z.infer<typeof transferUpdateSchema>;

@@ -238,3 +238,34 @@ export async function overflowsSideways(page: Page): Promise<boolean> {
     `document.documentElement.scrollWidth > document.documentElement.clientWidth`,
   ) as Promise<boolean>;
 }
+
+/** Creates a room through the New room dialog (encrypted, as the dialog defaults to) and waits for it to open. */
+export async function createRoomInUi(page: Page, name: string, invite: readonly string[] = []): Promise<void> {
+  await page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: 'New room' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New room' });
+  await dialog.getByRole('textbox', { name: 'Room name' }).fill(name);
+  if (invite.length > 0) await dialog.getByRole('textbox', { name: /^Invite/ }).fill(invite.join(' '));
+  await dialog.getByRole('button', { name: 'Create room' }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+  await page.getByRole('heading', { name, level: 2 }).waitFor({ timeout: 30_000 });
+}
+
+/** The open room's timeline. */
+export function roomMessages(page: Page, roomName: string): Locator {
+  return page.getByRole('list', { name: `Messages in ${roomName}` });
+}
+
+/** A file's card in the open room, by its file name. */
+export function fileCard(page: Page, roomName: string, fileName: string): Locator {
+  return roomMessages(page, roomName).getByRole('article', { name: fileName, exact: true });
+}
+
+/** Sends files from the host's chooser with the open room's Send files… button. */
+export async function chooseAndSend(page: Page, fileNames: readonly string[]): Promise<void> {
+  await page.getByRole('button', { name: 'Send files…' }).click();
+  const chooser = page.getByRole('dialog', { name: 'Choose files to send' });
+  await chooser.waitFor();
+  for (const fileName of fileNames) await chooser.getByRole('checkbox', { name: fileName }).check();
+  await chooser.getByRole('button', { name: `Send ${fileNames.length} file` }).click();
+  await chooser.waitFor({ state: 'detached' });
+}

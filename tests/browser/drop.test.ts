@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureStack, type MatrixUser, registerUser } from '../support/stack.js';
 import {
+  createRoomInUi,
   downloadWithCli,
   openApp,
   progressBar,
@@ -44,6 +45,7 @@ describe('dropping a file onto the browser host’s page', () => {
       const { stack, user, folders, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       await signIn(page, stack.baseUrl, user);
+      await createRoomInUi(page, 'Drops');
       // The copy goes over the loopback in a blink; the browser's own network throttling makes it last.
       const devtools = await page.context().newCDPSession(page);
       await devtools.send('Network.enable');

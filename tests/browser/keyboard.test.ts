@@ -72,7 +72,20 @@ describe('the browser host’s app from the keyboard', () => {
       expect(await overflowsSideways(page)).toBe(false);
       await screenshot(page, 'signed-in-narrow');
 
-      await tabUntil(page, 'button:Send files');
+      // A room, made from the keyboard: the dialog starts in its first field and Enter creates it.
+      await tabUntil(page, 'button:New room');
+      await page.keyboard.press('Enter');
+      const newRoom = page.getByRole('dialog', { name: 'New room' });
+      await newRoom.waitFor();
+      expect(await focusedControl(page)).toBe('input:Room name');
+      await page.keyboard.type('Keyboard notes');
+      // Right after signing in the client may still be opening: Create room waits for it.
+      await newRoom.getByRole('button', { name: 'Create room' }).waitFor();
+      await page.keyboard.press('Enter');
+      await newRoom.waitFor({ state: 'detached', timeout: 30_000 });
+      await page.getByRole('heading', { name: 'Keyboard notes', level: 2 }).waitFor({ timeout: 30_000 });
+
+      await tabUntil(page, 'button:Send files', 40);
       await page.keyboard.press('Enter');
       const chooser = page.getByRole('dialog', { name: 'Choose files to send' });
       await chooser.getByRole('checkbox', { name: 'notes.txt' }).waitFor();
@@ -92,7 +105,7 @@ describe('the browser host’s app from the keyboard', () => {
       await waitForStatus(transferRow(page, 'notes.txt'), 'Completed');
 
       // Settings open from the keyboard and Escape closes them, giving focus back.
-      await tabUntil(page, 'button:Settings');
+      await tabUntil(page, 'button:Settings', 40);
       await page.keyboard.press('Enter');
       const settings = page.getByRole('dialog', { name: 'Settings' });
       await settings.waitFor();

@@ -9,6 +9,7 @@ import { connectToHost, type HostProcess } from '../support/browser-host.js';
 import { type MediaProxy, startMediaProxy } from '../support/media-proxy.js';
 import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
 import {
+  createRoomInUi,
   type AppFolders,
   downloadWithCli,
   isFocused,
@@ -90,6 +91,7 @@ describe('sending large files from the browser host', () => {
     const { page, errors } = await openApp(browser, host.url);
     cleanups.push(() => page.context().close());
     await signIn(page, proxy.url, user);
+    await createRoomInUi(page, `${name} room`);
     return {
       folders,
       page,

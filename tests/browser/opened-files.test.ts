@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeSampleFile } from '../../scripts/lib/sample-file.js';
 import { startHostProcess } from '../support/browser-host.js';
 import {
+  createRoomInUi,
   openApp,
   overflowsSideways,
   screenshot,
@@ -42,6 +43,8 @@ describe('files handed to the browser host from outside', () => {
       const { stack, user, folders, host, browser } = app;
       const { page, errors } = await openApp(browser, host.url);
       await signIn(page, stack.baseUrl, user);
+      // With a room open, the offer sends there.
+      await createRoomInUi(page, 'Hand-overs');
       const offer = page.getByRole('region', { name: 'You opened 2 files with Slipstream. Send them?' });
       await offer.waitFor();
       // Each by name, with its size and folder; the whole path in its title.
@@ -58,7 +61,7 @@ describe('files handed to the browser host from outside', () => {
       // Nothing is sent before the person says so.
       expect(await page.getByRole('list', { name: 'Transfers' }).count()).toBe(0);
 
-      await offer.getByRole('button', { name: 'Send 2 files' }).click();
+      await offer.getByRole('button', { name: 'Send 2 files to Hand-overs' }).click();
       await offer.waitFor({ state: 'detached' });
       await waitForStatus(transferRow(page, 'report.pdf'), 'Completed');
       await waitForStatus(transferRow(page, 'scene.glb'), 'Completed');
@@ -69,7 +72,7 @@ describe('files handed to the browser host from outside', () => {
       expect(second.url).toBe(host.url);
       const offerOfOne = page.getByRole('region', { name: 'You opened later.bin with Slipstream. Send it?' });
       await offerOfOne.waitFor();
-      expect(await offerOfOne.getByRole('button', { name: 'Send 1 file' }).count()).toBe(1);
+      expect(await offerOfOne.getByRole('button', { name: 'Send 1 file to Hand-overs' }).count()).toBe(1);
       await offerOfOne.getByRole('button', { name: 'Don’t send' }).click();
       await offerOfOne.waitFor({ state: 'detached' });
       expect(await transferRow(page, 'later.bin').count()).toBe(0);

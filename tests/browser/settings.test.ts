@@ -6,6 +6,7 @@ import { makeSampleFile } from '../../scripts/lib/sample-file.js';
 import { connectToHost } from '../support/browser-host.js';
 import { type MediaProxy, startMediaProxy } from '../support/media-proxy.js';
 import {
+  createRoomInUi,
   isFocused,
   openApp,
   screenshot,
@@ -61,6 +62,7 @@ describe('the settings dialog in the browser host', () => {
       const home = await realpath(folders.home);
       const { page, errors } = await openApp(browser, host.url);
       await signIn(page, proxy.url, user);
+      await createRoomInUi(page, 'Report drafts');
       const settingsButton = page.getByRole('button', { name: 'Settings' });
       await settingsButton.click();
       const dialog = page.getByRole('dialog', { name: 'Settings' });

@@ -41,7 +41,7 @@ describe('signing in through the browser host', () => {
       const header = page.getByRole('banner');
       await header.getByText(`Signed in as ${user.userId}`).waitFor({ timeout: 30_000 });
       expect(await header.textContent()).toContain(`on ${new URL(stack.baseUrl).host}`);
-      await page.getByText('Nothing sent yet').waitFor();
+      await page.getByText('No transfers yet').waitFor();
       await screenshot(page, 'signed-in-empty');
 
       // The session is the main side's: a reload is still signed in.
@@ -57,7 +57,11 @@ describe('signing in through the browser host', () => {
         });
       expect((await whoami()).status).toBe(200);
 
+      // Signing out always asks: it deletes this device's keys, and with them the encrypted history here.
       await header.getByRole('button', { name: 'Sign out' }).click();
+      const question = page.getByRole('alertdialog', { name: 'Sign out?' });
+      expect(await question.textContent()).toContain('cannot read the encrypted messages and files sent before');
+      await question.getByRole('button', { name: 'Sign out' }).click();
       await form.waitFor({ timeout: 30_000 });
       expect(await header.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
       // The homeserver ended the device's session, and the main side forgot it.

@@ -28,6 +28,8 @@ const settings = {
   defaultFormat: 'auto' as const,
   compatibleFormatMaxBytes: 52428800,
   roomFormats: { '!room:example.org': 'v3' as const },
+  keepCancelledPartials: false,
+  theme: 'dark' as const,
 };
 const content = {
   msgtype: 'm.video' as const,
@@ -59,6 +61,29 @@ const update = {
   rate: 512,
   etaSeconds: 6,
   roomId: '!room:example.org',
+  eventId: '$event123',
+  announced: true as const,
+};
+const outcome = {
+  kind: 'completed' as const,
+  size: 1073741824,
+  ciphertextSha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg',
+};
+/** A receive with every byte in, waiting for its sender's outcome event. */
+const waitingReceive = {
+  id: 'Wr7k2m9x1LpZ',
+  direction: 'receive' as const,
+  createdAt: 1_800_000_000_000,
+  status: 'downloading' as const,
+  fileName: 'film.mp4',
+  mimetype: 'video/mp4',
+  bytesDone: 4096,
+  bytesTotal: 4096,
+  rate: 0,
+  roomId: '!room:example.org',
+  eventId: '$event123',
+  ciphertextSha256: outcome.ciphertextSha256,
+  waitingForOutcome: true as const,
 };
 const badId = { request: { id: '../etc' }, field: 'id' };
 const done = null;
@@ -91,16 +116,29 @@ export const channelSamples: { readonly [N in AppChannel]: ChannelSample<N> } = 
     malformed: { request: { source: { kind: 'path', path: 'film.mp4' } }, field: 'source.path' },
   },
   receiveFile: {
-    request: { content, roomId: '!room:example.org', eventId: '$event123' },
+    request: { content, roomId: '!room:example.org', eventId: '$event123', awaitOutcome: true, outcome },
     response: { transferId },
     malformed: { request: { content, roomId: 'room', eventId: '$event123' }, field: 'roomId' },
+  },
+  settleReceive: {
+    request: { id: transferId, outcome },
+    response: done,
+    malformed: {
+      request: { id: transferId, outcome: { ...outcome, ciphertextSha256: 'abc' } },
+      field: 'outcome.ciphertextSha256',
+    },
+  },
+  noteSendEvents: {
+    request: { id: transferId, eventId: '$event123', outcomeAnnounced: true },
+    response: done,
+    malformed: { request: { id: transferId, outcomeAnnounced: false }, field: 'outcomeAnnounced' },
   },
   pauseTransfer: { request: { id: transferId }, response: done, malformed: badId },
   resumeTransfer: { request: { id: transferId }, response: done, malformed: badId },
   cancelTransfer: { request: { id: transferId }, response: done, malformed: badId },
   retryTransfer: { request: { id: transferId }, response: done, malformed: badId },
   forgetTransfer: { request: { id: transferId }, response: done, malformed: badId },
-  listTransfers: { request: undefined, response: [update], malformed: { request: [1], field: '' } },
+  listTransfers: { request: undefined, response: [update, waitingReceive], malformed: { request: [1], field: '' } },
   transferContent: { request: { id: transferId }, response: content, malformed: badId },
   showTransferInFolder: { request: { id: transferId }, response: done, malformed: badId },
   openTransfer: { request: { id: transferId }, response: done, malformed: { request: {}, field: 'id' } },
@@ -138,6 +176,7 @@ export const channelSamples: { readonly [N in AppChannel]: ChannelSample<N> } = 
 };
 
 export const eventSamples: { readonly [E in EventName<AppContract>]: PayloadOf<AppContract, E> } = {
+  // A receive with every byte in, waiting for its sender's outcome event.
   transferUpdated: update,
   transferForgotten: { id: transferId },
   settingsChanged: settings,

@@ -118,3 +118,12 @@ export function useScratchDirectory(prefix: string): { path: string } {
   afterEach(() => remove());
   return current;
 }
+
+/** Resolves once `condition` holds (checked every 10 ms), or fails after `timeoutMs` naming `what`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -4,7 +4,8 @@ import { formatFor } from '../../../shared/app/settings.js';
 import type { EventName, PayloadOf } from '../../../shared/ipc/contract-kit.js';
 import { IpcError } from '../../../shared/ipc/ipc-error.js';
 import type { AppContract, AppInfo, SlipstreamHandlers, StoredSession } from '../../../shared/ipc-contract.js';
-import { parseReceivableFile } from '../../../shared/matrix/file-message.js';
+import { parseReceivable } from '../../../shared/matrix/file-message.js';
+import { OUTCOME_FOLLOWS_KEY, type TransferOutcome } from '../../../shared/matrix/transfer-outcome.js';
 import { isFinalStatus, type TransferUpdate } from '../../../shared/transfer/transfer-update.js';
 import type { FrameCipher } from '../codec/frame-cipher.js';
 import type { ForwardedChannel } from '../engine-host/engine-host-contract.js';
@@ -226,7 +227,7 @@ export class AppBackend {
 
   private async receive(request: Parameters<BackendHandlers['receiveFile']>[0], session: StoredSession) {
     try {
-      parseReceivableFile(request.content);
+      parseReceivable(request.content);
     } catch (error) {
       throw new IpcError(
         'INVALID_CONTENT',
@@ -234,18 +235,25 @@ export class AppBackend {
       );
     }
     // Asking twice for one event (a double click, a second window) gives the same transfer.
-    const existing = this.engine
-      .allRecords()
-      .find(
-        (record) =>
-          record.eventId === request.eventId &&
-          this.ownsRecord(record) &&
-          record.status !== 'failed' &&
-          record.status !== 'cancelled',
-      );
-    if (existing) return existing.id;
+    const existing = this.engine.allRecords().find(
+      (record) =>
+        // A send carries its own file event's ID too (noteSendEvents): downloading it is a receive.
+        record.direction === 'receive' &&
+        record.eventId === request.eventId &&
+        this.ownsRecord(record) &&
+        record.status !== 'failed' &&
+        record.status !== 'cancelled',
+    );
+    if (existing) {
+      // Asked again with the sender's outcome (the app heard it since): the transfer takes it.
+      if (request.outcome && !isFinalStatus(existing.status)) await this.settle(existing.id, request.outcome);
+      return existing.id;
+    }
     const pending = this.receiving.get(request.eventId);
     if (pending) return pending;
+    if (request.outcome?.kind === 'cancelled') {
+      throw new IpcError('MEDIA_UNAVAILABLE', 'Its sender cancelled this file, so there is nothing to download.');
+    }
     const starting = this.engine
       .receive({
         event: request.content,
@@ -254,11 +262,20 @@ export class AppBackend {
         destinationDir: this.settings.get().downloadFolder,
         roomId: request.roomId,
         eventId: request.eventId,
+        // The event's own promise decides (it is end-to-end encrypted, like the key); the request's
+        // flag can only add to it. docs/PROTOCOL.md §7.
+        awaitOutcome: request.awaitOutcome === true || request.content[OUTCOME_FOLLOWS_KEY] === true,
+        ...(request.outcome && { outcome: request.outcome }),
         ...(request.start !== undefined && { start: request.start }),
       })
       .finally(() => this.receiving.delete(request.eventId));
     this.receiving.set(request.eventId, starting);
     return starting;
+  }
+
+  /** The sender's outcome for a receive; a kept partial file goes where the settings say. */
+  private settle(id: string, outcome: TransferOutcome): Promise<void> {
+    return this.engine.settleReceive(id, outcome, { keepPartial: this.settings.get().keepCancelledPartials });
   }
 
   private makeHandlers(): BackendHandlers {
@@ -271,10 +288,12 @@ export class AppBackend {
           throw asIpcError(error);
         }
       };
-    const onTransfer = (act: (id: string) => Promise<unknown> | unknown) =>
-      guarded(async ({ id }: { id: string }) => {
-        this.ownedRecord(id);
-        await act(id);
+    const onTransfer = <Request extends { id: string }>(
+      act: (id: string, request: Request) => Promise<unknown> | unknown,
+    ) =>
+      guarded(async (request: Request) => {
+        this.ownedRecord(request.id);
+        await act(request.id, request);
         return null;
       });
     return {
@@ -312,6 +331,13 @@ export class AppBackend {
         }
       }),
       receiveFile: guarded(async (request) => ({ transferId: await this.receive(request, this.requireSession()) })),
+      settleReceive: onTransfer(async (id, { outcome }) => this.settle(id, outcome)),
+      noteSendEvents: onTransfer(async (id, { eventId, outcomeAnnounced }) =>
+        this.engine.noteSendEvents(id, {
+          ...(eventId !== undefined && { eventId }),
+          ...(outcomeAnnounced && { outcomeAnnounced }),
+        }),
+      ),
       pauseTransfer: onTransfer((id) => this.engine.pause(id)),
       resumeTransfer: onTransfer((id) => this.engine.resume(id)),
       cancelTransfer: onTransfer((id) => this.engine.cancel(id)),
@@ -368,7 +394,8 @@ export class AppBackend {
       await assertExists(record.source.path);
       return record.source.path;
     }
-    if (record.status !== 'completed' || record.savedPath === undefined) {
+    // A cancelled receive may have kept what arrived (settings.keepCancelledPartials).
+    if ((record.status !== 'completed' && record.status !== 'cancelled') || record.savedPath === undefined) {
       throw new IpcError('WRONG_STATE', 'This file has not finished downloading, so it is not in a folder yet.');
     }
     await assertExists(record.savedPath);

@@ -37,6 +37,19 @@ describe('summariseProgress', () => {
     expect(summary).toEqual({ active: 1, paused: 0, fraction: 0.25 });
   });
 
+  it('leaves out receives that wait for their sender’s outcome: nothing moves there, maybe for good', () => {
+    const waiting = {
+      ...update('a', 'downloading', 100, 100),
+      direction: 'receive' as const,
+      waitingForOutcome: true as const,
+    };
+    expect(summariseProgress([waiting, update('b', 'downloading', 10, 100)])).toEqual({
+      active: 1,
+      paused: 0,
+      fraction: 0.1,
+    });
+  });
+
   it('has no fraction when nothing is in progress, or no size is known yet', () => {
     expect(summariseProgress([])).toEqual({ active: 0, paused: 0, fraction: undefined });
     expect(summariseProgress([update('a', 'completed', 9, 9)]).fraction).toBeUndefined();

@@ -19,14 +19,18 @@ export interface ProgressSummary {
   readonly fraction: number | undefined;
 }
 
-/** The summary of the transfers' latest updates; finished ones (completed, failed, cancelled) take no part. */
+/**
+ * The summary of the transfers' latest updates; finished ones (completed, failed, cancelled) take no
+ * part, nor do receives with every byte that wait for their sender's outcome event: nothing moves
+ * there, and it may never come (docs/PROTOCOL.md §7), which would hold the bar up for good.
+ */
 export function summariseProgress(updates: Iterable<TransferUpdate>): ProgressSummary {
   let active = 0;
   let paused = 0;
   let done = 0;
   let total = 0;
   for (const update of updates) {
-    if (isFinalStatus(update.status)) continue;
+    if (isFinalStatus(update.status) || update.waitingForOutcome) continue;
     if (update.status === 'paused') paused += 1;
     else active += 1;
     done += Math.min(update.bytesDone, update.bytesTotal);

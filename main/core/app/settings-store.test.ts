@@ -44,6 +44,28 @@ describe('the settings store', () => {
     expect(store.get()).toMatchObject({ downloadFolder: downloads, maxConcurrentTransfers: 2, defaultFormat: 'auto' });
   });
 
+  it('reads a file from before keepCancelledPartials and theme with their defaults, not as damaged', async () => {
+    const path = join(directory, 'settings.json');
+    const before = {
+      downloadFolder: downloads,
+      autoDownloadMaxBytes: 5,
+      maxConcurrentTransfers: 4,
+      defaultFormat: 'v3',
+      compatibleFormatMaxBytes: 1024,
+      roomFormats: { '!room:example.org': 'v2' },
+    };
+    await writeFile(path, JSON.stringify(before));
+    const lines: string[] = [];
+    const store = await SettingsStore.open(path, '/elsewhere', (line) => lines.push(line));
+    expect(store.get()).toEqual({ ...before, keepCancelledPartials: false, theme: 'system' });
+    expect(lines).toEqual([]);
+    await store.update({ keepCancelledPartials: true, theme: 'dark' });
+    expect((await SettingsStore.open(path, '/elsewhere')).get()).toMatchObject({
+      keepCancelledPartials: true,
+      theme: 'dark',
+    });
+  });
+
   it('refuses a download folder that does not exist or is a file, in words, and keeps the old one', async () => {
     const store = await SettingsStore.open(join(directory, 'settings.json'), downloads);
     const missing = join(directory, 'missing');

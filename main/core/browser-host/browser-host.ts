@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -18,6 +18,7 @@ import { FileSecretStore, type SecretStore } from '../state/secret-store.js';
 import { createMediaHandler } from '../transfer/media-handler.js';
 import { answer, MEDIA_PREFIX, routeRequest } from './host-routes.js';
 import { takeLock } from './instance-lock.js';
+import { listenOnRememberedPort } from './remembered-port.js';
 import { RequestGuard } from './request-guard.js';
 import { systemOpener } from './system-opener.js';
 import { websocketLink } from './websocket-link.js';
@@ -27,7 +28,10 @@ export interface BrowserHostOptions {
   readonly dataDir: string;
   /** The built renderer (index.html and its assets). */
   readonly rendererDir: string;
-  /** 0 (the default) picks a free port. */
+  /**
+   * 0 picks a free port. Unset: the port of the last start when it is free (the page's storage, its
+   * encryption keys included, belongs to the origin), else a free one.
+   */
   readonly port?: number;
   /** Folders besides home that the chooser lists and sends may come from. */
   readonly extraFolders?: readonly string[];
@@ -156,11 +160,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     });
   };
 
-  await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolvePromise());
-  });
-  const { port } = server.address() as AddressInfo;
+  await mkdir(dataDir, { recursive: true });
+  const port = await listenOnRememberedPort(server, dataDir, options.port);
   listeningOn.port = port;
   listeningOn.guard = new RequestGuard(port, launchKey);
   listeningOn.policy = contentSecurityPolicy({ connectSources: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { utimes, writeFile, stat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { inlineFrameCipher } from '../codec/frame-cipher.js';
 import { PlaintextLedger } from './plaintext-ledger.js';
 import { identifySource, SourceFile } from './source-file.js';
 import { isTransferError } from './transfer-error.js';
+import { SendDigest } from './send-digest.js';
+import { MAGIC } from '../../../shared/msc4016/frame.js';
 
 const scratch = useScratchDirectory('source');
 
@@ -55,6 +57,69 @@ describe('V3CiphertextSource', () => {
     const { file, ledger } = await sourceOf(Buffer.alloc(0), ledgerGroupsFor(65536));
     const source = new V3CiphertextSource(file, ledger, keys, 65536, inlineFrameCipher);
     expect((await collect(source.read(0, 100))).toString('hex')).toBe('4d584303');
+    await file.close();
+    await ledger.close();
+  });
+});
+
+describe('the SHA-256 of a v3 send', () => {
+  const blockSize = 4096;
+  const groups = new LedgerGroups(blockSize, 4 * blockSize);
+  const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('base64').replace(/=+$/, '');
+  const never = new AbortController().signal;
+
+  it('is the whole ciphertext’s, however the upload read it: in pieces, again, or not at all', async () => {
+    const keys = generateV3KeyMaterial();
+    const contents = randomBytes(9 * 16384 + 77);
+    const expected = await encryptBuffer(contents, keys, blockSize);
+    const { file, ledger } = await sourceOf(contents, groups);
+    const source = new V3CiphertextSource(file, ledger, keys, blockSize, inlineFrameCipher, SendDigest.begin(MAGIC));
+    // A PATCH broken off, the same bytes sent again (a retry), then the rest.
+    await collect(source.read(0, 30_000));
+    await collect(source.read(10_000, 50_000));
+    await collect(source.read(0, 20));
+    await collect(source.read(50_000, 90_000));
+    // The server had the rest already: the digest takes the groups no read asked for.
+    expect(await source.ciphertextSha256(never)).toBe(sha256(expected));
+    await file.close();
+    await ledger.close();
+  });
+
+  it('is re-derived for a resumed upload that does not send the first part again (a restart)', async () => {
+    const keys = generateV3KeyMaterial();
+    const contents = randomBytes(7 * 16384 + 5);
+    const expected = await encryptBuffer(contents, keys, blockSize);
+    const { path, file, ledger } = await sourceOf(contents, groups);
+    const before = new V3CiphertextSource(file, ledger, keys, blockSize, inlineFrameCipher, SendDigest.begin(MAGIC));
+    await collect(before.read(0, 60_000));
+    await file.close();
+    await ledger.close();
+
+    // A new process: its digest starts empty, and the server says it has 60 000 bytes.
+    const reopened = await SourceFile.open(await identifySource(path));
+    const reopenedLedger = await PlaintextLedger.open(`${path}.ledger`, groups);
+    const resumed = new V3CiphertextSource(
+      reopened,
+      reopenedLedger,
+      keys,
+      blockSize,
+      inlineFrameCipher,
+      SendDigest.begin(MAGIC),
+    );
+    await resumed.prepareRead(60_000, never);
+    expect((await collect(resumed.read(60_000, resumed.size))).equals(expected.subarray(60_000))).toBe(true);
+    expect(await resumed.ciphertextSha256(never)).toBe(sha256(expected));
+    await reopened.close();
+    await reopenedLedger.close();
+  });
+
+  it('is stopped by the signal while it re-derives', async () => {
+    const keys = generateV3KeyMaterial();
+    const { file, ledger } = await sourceOf(randomBytes(64 * 1024), groups);
+    const source = new V3CiphertextSource(file, ledger, keys, blockSize, inlineFrameCipher, SendDigest.begin(MAGIC));
+    const stopped = new AbortController();
+    stopped.abort(new Error('paused'));
+    await expect(source.prepareRead(60_000, stopped.signal)).rejects.toThrow('paused');
     await file.close();
     await ledger.close();
   });

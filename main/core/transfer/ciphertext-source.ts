@@ -6,6 +6,7 @@ import type { FrameCipher } from '../codec/frame-cipher.js';
 import type { KeyMaterial } from '../codec/key-material.js';
 import { CounterModeStream } from '../codec/v2-codec.js';
 import { LedgerGroups } from './ledger-groups.js';
+import type { SendDigest } from './send-digest.js';
 import type { PlaintextLedger } from './plaintext-ledger.js';
 import type { SourceFile } from './source-file.js';
 
@@ -20,6 +21,11 @@ export interface CiphertextSource {
   readonly size: number;
   /** Ciphertext bytes `start` up to (excluding) `end`, in order, in pieces of at most about 1 MiB. */
   read(start: number, end: number): AsyncGenerator<Buffer>;
+  /**
+   * Does, before a request is opened, whatever reading from `start` needs first (a resumed upload's
+   * digest of the bytes before it: send-digest.ts), so the request's body does not stall on it.
+   */
+  prepareRead?(start: number, signal: AbortSignal): Promise<void>;
 }
 
 /**
@@ -61,6 +67,8 @@ abstract class GroupedCiphertext implements CiphertextSource {
   constructor(
     protected readonly file: SourceFile,
     protected readonly ledger: PlaintextLedger,
+    /** Takes every group's ciphertext once, in order, for the whole ciphertext's SHA-256. */
+    private readonly digest?: SendDigest,
   ) {}
 
   abstract readonly size: number;
@@ -80,10 +88,39 @@ abstract class GroupedCiphertext implements CiphertextSource {
 
   private async sealed(group: number): Promise<SealedGroup> {
     if (this.cached?.group === group) return this.cached;
-    // Groups are first admitted in order; a read that starts further on admits the ones before it.
-    for (let earlier = this.ledger.recordedGroups; earlier < group; earlier++) await this.sealAndAdmit(earlier);
+    await this.sealBefore(group);
     this.cached = await this.sealAndAdmit(group);
     return this.cached;
+  }
+
+  /**
+   * Groups are first admitted to the ledger, and taken by the digest, in order: a read that starts
+   * further on (a resumed upload) seals the ones before it that either still needs. Sealing again is
+   * encrypting again, which the ledger checks comes out as before; none of it is sent.
+   */
+  private async sealBefore(group: number, signal?: AbortSignal): Promise<void> {
+    const from = Math.min(this.ledger.recordedGroups, this.digest?.groupsTaken ?? Number.POSITIVE_INFINITY);
+    for (let earlier = from; earlier < group; earlier++) {
+      signal?.throwIfAborted();
+      await this.sealAndAdmit(earlier);
+    }
+  }
+
+  private get groupCount(): number {
+    return this.plaintextSize === 0 ? 0 : this.groups.groupOf(this.plaintextSize - 1) + 1;
+  }
+
+  async prepareRead(start: number, signal: AbortSignal): Promise<void> {
+    if (!this.digest || this.plaintextSize === 0) return;
+    const group = start >= this.size ? this.groupCount : this.groupAt(Math.max(start, this.prefix().length));
+    await this.sealBefore(group, signal);
+  }
+
+  /** The whole ciphertext's SHA-256 (unpadded base64), sealing whatever groups the digest has not taken. */
+  async ciphertextSha256(signal: AbortSignal): Promise<string> {
+    if (!this.digest) throw new Error('this ciphertext source keeps no digest');
+    await this.sealBefore(this.groupCount, signal);
+    return this.digest.result();
   }
 
   protected get groups(): LedgerGroups {
@@ -96,6 +133,7 @@ abstract class GroupedCiphertext implements CiphertextSource {
     const plaintext = await this.file.read(start, this.groups.length(group, this.plaintextSize), this.plaintextBuffer);
     const { pieces, digest } = await this.seal(group, plaintext);
     await this.ledger.admit(group, digest, this.file.identity.path, plaintext.length);
+    this.digest?.take(group, pieces);
     return { group, start: this.groupStart(group), pieces };
   }
 
@@ -130,8 +168,9 @@ export class V3CiphertextSource extends GroupedCiphertext {
     private readonly keys: KeyMaterial,
     blockSize: number,
     private readonly cipher: FrameCipher,
+    digest?: SendDigest,
   ) {
-    super(file, ledger);
+    super(file, ledger, digest);
     if (ledger.groups.unit !== blockSize) throw new RangeError('v3 ledger groups are counted in blocks');
     this.layout = new BlockLayout(blockSize, file.identity.size);
   }
@@ -155,30 +194,48 @@ export class V3CiphertextSource extends GroupedCiphertext {
 
   protected async seal(group: number, plaintext: Buffer): Promise<{ pieces: Buffer[]; digest: Buffer }> {
     const { blockSize } = this.layout;
-    const blocksPerBatch = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
-    const first = this.groups.start(group) / blockSize;
-    // Every batch of the group goes to the cipher at once, so a worker pool seals them in parallel.
-    const batches: Promise<SealedBlocks>[] = [];
-    for (let offset = 0; offset < plaintext.length; offset += blocksPerBatch * blockSize) {
-      const bytes = plaintext.subarray(offset, offset + blocksPerBatch * blockSize);
-      batches.push(this.cipher.sealBlocks(this.keys, first + offset / blockSize, [bytes], blockSize));
-    }
-    const settled = await Promise.allSettled(batches);
-    const failed = settled.find((result) => result.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const sealed = await sealV3Blocks(
+      this.cipher,
+      this.keys,
+      this.groups.start(group) / blockSize,
+      plaintext,
+      blockSize,
+    );
     // The frames go out as the cipher made them (header, ciphertext, tag): joining them would copy
     // every byte once more, and each copy is garbage the collector then spends time on.
     const pieces: Buffer[] = [];
     // The digest covers every frame's header and tag: GCM's tag authenticates the block's ciphertext,
     // so equal tags at every position mean equal plaintext (but for a 2^-128 chance per block).
     const digest = createHash('sha256');
-    for (const result of settled) {
-      const sealed = (result as PromiseFulfilledResult<SealedBlocks>).value;
-      digest.update(sealed.framing);
-      pieces.push(...streamPartsOf(sealed));
+    for (const batch of sealed) {
+      digest.update(batch.framing);
+      pieces.push(...streamPartsOf(batch));
     }
     return { pieces, digest: digest.digest() };
   }
+}
+
+/**
+ * Seals `plaintext`, whole blocks of `blockSize` from block `firstBlock` (the last may be short), in
+ * batches handed to the cipher all at once, so a worker pool seals them in parallel; in order.
+ */
+export async function sealV3Blocks(
+  cipher: FrameCipher,
+  keys: KeyMaterial,
+  firstBlock: number,
+  plaintext: Buffer,
+  blockSize: number,
+): Promise<SealedBlocks[]> {
+  const blocksPerBatch = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
+  const batches: Promise<SealedBlocks>[] = [];
+  for (let offset = 0; offset < plaintext.length; offset += blocksPerBatch * blockSize) {
+    const bytes = plaintext.subarray(offset, offset + blocksPerBatch * blockSize);
+    batches.push(cipher.sealBlocks(keys, firstBlock + offset / blockSize, [bytes], blockSize));
+  }
+  const settled = await Promise.allSettled(batches);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<SealedBlocks>).value);
 }
 
 const AES_BLOCK = 16;

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, link, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { numberedFileName } from '../../../shared/transfer/safe-file-name.js';
 import { syncDirectory } from '../state/durable-file.js';
@@ -7,6 +7,11 @@ import { syncDirectory } from '../state/durable-file.js';
 /** The hidden name a receive writes to until every byte is authenticated. */
 export function partialPathOf(destinationDir: string, transferId: string): string {
   return join(destinationDir, `.slipstream-${transferId}.part`);
+}
+
+/** Removes a receive's partial file: after a failure or a cancel, its bytes are of no use to anyone. */
+export async function discardPartial(record: { readonly partialPath: string }): Promise<void> {
+  await rm(record.partialPath, { force: true });
 }
 
 const MAX_NUMBERED = 9999;

@@ -1,6 +1,8 @@
 import type { FrameCipher } from '../codec/frame-cipher.js';
 import type { SecretStore } from '../state/secret-store.js';
 import type { MediaRepositoryClient } from './media-repository-client.js';
+import type { DigestMark } from './receive-digest.js';
+import type { SendDigest } from './send-digest.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { TransferRecord } from './transfer-record.js';
 import type { TransferStore } from './transfer-store.js';
@@ -15,6 +17,12 @@ export interface EngineContext {
   readonly tusChunkSize: number;
   /** MSC2246 `timeout_ms` for downloads: how long the server may wait for bytes not yet uploaded. */
   readonly downloadTimeoutMs: number;
+  /**
+   * Ciphertext digests a stopped run left, by transfer (a pause, a retry): the next run in this
+   * process goes on from them instead of re-deriving them (send-digest.ts, receive-digest.ts).
+   */
+  readonly sendDigests: Map<string, SendDigest>;
+  readonly receiveMarks: Map<string, DigestMark>;
   /** A media client for a homeserver, with the access token the front end supplied for it. */
   clientFor(homeserverUrl: string): Promise<MediaRepositoryClient>;
   now(): number;

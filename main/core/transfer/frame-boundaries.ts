@@ -18,6 +18,8 @@ export class FrameBoundaryTracker {
   private plaintext: number;
   private sequence: number;
   private lost = false;
+  /** A frame carried a CRC of 0 ("absent", as the reference encoder writes): not as this engine writes frames. */
+  sawAbsentCrc = false;
 
   constructor(start: ReceiveCheckpoint) {
     this.position = start.ciphertextOffset;
@@ -36,6 +38,7 @@ export class FrameBoundaryTracker {
       this.headerFilled += take;
       if (this.headerFilled < FRAME_HEADER_LENGTH) break;
       const ciphertextLength = this.header.readUInt32LE(8);
+      if (this.header.readUInt32LE(12) === 0) this.sawAbsentCrc = true;
       this.headerFilled = 0;
       if (ciphertextLength < GCM_TAG_LENGTH) {
         this.lost = true;
@@ -51,6 +54,19 @@ export class FrameBoundaryTracker {
       });
     }
     this.position = end;
+  }
+
+  /** The first block boundary known at a ciphertext offset in (from, to] (receive-digest.ts marks). */
+  boundaryWithin(from: number, to: number): ReceiveCheckpoint | undefined {
+    let low = this.head;
+    let high = this.boundaries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.boundaries[middle]!.ciphertextOffset <= from) low = middle + 1;
+      else high = middle;
+    }
+    const found = this.boundaries[low];
+    return found !== undefined && found.ciphertextOffset <= to ? found : undefined;
   }
 
   /** The stream position at plaintext offset `plaintextOffset`, if a block boundary falls exactly there. */

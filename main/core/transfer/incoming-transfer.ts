@@ -1,26 +1,26 @@
-import { createHash, type Hash, timingSafeEqual } from 'node:crypto';
-import { type FileHandle, open, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ReceivableFile } from '../../../shared/matrix/file-message.js';
+import type { Receivable } from '../../../shared/matrix/file-message.js';
 import { parseMxcUri } from '../../../shared/matrix/mxc.js';
 import { plaintextSizeFromCiphertextSize } from '../../../shared/msc4016/block-layout.js';
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import { type EncryptedFile, V3_VERSION } from '../../../shared/msc4016/encrypted-file.js';
 import { safeFileName } from '../../../shared/transfer/safe-file-name.js';
-import { decodeUnpaddedBase64 } from '../codec/base64.js';
 import { declaredBlockSize, keyMaterialOf } from '../codec/file-info.js';
 import type { KeyMaterial } from '../codec/key-material.js';
 import { CounterModeStream } from '../codec/v2-codec.js';
 import { decryptV3 } from '../codec/v3-decryptor.js';
-import { finalisePartialFile, partialPathOf } from './destination.js';
+import { partialPathOf } from './destination.js';
 import type { EngineContext, TransferReporter, TransferRunner } from './engine-context.js';
 import { FrameBoundaryTracker } from './frame-boundaries.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { MatrixHttpError } from './matrix-http-error.js';
 import type { DownloadStream, MediaRepositoryClient } from './media-repository-client.js';
 import { fileBlockOf } from './outgoing-transfer.js';
+import { type DigestMark, flatBoundaries, initialMark, ReceiveDigest, rederivedMark } from './receive-digest.js';
+import { type CompletedOutcome, sameSha256 } from './receive-outcome.js';
 import { NetworkError, withRetries } from './retry-policy.js';
-import { describeFsFailure, isErrno, TransferError } from './transfer-error.js';
+import { describeFsFailure, isErrno, TransferError, writeFailure } from './transfer-error.js';
 import type { ReceiveCheckpoint, ReceiveRecord } from './transfer-record.js';
 import { TransferStore } from './transfer-store.js';
 
@@ -34,6 +34,13 @@ export interface ReceiveOptions {
   readonly eventId?: string;
   /** The account receiving it. */
   readonly userId?: string;
+  /**
+   * Once every byte is in, keep the file hidden until the sender's outcome event matched it
+   * (docs/PROTOCOL.md §7). Only for a front end that hears the room and passes outcomes on.
+   */
+  readonly awaitOutcome?: boolean;
+  /** The sender's completed outcome, when it is already known: remembered and applied at the end. */
+  readonly outcome?: CompletedOutcome;
 }
 
 /** Persist a checkpoint after this many bytes or this long, whichever comes first. */
@@ -51,9 +58,9 @@ export const RECEIVE_START: ReceiveCheckpoint = { plaintextOffset: 0, ciphertext
  * for: a server that declares a shorter length could cut the file at a block boundary unnoticed.
  * Receivers given a whole event never take this path (docs/PROTOCOL.md §5.3).
  */
-async function sizeFromServer(context: EngineContext, homeserverUrl: string, file: EncryptedFile): Promise<number> {
+async function sizeFromServer(context: EngineContext, homeserverUrl: string, receivable: Receivable): Promise<number> {
   const client = await context.clientFor(homeserverUrl);
-  const response = await client.download(parseMxcUri(file.url!), {
+  const response = await client.download(parseMxcUri(contentUriOf(receivable)), {
     range: { first: 0, last: 0 },
     timeoutMs: context.downloadTimeoutMs,
   });
@@ -61,9 +68,10 @@ async function sizeFromServer(context: EngineContext, homeserverUrl: string, fil
   const total = Number(
     /\/(\d+)$/.exec(response.header('Content-Range') ?? '')?.[1] ?? response.header('Content-Length'),
   );
-  const blockSize = file.v === V3_VERSION ? declaredBlockSize(file) : undefined;
+  const { file } = receivable;
+  const blockSize = file?.v === V3_VERSION ? declaredBlockSize(file) : undefined;
   const size =
-    file.v !== V3_VERSION
+    file?.v !== V3_VERSION
       ? total
       : blockSize === undefined
         ? undefined
@@ -77,15 +85,20 @@ async function sizeFromServer(context: EngineContext, homeserverUrl: string, fil
   return size;
 }
 
+function contentUriOf(receivable: Receivable): string {
+  return receivable.file === undefined ? receivable.url : receivable.file.url;
+}
+
 /** Validates a receive and persists it; nothing is downloaded yet. */
 export async function prepareReceive(
   context: EngineContext,
-  receivable: ReceivableFile,
+  receivable: Receivable,
   options: ReceiveOptions,
 ): Promise<ReceiveRecord> {
   const { file } = receivable;
-  keyMaterialOf(file); // An unusable key fails here, before anything is written.
-  parseMxcUri(file.url);
+  if (file) keyMaterialOf(file); // An unusable key fails here, before anything is written.
+  const contentUri = contentUriOf(receivable);
+  parseMxcUri(contentUri);
   const destinationDir = resolve(options.destinationDir);
   try {
     if (!(await stat(destinationDir)).isDirectory())
@@ -109,25 +122,22 @@ export async function prepareReceive(
     homeserverUrl: options.homeserverUrl.replace(/\/+$/, ''),
     fileName: safeFileName(options.fileName ?? receivable.untrustedName),
     mimetype: receivable.mimetype ?? 'application/octet-stream',
-    format: file.v === V3_VERSION ? 'v3' : 'v2',
-    size: receivable.size ?? (await sizeFromServer(context, options.homeserverUrl, file)),
-    sealedFile: await context.secrets.seal(JSON.stringify(file)),
-    contentUri: file.url,
+    format: file === undefined ? 'plain' : file.v === V3_VERSION ? 'v3' : 'v2',
+    size: receivable.size ?? (await sizeFromServer(context, options.homeserverUrl, receivable)),
+    ...(file && { sealedFile: await context.secrets.seal(JSON.stringify(file)) }),
+    contentUri,
     destinationDir,
     partialPath: partialPathOf(destinationDir, id),
     checkpoint: RECEIVE_START,
+    ...(file?.v === V3_VERSION && declaredBlockSize(file) === undefined && { foreignFraming: true }),
+    ...(options.awaitOutcome && { awaitsOutcome: true }),
+    ...(options.outcome && { outcome: options.outcome }),
     ...(options.roomId !== undefined && { roomId: options.roomId }),
     ...(options.eventId !== undefined && { eventId: options.eventId }),
     ...(options.userId !== undefined && { userId: options.userId }),
   };
   await context.store.save(record);
   return record;
-}
-
-function writeFailure(error: unknown, path: string): unknown {
-  if (!isErrno(error)) return error;
-  const code = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? 'DISK_FULL' : 'DESTINATION_UNWRITABLE';
-  return new TransferError(code, describeFsFailure(error, `cannot write ${path}`), { cause: error });
 }
 
 async function openPartial(path: string): Promise<FileHandle> {
@@ -164,11 +174,14 @@ async function* watched(body: AsyncIterable<Uint8Array>, abort: (reason: Error) 
 
 interface Attempt {
   readonly record: ReceiveRecord;
-  readonly file: EncryptedFile;
-  readonly keys: KeyMaterial;
-  readonly handle: FileHandle;
+  readonly file: EncryptedFile | undefined;
+  readonly keys: KeyMaterial | undefined;
+  /** The response's bytes, already taken by the digest (and the frame tracker, for v3). */
   readonly body: AsyncIterable<Uint8Array>;
+  /** Where this attempt starts. */
   readonly checkpoint: ReceiveCheckpoint;
+  /** v3: follows the frame headers, so a checkpoint can be recorded at any block boundary. */
+  readonly tracker: FrameBoundaryTracker | undefined;
   /** Writes authenticated (v3) or provisional (v2) plaintext at the current end; returns the new end. */
   write(plaintext: Uint8Array): Promise<number>;
   /** A position every byte before which is written; persisted when due. */
@@ -176,18 +189,11 @@ interface Attempt {
 }
 
 async function receiveV3(attempt: Attempt, context: EngineContext): Promise<void> {
-  const { checkpoint, record } = attempt;
-  const tracker = new FrameBoundaryTracker(checkpoint);
-  async function* observed(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of attempt.body) {
-      tracker.observe(chunk);
-      yield chunk;
-    }
-  }
-  const plaintext = decryptV3(observed(), {
-    keys: attempt.keys,
+  const { checkpoint, record, tracker } = attempt;
+  const plaintext = decryptV3(attempt.body, {
+    keys: attempt.keys!,
     expectedSize: record.size,
-    blockSize: attempt.file.v === V3_VERSION ? declaredBlockSize(attempt.file) : undefined,
+    blockSize: attempt.file?.v === V3_VERSION ? declaredBlockSize(attempt.file) : undefined,
     firstSequence: checkpoint.nextSequence,
     expectMagic: checkpoint.ciphertextOffset === 0,
     plaintextOffset: checkpoint.plaintextOffset,
@@ -197,41 +203,22 @@ async function receiveV3(attempt: Attempt, context: EngineContext): Promise<void
   });
   for await (const bytes of plaintext) {
     const end = await attempt.write(bytes);
-    const position = tracker.positionAt(end);
+    const position = tracker!.positionAt(end);
     if (position) await attempt.reached(position);
   }
 }
 
 const AES_BLOCK = 16;
 
-/** Re-derives the SHA-256 state of a v2 ciphertext from the plaintext already written (CTR is its own inverse). */
-async function hashOfWrittenPrefix(handle: FileHandle, keys: KeyMaterial, length: number): Promise<Hash> {
-  const hash = createHash('sha256');
-  const counter = new CounterModeStream(keys, 'encrypt');
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  for (let position = 0; position < length;) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - position), position);
-    if (bytesRead === 0) throw new TransferError('DESTINATION_UNWRITABLE', 'the partial file is shorter than recorded');
-    hash.update(counter.update(buffer.subarray(0, bytesRead)));
-    position += bytesRead;
-  }
-  return hash;
-}
-
 /**
  * v2 (the spec's AES-CTR attachments): nothing is authenticated until the SHA-256 of the whole
- * ciphertext matched, so the partial file stays hidden until then. A resume re-derives the hash
- * state from the plaintext already written.
+ * ciphertext matched (attemptReceive checks it at the end), so the partial file stays hidden until then.
  */
 async function receiveV2(attempt: Attempt): Promise<void> {
-  const { checkpoint, keys } = attempt;
-  if (attempt.file.v === V3_VERSION) throw new TypeError('not a v2 file');
-  const expected = decodeUnpaddedBase64(attempt.file.hashes.sha256, 'hashes.sha256');
-  const hash = await hashOfWrittenPrefix(attempt.handle, keys, checkpoint.plaintextOffset);
-  const counter = new CounterModeStream(keys, 'decrypt', BigInt(checkpoint.plaintextOffset / AES_BLOCK));
+  const { checkpoint } = attempt;
+  const counter = new CounterModeStream(attempt.keys!, 'decrypt', BigInt(checkpoint.plaintextOffset / AES_BLOCK));
   let carry = Buffer.alloc(0);
   const take = async (ciphertext: Buffer): Promise<void> => {
-    hash.update(ciphertext);
     const end = await attempt.write(counter.update(ciphertext));
     await attempt.reached({ plaintextOffset: end, ciphertextOffset: end, nextSequence: 0 });
   };
@@ -243,8 +230,13 @@ async function receiveV2(attempt: Attempt): Promise<void> {
     carry = input.subarray(aligned);
   }
   if (carry.length > 0) await take(carry);
-  if (expected.length !== 32 || !timingSafeEqual(hash.digest(), expected)) {
-    throw new CodecError('HASH_MISMATCH', 'the file does not match its SHA-256: it was altered or cut short');
+}
+
+/** A file shared unencrypted: its bytes are the file (and nothing vouches for them). */
+async function receivePlain(attempt: Attempt): Promise<void> {
+  for await (const chunk of attempt.body) {
+    const end = await attempt.write(chunk);
+    await attempt.reached({ plaintextOffset: end, ciphertextOffset: end, nextSequence: 0 });
   }
 }
 
@@ -275,6 +267,23 @@ class ReceiveCheckpoints {
     return this.record;
   }
 
+  /**
+   * The download starts over from the beginning (the server ignored a Range, or the digest could not
+   * be re-derived): recorded before the partial file is emptied, so a crash never leaves a checkpoint
+   * beyond what the file holds.
+   */
+  async restart(): Promise<void> {
+    if (this.record.checkpoint.ciphertextOffset === 0) return;
+    this.record = { ...this.record, checkpoint: RECEIVE_START };
+    await this.reporter.save(this.record);
+    this.saved = { bytes: 0, at: this.context.now() };
+  }
+
+  /** The stream has a frame this engine would not write (receive-digest.ts): saved with the next checkpoint. */
+  noteForeignFraming(): void {
+    if (!this.record.foreignFraming) this.record = { ...this.record, foreignFraming: true };
+  }
+
   /** A block boundary reached through `writer`; starts a checkpoint in the background when one is due. */
   reached(position: ReceiveCheckpoint, writer: CoalescingWriter): void {
     if (this.failure !== undefined) throw this.failure;
@@ -282,7 +291,9 @@ class ReceiveCheckpoints {
     const due =
       position.plaintextOffset - this.saved.bytes >= CHECKPOINT_BYTES ||
       this.context.now() - this.saved.at >= CHECKPOINT_MS;
-    if (!due || this.running) return;
+    // Never backwards (a resumed attempt writes a few blocks before the checkpoint again): a checkpoint
+    // is a promise that every byte before it is in the file, and where the digest may resume.
+    if (!due || this.running || position.plaintextOffset <= this.record.checkpoint.plaintextOffset) return;
     this.running = writer
       .flushTo(position.plaintextOffset)
       .then(() => this.persist(position))
@@ -316,40 +327,69 @@ class ReceiveCheckpoints {
 interface Receive {
   readonly context: EngineContext;
   readonly reporter: TransferReporter;
-  readonly file: EncryptedFile;
-  readonly keys: KeyMaterial;
+  readonly file: EncryptedFile | undefined;
+  readonly keys: KeyMaterial | undefined;
   readonly client: MediaRepositoryClient;
   readonly handle: FileHandle;
   readonly checkpoints: ReceiveCheckpoints;
+  /** Where the next attempt starts: a block boundary at or before the latest checkpoint, its hash state known. */
+  mark: DigestMark;
 }
 
-/** One download attempt from the last checkpoint; resolves with the plaintext length at the end. */
-async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<number> {
+interface Received {
+  /** Plaintext bytes. */
+  readonly size: number;
+  readonly ciphertextSha256: string;
+}
+
+/** The response's chunks, each taken by the frame tracker, then the digest, before anything reads it. */
+async function* followed(
+  body: AsyncIterable<Uint8Array>,
+  digest: ReceiveDigest,
+  tracker: FrameBoundaryTracker | undefined,
+  checkpoints: ReceiveCheckpoints,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    if (tracker) {
+      tracker.observe(chunk);
+      if (tracker.sawAbsentCrc) checkpoints.noteForeignFraming();
+    }
+    digest.update(chunk);
+    yield chunk;
+  }
+}
+
+/** One download attempt from the receive's mark; resolves with the plaintext length and the ciphertext's SHA-256. */
+async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<Received> {
   const { context, reporter, handle, checkpoints } = receive;
   const record = checkpoints.current;
-  let checkpoint = record.checkpoint;
+  let start = receive.mark;
   const attemptController = new AbortController();
   const onAbort = (): void => attemptController.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   let writer: CoalescingWriter | undefined;
   let response: DownloadStream | undefined;
+  let digest: ReceiveDigest | undefined;
   try {
     response = await receive.client.download(parseMxcUri(record.contentUri), {
       timeoutMs: context.downloadTimeoutMs,
       signal: attemptController.signal,
-      ...(checkpoint.ciphertextOffset > 0 && { range: { first: checkpoint.ciphertextOffset } }),
+      ...(start.at.ciphertextOffset > 0 && { range: { first: start.at.ciphertextOffset } }),
     });
-    if (checkpoint.ciphertextOffset > 0 && response.status !== 206) {
+    if (start.at.ciphertextOffset > 0 && response.status !== 206) {
       // The server ignored the Range: start over from this full response.
-      checkpoint = RECEIVE_START;
+      start = initialMark();
     } else if (response.status === 206) {
-      const start = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
-      if (Number(start) !== checkpoint.ciphertextOffset) {
+      const first = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
+      if (Number(first) !== start.at.ciphertextOffset) {
         throw new TransferError('SERVER_REFUSED', 'the server answered a different byte range than asked for');
       }
     }
+    const checkpoint = start.at;
+    if (checkpoint.ciphertextOffset === 0) await checkpoints.restart();
     try {
-      await handle.truncate(checkpoint.plaintextOffset);
+      // What the checkpoint counts is kept (a mark before it is written over with the same bytes).
+      await handle.truncate(checkpoint.ciphertextOffset === 0 ? 0 : record.checkpoint.plaintextOffset);
     } catch (error) {
       throw writeFailure(error, record.partialPath);
     }
@@ -358,13 +398,24 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
     const output = new CoalescingWriter(handle, checkpoint.plaintextOffset, (position) => reporter.progress(position));
     writer = output;
     let accepted = checkpoint.plaintextOffset;
+    const tracker = record.format === 'v3' ? new FrameBoundaryTracker(checkpoint) : undefined;
+    digest = new ReceiveDigest(
+      start,
+      tracker ? (from, to) => tracker.boundaryWithin(from, to) : flatBoundaries(record.format === 'v2' ? AES_BLOCK : 1),
+      () => checkpoints.current.checkpoint,
+    );
     const attempt: Attempt = {
       record,
       file: receive.file,
       keys: receive.keys,
-      handle,
       checkpoint,
-      body: watched(response.body, (reason) => attemptController.abort(reason), STALL_MS),
+      tracker,
+      body: followed(
+        watched(response.body, (reason) => attemptController.abort(reason), STALL_MS),
+        digest,
+        tracker,
+        checkpoints,
+      ),
       write: async (plaintext) => {
         try {
           await output.write(plaintext);
@@ -377,14 +428,19 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
       reached: async (position) => checkpoints.reached(position, output),
     };
     if (record.format === 'v3') await receiveV3(attempt, context);
-    else await receiveV2(attempt);
-    if (record.format === 'v2' && record.size > 0 && accepted !== record.size) {
+    else if (record.format === 'v2') await receiveV2(attempt);
+    else await receivePlain(attempt);
+    if (record.format !== 'v3' && record.size > 0 && accepted !== record.size) {
       throw new CodecError('TRUNCATED', `the file holds ${accepted} bytes, not the announced ${record.size}`);
+    }
+    const ciphertextSha256 = digest.result();
+    if (receive.file?.v === 'v2' && !sameSha256(ciphertextSha256, receive.file.hashes.sha256)) {
+      throw new CodecError('HASH_MISMATCH', 'the file does not match its SHA-256: it was altered or cut short');
     }
     await output.flushTo().catch((error: unknown) => {
       throw writeFailure(error, record.partialPath);
     });
-    return accepted;
+    return { size: accepted, ciphertextSha256 };
   } catch (error) {
     // An aborted attempt reports why it was aborted (a stall, a pause), not the abort itself.
     if (attemptController.signal.aborted && !signal.aborted) throw attemptController.signal.reason;
@@ -407,31 +463,68 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<nu
     await response?.cancel().catch(() => undefined);
     // Whatever was accepted is written before the next attempt truncates or a checkpoint counts it.
     await writer?.flushTo().catch(() => undefined);
+    // The next attempt starts where the hash of everything before is known, at or before the checkpoint.
+    if (digest) receive.mark = digest.markAtOrBefore(checkpoints.latest);
   }
 }
 
+/** Where a run's first attempt starts: a mark a paused run left in this process, or one re-derived from the disk. */
+async function startingMark(
+  context: EngineContext,
+  record: ReceiveRecord,
+  keys: KeyMaterial | undefined,
+  file: EncryptedFile | undefined,
+  handle: FileHandle,
+  signal: AbortSignal,
+): Promise<DigestMark> {
+  const kept = context.receiveMarks.get(record.id);
+  context.receiveMarks.delete(record.id);
+  if (kept && kept.at.ciphertextOffset <= record.checkpoint.ciphertextOffset) return kept;
+  return rederivedMark(
+    {
+      format: record.format,
+      size: record.size,
+      checkpoint: record.checkpoint,
+      ...(file?.v === V3_VERSION && { blockSize: declaredBlockSize(file) }),
+      ...(record.foreignFraming && { foreignFraming: true }),
+      ...(keys && { keys }),
+    },
+    handle,
+    context.cipher,
+    signal,
+  );
+}
+
 /**
- * Downloads, authenticates and saves a receive, resuming from its last checkpoint with a Range
- * request, and starting at once even while the sender is still uploading (the server streams the
- * upload as it arrives; `timeout_ms` covers a sender who has not started). Only a file whose every
- * block authenticated and whose size matched gets its final name.
+ * Downloads and authenticates a receive into its hidden partial file, resuming from its last
+ * checkpoint with a Range request, and starting at once even while the sender is still uploading
+ * (the server streams the upload as it arrives; `timeout_ms` covers a sender who has not started).
+ * Resolves once every block authenticated and the size matched, with the ciphertext's SHA-256 in the
+ * record; the engine then decides whether the file may have its name (receive-outcome.ts).
  */
 export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial, signal, reporter) => {
-  const file = await fileBlockOf(context, initial);
+  // Every byte is in already (a receive waiting for its sender's outcome, run again): nothing to fetch.
+  if (initial.ciphertextSha256 !== undefined) return initial;
+  const file =
+    initial.sealedFile === undefined ? undefined : await fileBlockOf(context, { sealedFile: initial.sealedFile });
+  const keys = file && keyMaterialOf(file);
   const handle = await openPartial(initial.partialPath);
   const checkpoints = new ReceiveCheckpoints(initial, handle, context, reporter);
-  const receive: Receive = {
-    context,
-    reporter,
-    file,
-    keys: keyMaterialOf(file),
-    client: await context.clientFor(initial.homeserverUrl),
-    handle,
-    checkpoints,
-  };
-  let size: number;
+  let receive: Receive | undefined;
+  let received: Received;
   try {
-    size = await withRetries({
+    receive = {
+      context,
+      reporter,
+      file,
+      keys,
+      client: await context.clientFor(initial.homeserverUrl),
+      handle,
+      checkpoints,
+      mark: await startingMark(context, initial, keys, file, handle, signal),
+    };
+    const ready = receive;
+    received = await withRetries({
       policy: context.retry,
       signal,
       progressMark: () => checkpoints.latest.plaintextOffset,
@@ -439,30 +532,29 @@ export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial
       attempt: async () => {
         // What the failed attempt authenticated and wrote is kept: the next one asks for the rest.
         await checkpoints.settle();
-        return attemptReceive(receive, signal);
+        return attemptReceive(ready, signal);
       },
     });
-    await checkpoints.settle({ ...checkpoints.latest, plaintextOffset: size });
+    await checkpoints.settle({ ...checkpoints.latest, plaintextOffset: received.size });
     await handle.sync().catch((error: unknown) => {
       throw writeFailure(error, initial.partialPath);
     });
   } catch (error) {
-    // Keep what is authenticated for a resume; a stopped transfer resumes from here.
-    if (signal.aborted) await checkpoints.settle().catch(() => undefined);
+    // Keep what is authenticated for a resume; a stopped transfer resumes from here, its digest too.
+    if (signal.aborted) {
+      await checkpoints.settle().catch(() => undefined);
+      if (receive) context.receiveMarks.set(initial.id, receive.mark);
+    }
     await handle.close();
     throw error;
   }
   await handle.close();
-  const record = checkpoints.current;
-  const savedPath = await finalisePartialFile(record.partialPath, record.destinationDir, record.fileName).catch(
-    (error: unknown) => {
-      throw writeFailure(error, record.destinationDir);
-    },
-  );
-  return { ...record, savedPath, size };
+  // Every byte is in, durably: from now on the receive is never downloaded again.
+  const record: ReceiveRecord = {
+    ...checkpoints.current,
+    size: received.size,
+    ciphertextSha256: received.ciphertextSha256,
+  };
+  await reporter.save(record);
+  return record;
 };
-
-/** Removes a receive's partial file: after a failure or a cancel, its bytes are of no use to anyone. */
-export async function discardPartial(record: ReceiveRecord): Promise<void> {
-  await rm(record.partialPath, { force: true });
-}

@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import mime from 'mime';
 import { parseMxcUri } from '../../../shared/matrix/mxc.js';
-import { type EncryptedFile, parseEncryptedFile } from '../../../shared/msc4016/encrypted-file.js';
-import { DEFAULT_PLAINTEXT_BLOCK_SIZE } from '../../../shared/msc4016/frame.js';
+import {
+  BLOCK_SIZE_FIELD,
+  type EncryptedFile,
+  parseEncryptedFile,
+  V3_VERSION,
+} from '../../../shared/msc4016/encrypted-file.js';
+import { DEFAULT_PLAINTEXT_BLOCK_SIZE, MAGIC } from '../../../shared/msc4016/frame.js';
 import { BlockLayout } from '../../../shared/msc4016/block-layout.js';
 import { encodeUnpaddedBase64 } from '../codec/base64.js';
 import { keyMaterialOf, v2FileInfo, v3FileInfo } from '../codec/file-info.js';
@@ -14,6 +19,7 @@ import type { EngineContext, TransferRunner } from './engine-context.js';
 import type { MediaCapabilities, MediaRepositoryClient } from './media-repository-client.js';
 import { LedgerGroups } from './ledger-groups.js';
 import { PlaintextLedger } from './plaintext-ledger.js';
+import { SendDigest } from './send-digest.js';
 import { withRetries } from './retry-policy.js';
 import { identifySource, SourceFile } from './source-file.js';
 import { TransferError } from './transfer-error.js';
@@ -39,7 +45,7 @@ export interface SendOptions {
 interface OpenedSource {
   readonly file: SourceFile;
   readonly ledger: PlaintextLedger;
-  readonly ciphertext: CiphertextSource;
+  readonly ciphertext: V3CiphertextSource | V2CiphertextSource;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,7 @@ async function openCiphertext(
   record: Pick<SendRecord, 'id' | 'source' | 'format' | 'ledgerGroups'>,
   keys: KeyMaterial,
   blockSize: number | undefined,
+  digest?: SendDigest,
 ): Promise<OpenedSource> {
   const file = await SourceFile.open(record.source);
   let ledger: PlaintextLedger;
@@ -62,7 +69,7 @@ async function openCiphertext(
   }
   const ciphertext =
     record.format === 'v3'
-      ? new V3CiphertextSource(file, ledger, keys, blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE, context.cipher)
+      ? new V3CiphertextSource(file, ledger, keys, blockSize ?? DEFAULT_PLAINTEXT_BLOCK_SIZE, context.cipher, digest)
       : new V2CiphertextSource(file, ledger, keys);
   return {
     file,
@@ -178,8 +185,12 @@ export const runSend: TransferRunner<SendRecord> = async (context, initial, sign
   let record = initial;
   const file = await fileBlockOf(context, record);
   const keys = keyMaterialOf(file);
-  const blockSize = file.v === 'org.matrix.msc4016.v3' ? file['org.slipstream.block_size'] : undefined;
-  const opened = await openCiphertext(context, record, keys, blockSize);
+  const blockSize = file.v === V3_VERSION ? file[BLOCK_SIZE_FIELD] : undefined;
+  // v2's SHA-256 is in its file block already; v3's is taken as the upload goes, or where an earlier
+  // run in this process left it.
+  const digest = file.v === V3_VERSION ? (context.sendDigests.get(record.id) ?? SendDigest.begin(MAGIC)) : undefined;
+  context.sendDigests.delete(record.id);
+  const opened = await openCiphertext(context, record, keys, blockSize, digest);
   const client = await context.clientFor(record.homeserverUrl);
   let acknowledged = record.acknowledged;
   let firstAttempt = true;
@@ -193,6 +204,7 @@ export const runSend: TransferRunner<SendRecord> = async (context, initial, sign
       reporter.progress(plaintextDone(offset));
     },
   };
+  let ciphertextSha256: string;
   try {
     await withRetries({
       policy: context.retry,
@@ -205,11 +217,20 @@ export const runSend: TransferRunner<SendRecord> = async (context, initial, sign
         record = await uploadOnce(client, record, file, opened.ciphertext, signal, observer, context, fresh);
       },
     });
+    // A server that already had every byte (a resume after the last PATCH) asked for none: the digest
+    // then takes the groups it lacks here.
+    ciphertextSha256 =
+      file.v === V3_VERSION ? await opened.ciphertext.ciphertextSha256(signal) : file.hashes.sha256.replace(/=+$/, '');
+  } catch (error) {
+    // What the digest took stays valid for this send (the ledger holds its plaintext to it): a resume
+    // in this process goes on from there instead of sealing everything before the server's offset again.
+    if (digest) context.sendDigests.set(record.id, digest);
+    throw error;
   } finally {
     await opened.close();
   }
   reporter.progress(record.size);
-  return { ...record, acknowledged: record.ciphertextSize };
+  return { ...record, acknowledged: record.ciphertextSize, ciphertextSha256 };
 };
 
 async function uploadOnce(

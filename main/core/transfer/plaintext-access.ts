@@ -9,6 +9,7 @@ import { MatrixHttpError } from './matrix-http-error.js';
 import type { DownloadStream } from './media-repository-client.js';
 import { sleep } from './retry-policy.js';
 import { SourceFile } from './source-file.js';
+import { hasEveryByte } from './receive-outcome.js';
 import { isTransferError } from './transfer-error.js';
 import type { TransferEngine } from './transfer-engine.js';
 import type { ReceiveRecord, TransferRecord } from './transfer-record.js';
@@ -26,7 +27,8 @@ export class NotYetAvailableError extends Error {
  * either the sender's own file or plaintext of a block that authenticated: the receive's partial file
  * holds only authenticated blocks, in order, and anything beyond it is fetched from the server by
  * Range and authenticated block by block. Legacy v2 files authenticate only as a whole, so they are
- * served only once complete.
+ * served only once every byte is in. Unencrypted (plain) files have nothing to authenticate: their
+ * bytes come from the partial file or straight from the server.
  */
 export interface PlaintextAccess {
   readonly size: number;
@@ -54,6 +56,56 @@ async function* readLocal(path: string, first: number, last: number): AsyncGener
   }
 }
 
+/** The uploaded bytes `first`..`last` of a transfer's media, as the server answers a Range request for them. */
+async function uploadedRange(
+  engine: TransferEngine,
+  record: TransferRecord & { contentUri: string },
+  first: number,
+  last: number,
+  waitTimeoutMs: number,
+  signal: AbortSignal,
+): Promise<DownloadStream> {
+  const client = await engine.mediaClient(record.id);
+  let response: DownloadStream;
+  try {
+    response = await client.download(parseMxcUri(record.contentUri), {
+      range: { first, last },
+      timeoutMs: waitTimeoutMs,
+      signal,
+    });
+  } catch (error) {
+    if (error instanceof MatrixHttpError && error.errcode === 'M_NOT_YET_UPLOADED') {
+      throw new NotYetAvailableError('the sender has not uploaded these bytes yet');
+    }
+    throw error;
+  }
+  const start = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
+  if (response.status !== 206 || Number(start) !== first) {
+    await response.cancel();
+    throw new CodecError('TRUNCATED', 'the server did not answer the byte range asked for');
+  }
+  return response;
+}
+
+/** A plain (unencrypted) file's bytes `first`..`last` straight from the server: nothing vouches for them anyway. */
+async function* readRemotePlain(
+  engine: TransferEngine,
+  record: ReceiveRecord,
+  first: number,
+  last: number,
+  waitTimeoutMs: number,
+  signal: AbortSignal,
+): AsyncGenerator<Buffer> {
+  const response = await uploadedRange(engine, record, first, last, waitTimeoutMs, signal);
+  let delivered = first;
+  for await (const chunk of response.body) {
+    const piece = Buffer.from(chunk).subarray(0, last + 1 - delivered);
+    if (piece.length > 0) yield piece;
+    delivered += piece.length;
+  }
+  if (delivered <= last) throw new CodecError('TRUNCATED', 'the server ended the range before its last byte');
+}
+
 /** Fetches just the frames holding `first`..`last` and authenticates each as the block expected there. */
 async function* readRemote(
   engine: TransferEngine,
@@ -70,25 +122,14 @@ async function* readRemote(
   }
   const layout = new BlockLayout(blockSize, record.size);
   const { blocks, bytes } = layout.ciphertextRangeFor(first, last);
-  const client = await engine.mediaClient(record.id);
-  let response: DownloadStream;
-  try {
-    response = await client.download(parseMxcUri(record.contentUri), {
-      range: { first: bytes[0], last: bytes[1] },
-      timeoutMs: waitTimeoutMs,
-      signal,
-    });
-  } catch (error) {
-    if (error instanceof MatrixHttpError && error.errcode === 'M_NOT_YET_UPLOADED') {
-      throw new NotYetAvailableError('the sender has not uploaded these bytes yet');
-    }
-    throw error;
-  }
-  const start = /^bytes (\d+)-/.exec(response.header('Content-Range') ?? '')?.[1];
-  if (response.status !== 206 || Number(start) !== bytes[0]) {
-    await response.cancel();
-    throw new CodecError('TRUNCATED', 'the server did not answer the byte range asked for');
-  }
+  const response = await uploadedRange(
+    engine,
+    { ...record, contentUri: record.contentUri },
+    bytes[0],
+    bytes[1],
+    waitTimeoutMs,
+    signal,
+  );
   let position = layout.plaintextStartOf(blocks[0]);
   let delivered = first;
   for await (const plaintext of decryptV3(response.body, {
@@ -129,6 +170,7 @@ export async function openPlaintextAccess(
   const size = record.size;
 
   if (record.direction === 'send') {
+    if (file === undefined) throw new TypeError('a send always has its file block');
     return {
       size,
       record,
@@ -160,7 +202,7 @@ export async function openPlaintextAccess(
     async *read(first, last, signal) {
       if (record.format === 'v2') {
         await waitFor(
-          () => current().status === 'completed',
+          () => current().status === 'completed' || hasEveryByte(current()),
           waitTimeoutMs,
           signal,
           'a v2 file can only be shown once it is complete and its hash checked',
@@ -188,8 +230,12 @@ export async function openPlaintextAccess(
           }
           continue;
         }
-        if (file.v === V3_VERSION && declaredBlockSize(file) !== undefined) {
+        if (file?.v === V3_VERSION && declaredBlockSize(file) !== undefined) {
           yield* readRemote(engine, now, file, position, last, waitTimeoutMs, signal);
+          return;
+        }
+        if (file === undefined) {
+          yield* readRemotePlain(engine, now, position, last, waitTimeoutMs, signal);
           return;
         }
         // No block size to seek with: follow the download.

@@ -1,41 +1,37 @@
 import { resolve } from 'node:path';
-import {
-  parseReceivableFile,
-  type FileMessageContent,
-  fileMessageContent,
-} from '../../../shared/matrix/file-message.js';
+import { type FileMessageContent, fileMessageContent, parseReceivable } from '../../../shared/matrix/file-message.js';
+import type { TransferOutcome } from '../../../shared/matrix/transfer-outcome.js';
 import type { EncryptedFile } from '../../../shared/msc4016/encrypted-file.js';
 import { isFinalStatus, type TransferStatus, type TransferUpdate } from '../../../shared/transfer/transfer-update.js';
 import { type FrameCipher, inlineFrameCipher } from '../codec/frame-cipher.js';
 import type { SecretStore } from '../state/secret-store.js';
 import type { EngineContext, TransferReporter } from './engine-context.js';
-import { discardPartial, prepareReceive, RECEIVE_START, type ReceiveOptions, runReceive } from './incoming-transfer.js';
-import { MediaRepositoryClient } from './media-repository-client.js';
+import { discardPartial } from './destination.js';
+import { prepareReceive, RECEIVE_START, type ReceiveOptions, runReceive } from './incoming-transfer.js';
+import { type MediaAccess, MediaClients, normalise } from './media-clients.js';
+import type { MediaRepositoryClient } from './media-repository-client.js';
 import { fileBlockOf, prepareSend, runSend, type SendOptions, terminateUpload } from './outgoing-transfer.js';
+import { OneAtATime } from './one-at-a-time.js';
 import { ProgressMeter } from './progress-meter.js';
+import { assertSettleable, concludeReceive, hasEveryByte, leftByCancel, withOutcome } from './receive-outcome.js';
+import { withSendEvents } from './send-events.js';
 import { UpdateThrottle } from './update-throttle.js';
+import { DEFAULT_TUS_CHUNK_SIZE } from './upload-methods.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
-import { failureOf, TransferError } from './transfer-error.js';
-import type { ReceiveRecord, SendRecord, TransferRecord } from './transfer-record.js';
+import { assertRetryable, failureOf, TransferError } from './transfer-error.js';
+import {
+  type ReceiveRecord,
+  type SendRecord,
+  type TransferRecord,
+  unfinishedReceiveOf,
+  unfinishedSendOf,
+  withAnnotationsOf,
+} from './transfer-record.js';
+import { recordedBytesDone, snapshotOf } from './transfer-snapshot.js';
 import { TransferStore } from './transfer-store.js';
 
-/**
- * Bytes per tus PATCH: no limit, so an attempt is one PATCH from the server's offset to the end (as
- * tus-js-client does by default). Each PATCH ends with the server syncing what it got and answering
- * before the next starts, a gap in which neither the link nor the receivers following the upload move:
- * in `npm run bench:e2e` (1 GiB, alternated single rounds) one PATCH took 1.65 / 1.57 / 1.57 × the
- * baseline's time against 1.65 / 1.71 / 2.35 with 128 MiB PATCHes; earlier, on a rate-limited link,
- * 16 MiB PATCHes uploaded at 80–105 MB/s, 64 MiB at 104–141, 256 MiB at 152–155. A PATCH costs no
- * memory whatever its size (its body is encrypted as it is sent), and a server that keeps the received
- * part of an interrupted PATCH (ours acknowledges it; tus recommends it) makes a resume re-send only
- * what was in flight. A limit is for servers behind a proxy that caps request bodies.
- */
-export const DEFAULT_TUS_CHUNK_SIZE = Number.POSITIVE_INFINITY;
-
-export interface MediaAccess {
-  readonly homeserverUrl: string;
-  readonly accessToken: string;
-}
+export { DEFAULT_TUS_CHUNK_SIZE } from './upload-methods.js';
+export { type MediaAccess, normalise } from './media-clients.js';
 
 export interface TransferEngineOptions {
   /** Where transfer records live (`<dataDir>/transfers`). */
@@ -61,7 +57,7 @@ interface Running {
   readonly done: Promise<void>;
 }
 
-/** What a receive is asked to fetch: an event's content or a bare `file` block, as parseReceivableFile reads. */
+/** What a receive is asked to fetch: an event's content (encrypted or plain) or a bare `file` block, as parseReceivable reads. */
 export interface ReceiveRequest extends ReceiveOptions {
   readonly event: unknown;
   /**
@@ -95,8 +91,9 @@ export class TransferEngine {
   private readonly updates: UpdateThrottle;
   private readonly listeners = new Set<(update: TransferUpdate) => void>();
   private readonly settledWaiters = new Map<string, ((update: TransferUpdate) => void)[]>();
-  private readonly accessTokens = new Map<string, string>();
-  private readonly clients = new Map<string, { accessToken: string; client: MediaRepositoryClient }>();
+  /** Receives being saved or failed once every byte is in (`conclude`), one at a time per transfer. */
+  private readonly concluding = new OneAtATime();
+  private readonly mediaClients: MediaClients;
   private maxConcurrent: number;
   private readonly now: () => number;
   private closed = false;
@@ -109,6 +106,8 @@ export class TransferEngine {
       for (const listener of this.listeners) listener(snapshot);
     });
     this.now = options.now ?? Date.now;
+    const mediaClients = new MediaClients(options.fetch);
+    this.mediaClients = mediaClients;
     this.context = {
       store: this.store,
       secrets: options.secretStore,
@@ -116,24 +115,10 @@ export class TransferEngine {
       retry: options.retry ?? defaultRetryPolicy,
       tusChunkSize: options.tusChunkSize ?? DEFAULT_TUS_CHUNK_SIZE,
       downloadTimeoutMs: options.downloadTimeoutMs ?? 20_000,
+      sendDigests: new Map(),
+      receiveMarks: new Map(),
       now: this.now,
-      clientFor: async (homeserverUrl) => {
-        const key = normalise(homeserverUrl);
-        const accessToken = this.accessTokens.get(key);
-        if (accessToken === undefined) {
-          throw new TransferError('STATE_UNREADABLE', `no access token for ${homeserverUrl}: sign in to resume`);
-        }
-        // One client per homeserver and token, so what it learned (its capabilities) is shared.
-        const cached = this.clients.get(key);
-        if (cached?.accessToken === accessToken) return cached.client;
-        const client = new MediaRepositoryClient({
-          homeserverUrl,
-          accessToken,
-          ...(options.fetch && { fetch: options.fetch }),
-        });
-        this.clients.set(key, { accessToken, client });
-        return client;
-      },
+      clientFor: (homeserverUrl) => mediaClients.clientFor(homeserverUrl),
     };
   }
 
@@ -150,14 +135,12 @@ export class TransferEngine {
 
   /** Forgets a homeserver's token (signed out): its transfers cannot run until one is given again. */
   revoke(homeserverUrl: string): void {
-    const key = normalise(homeserverUrl);
-    this.accessTokens.delete(key);
-    this.clients.delete(key);
+    this.mediaClients.revoke(homeserverUrl);
   }
 
   /** The access token for a homeserver, used by every transfer there from now on (kept in memory only). */
   authorise(access: MediaAccess): void {
-    this.accessTokens.set(normalise(access.homeserverUrl), access.accessToken);
+    this.mediaClients.authorise(access);
   }
 
   /**
@@ -186,7 +169,7 @@ export class TransferEngine {
   async receive(request: ReceiveRequest & { accessToken?: string }): Promise<string> {
     this.assertOpen();
     if (request.accessToken) this.authorise({ homeserverUrl: request.homeserverUrl, accessToken: request.accessToken });
-    const receivable = parseReceivableFile(request.event);
+    const receivable = parseReceivable(request.event);
     const record = await prepareReceive(this.context, receivable, request);
     this.records.set(record.id, record);
     if (request.start === false) await this.setStatus(record.id, 'paused');
@@ -203,12 +186,13 @@ export class TransferEngine {
         `"${record.fileName}" is a received file: only a send has event content to post`,
       );
     }
-    return fileMessageContent(record.fileName, await this.fileBlock(id), this.infoOf(record));
+    return fileMessageContent(record.fileName, await fileBlockOf(this.context, record), this.infoOf(record));
   }
 
-  /** The complete `file` block (key included) of any transfer, for the media handler. */
-  fileBlock(id: string): Promise<EncryptedFile> {
-    return fileBlockOf(this.context, this.recordOf(id));
+  /** The complete `file` block (key included) of any transfer, for the media handler; none for a plain file. */
+  async fileBlock(id: string): Promise<EncryptedFile | undefined> {
+    const { sealedFile } = this.recordOf(id);
+    return sealedFile === undefined ? undefined : fileBlockOf(this.context, { sealedFile });
   }
 
   record(id: string): TransferRecord | undefined {
@@ -222,15 +206,9 @@ export class TransferEngine {
 
   /** Plaintext bytes of a receive that are authenticated and written to its partial (or final) file. */
   bytesDone(id: string): number {
-    const live = this.live.get(id);
     const record = this.recordOf(id);
-    if (record.status === 'completed') return record.size;
-    if (live) return live.bytesDone;
-    if (record.direction === 'receive') return record.checkpoint.plaintextOffset;
-    // A send not running shows how far it got, not zero, until it runs again and the server is asked.
-    const acknowledged =
-      record.ciphertextSize === 0 ? 0 : Math.floor((record.size * record.acknowledged) / record.ciphertextSize);
-    return Math.max(acknowledged, record.sentWhenStopped ?? 0);
+    const live = this.live.get(id);
+    return live && record.status !== 'completed' ? live.bytesDone : recordedBytesDone(record);
   }
 
   /**
@@ -239,25 +217,12 @@ export class TransferEngine {
    * a changed file is never sent under the key and IV of its earlier content.
    */
   findResumableSend(path: string, homeserverUrl: string): SendRecord | undefined {
-    const absolute = resolve(path);
-    return [...this.records.values()].find(
-      (record): record is SendRecord =>
-        record.direction === 'send' &&
-        !isFinalStatus(record.status) &&
-        record.homeserverUrl === normalise(homeserverUrl) &&
-        record.source.path === absolute,
-    );
+    return this.allRecords().find(unfinishedSendOf(resolve(path), normalise(homeserverUrl)));
   }
 
   /** An unfinished receive of this media into this folder. */
   findResumableReceive(contentUri: string, destinationDir: string): ReceiveRecord | undefined {
-    return [...this.records.values()].find(
-      (record): record is ReceiveRecord =>
-        record.direction === 'receive' &&
-        !isFinalStatus(record.status) &&
-        record.contentUri === contentUri &&
-        record.destinationDir === destinationDir,
-    );
+    return this.allRecords().find(unfinishedReceiveOf(contentUri, destinationDir));
   }
 
   list(): TransferUpdate[] {
@@ -265,30 +230,8 @@ export class TransferEngine {
   }
 
   snapshot(id: string): TransferUpdate {
-    const record = this.recordOf(id);
-    const live = this.live.get(id);
-    const meter = this.meters.get(id);
-    const bytesDone = this.bytesDone(id);
-    const active = record.status === 'uploading' || record.status === 'downloading';
-    const eta = active ? meter?.etaSeconds(bytesDone, record.size) : undefined;
-    return {
-      id,
-      direction: record.direction,
-      status: record.status,
-      createdAt: record.createdAt,
-      fileName: record.fileName,
-      mimetype: record.mimetype,
-      bytesDone,
-      bytesTotal: record.size,
-      rate: active ? (meter?.rate ?? 0) : 0,
-      ...(eta !== undefined && { etaSeconds: eta }),
-      ...(record.contentUri !== undefined && { contentUri: record.contentUri }),
-      ...(record.direction === 'receive' && record.savedPath !== undefined && { savedPath: record.savedPath }),
-      ...(active && live?.retry && { retry: live.retry }),
-      ...(record.failure && { failure: record.failure }),
-      ...(record.roomId !== undefined && { roomId: record.roomId }),
-      ...(record.eventId !== undefined && { eventId: record.eventId }),
-    };
+    const live = { bytesDone: this.bytesDone(id), retry: this.live.get(id)?.retry, meter: this.meters.get(id) };
+    return snapshotOf(this.recordOf(id), live);
   }
 
   /** Every update of every transfer; returns the function that unsubscribes. */
@@ -316,7 +259,7 @@ export class TransferEngine {
     const ids = [...this.records.values()]
       .filter((record) => ['queued', 'uploading', 'downloading'].includes(record.status) && which(record))
       .map((record) => record.id);
-    for (const id of ids) this.enqueue(id);
+    for (const id of ids) this.schedule(id);
     return ids;
   }
 
@@ -327,7 +270,28 @@ export class TransferEngine {
     if (isFinalStatus(record.status)) {
       throw new TransferError('WRONG_STATE', `"${record.fileName}" is ${record.status} and cannot be resumed`);
     }
-    this.enqueue(id);
+    this.schedule(id);
+  }
+
+  /**
+   * The sender's outcome for a receive (docs/PROTOCOL.md §7). Completed: remembered, and once every
+   * byte is in, the file is saved if it matches, else deleted (HASH_MISMATCH). Cancelled: the download
+   * stops and what arrived is deleted, or kept under a name marked incomplete (`keepPartial`).
+   */
+  async settleReceive(id: string, outcome: TransferOutcome, options: { keepPartial?: boolean } = {}): Promise<void> {
+    this.assertOpen();
+    const record = this.recordOf(id);
+    assertSettleable(record, outcome);
+    if (outcome.kind === 'cancelled') return this.cancelBySender(id, options.keepPartial === true);
+    await this.put(withOutcome(record, outcome));
+    // Still downloading: the run applies it once every byte is in.
+    if (hasEveryByte(this.recordOf(id))) await this.conclude(id);
+  }
+
+  /** Records what the app posted for a send: its file event, then (once it ended) its outcome event. */
+  async noteSendEvents(id: string, events: { eventId?: string; outcomeAnnounced?: true }): Promise<void> {
+    this.assertOpen();
+    await this.put(withSendEvents(this.recordOf(id), events));
   }
 
   /**
@@ -339,21 +303,7 @@ export class TransferEngine {
   async retry(id: string): Promise<void> {
     this.assertOpen();
     const record = this.recordOf(id);
-    if (record.status !== 'failed') {
-      throw new TransferError(
-        'WRONG_STATE',
-        `"${record.fileName}" has not failed (it is ${record.status}), so there is nothing to retry`,
-      );
-    }
-    const code = record.failure?.code;
-    if (record.direction === 'send' && (code === 'SOURCE_CHANGED' || code === 'MEDIA_UNAVAILABLE')) {
-      throw new TransferError(
-        'WRONG_STATE',
-        code === 'SOURCE_CHANGED'
-          ? `"${record.fileName}" changed after it was first sent, so it cannot be sent again under the same key; send it as a new file`
-          : `the server no longer has the upload of "${record.fileName}"; send it as a new file`,
-      );
-    }
+    assertRetryable(record);
     // The run that failed may still be finishing (saving its final state): it ends before the next starts.
     await this.running.get(id)?.done;
     // Two Retry clicks at once: the first one queued it.
@@ -361,7 +311,8 @@ export class TransferEngine {
     if (record.direction === 'receive') {
       // Persisted with the queued status that enqueue sets, in the same turn: a second Retry meanwhile
       // finds the transfer scheduled, never failed.
-      this.records.set(id, { ...record, checkpoint: RECEIVE_START, updatedAt: this.now() });
+      const { ciphertextSha256: _hashed, ...rest } = record;
+      this.records.set(id, { ...rest, checkpoint: RECEIVE_START, updatedAt: this.now() });
       this.live.delete(id);
     }
     this.enqueue(id);
@@ -383,6 +334,8 @@ export class TransferEngine {
     this.records.delete(id);
     this.live.delete(id);
     this.meters.delete(id);
+    this.context.sendDigests.delete(id);
+    this.context.receiveMarks.delete(id);
     this.updates.forget(id);
     await this.store.remove(id);
   }
@@ -390,7 +343,10 @@ export class TransferEngine {
   /** Pauses every transfer `which` picks that is queued or running (a sign-out); returns their IDs. */
   async pauseWhere(which: (record: TransferRecord) => boolean): Promise<string[]> {
     const ids = [...this.records.values()]
-      .filter((record) => !isFinalStatus(record.status) && record.status !== 'paused' && which(record))
+      .filter(
+        (record) =>
+          !isFinalStatus(record.status) && record.status !== 'paused' && !hasEveryByte(record) && which(record),
+      )
       .map((record) => record.id);
     for (const id of ids) await this.pause(id);
     return ids;
@@ -408,10 +364,12 @@ export class TransferEngine {
   }
 
   async pause(id: string): Promise<void> {
-    if (isFinalStatus(this.recordOf(id).status)) return;
+    const record = this.recordOf(id);
+    // A receive with every byte in has nothing left to pause: it waits for its sender, or is being saved.
+    if (isFinalStatus(record.status) || hasEveryByte(record)) return;
     await this.stop(id, 'pause');
-    // It may have finished (or failed) while it was being stopped: that outcome stands.
-    if (isFinalStatus(this.recordOf(id).status)) return;
+    // It may have finished (or failed, or got every byte) while it was being stopped: that stands.
+    if (isFinalStatus(this.recordOf(id).status) || hasEveryByte(this.recordOf(id))) return;
     await this.setStatus(id, 'paused');
   }
 
@@ -437,6 +395,12 @@ export class TransferEngine {
   /** Running, or waiting in the queue: starting it again would run one transfer twice over one file. */
   private isScheduled(id: string): boolean {
     return this.running.has(id) || this.queue.includes(id);
+  }
+
+  /** Runs a transfer again; a receive with every byte in needs no run, only its conclusion. */
+  private schedule(id: string): void {
+    if (hasEveryByte(this.recordOf(id))) void this.conclude(id);
+    else this.enqueue(id);
   }
 
   private enqueue(id: string): void {
@@ -473,7 +437,7 @@ export class TransferEngine {
       },
       save: async (updated) => {
         const current = this.recordOf(id);
-        const merged = { ...updated, status: current.status, updatedAt: this.now() } as TransferRecord;
+        const merged = { ...withAnnotationsOf(updated, current), status: current.status, updatedAt: this.now() };
         this.records.set(id, merged);
         await this.store.save(merged);
       },
@@ -486,16 +450,14 @@ export class TransferEngine {
           current.direction === 'send'
             ? await runSend(this.context, current, controller.signal, reporter)
             : await runReceive(this.context, current, controller.signal, reporter);
-        this.records.set(id, { ...final, status: this.recordOf(id).status });
+        const latest = this.recordOf(id);
+        this.records.set(id, { ...withAnnotationsOf(final, latest), status: latest.status });
         this.live.set(id, { bytesDone: final.size });
-        await this.setStatus(id, 'completed');
+        if (final.direction === 'receive') await this.conclude(id);
+        else await this.setStatus(id, 'completed');
       } catch (error) {
         if (controller.signal.aborted) return; // pause, cancel or close: the caller sets the status.
-        const current = this.recordOf(id);
-        await this.cleanUp(current, error).catch((cleanupError: unknown) =>
-          this.options.log?.(`cleaning up transfer ${id} failed: ${(cleanupError as Error).message}`),
-        );
-        await this.setStatus(id, 'failed', failureOf(error));
+        await this.fail(id, error);
       }
     };
     const done = run()
@@ -511,6 +473,8 @@ export class TransferEngine {
   private async stop(id: string, reason: StopReason): Promise<void> {
     const index = this.queue.indexOf(id);
     if (index >= 0) this.queue.splice(index, 1);
+    // A receive being saved is let finish: that outcome stands.
+    await this.concluding.idle(id);
     const running = this.running.get(id);
     if (!running) return;
     running.controller.abort(new TransferError('NETWORK', `the transfer was stopped (${reason})`));
@@ -523,6 +487,62 @@ export class TransferEngine {
       // A pause saves it with its new status; a close saves it here, as the app quits.
       if (reason === 'close') await this.store.save(stopped).catch(() => undefined);
     }
+  }
+
+  /**
+   * Saves, or keeps waiting, or fails a receive whose every byte is in (receive-outcome.ts): from the
+   * run that got the last byte, the sender's outcome arriving, or a start. One at a time per transfer,
+   * each reading the record as it is then, so an outcome that comes while the run ends is not lost.
+   */
+  private conclude(id: string): Promise<void> {
+    return this.concluding.run(id, async () => {
+      const record = this.records.get(id);
+      if (!hasEveryByte(record) || isFinalStatus(record.status)) return;
+      try {
+        const saved = await concludeReceive(record);
+        if (saved !== undefined) {
+          this.records.set(id, withAnnotationsOf(saved, this.recordOf(id)));
+          await this.setStatus(id, 'completed');
+        } else if (record.status !== 'downloading') {
+          // Waiting for the sender: shown as a download with every byte (transfer-snapshot.ts).
+          await this.setStatus(id, 'downloading');
+        } else {
+          this.emit(id, true);
+        }
+      } catch (error) {
+        await this.fail(id, error);
+      }
+    });
+  }
+
+  /** The sender cancelled: the download stops, and what arrived goes, or stays marked incomplete. */
+  private async cancelBySender(id: string, keepPartial: boolean): Promise<void> {
+    await this.stop(id, 'cancel');
+    const record = this.recordOf(id);
+    if (record.direction !== 'receive') return;
+    if (record.status === 'failed') {
+      // Its partial file went with the failure: there is nothing left to keep.
+      this.records.set(id, { ...record, cancelledBySender: true });
+      return this.setStatus(id, 'cancelled');
+    }
+    if (isFinalStatus(record.status)) return;
+    this.records.set(id, await leftByCancel(record, keepPartial, this.options.log));
+    await this.setStatus(id, 'cancelled');
+  }
+
+  private async fail(id: string, error: unknown): Promise<void> {
+    await this.cleanUp(this.recordOf(id), error).catch((cleanupError: unknown) =>
+      this.options.log?.(`cleaning up transfer ${id} failed: ${(cleanupError as Error).message}`),
+    );
+    await this.setStatus(id, 'failed', failureOf(error));
+  }
+
+  /** Keeps and announces a changed record (no status change); a record that cannot be saved is an error. */
+  private async put(record: TransferRecord): Promise<void> {
+    const updated = { ...record, updatedAt: this.now() };
+    this.records.set(record.id, updated);
+    this.emit(record.id, true);
+    await this.store.save(updated);
   }
 
   /**
@@ -581,9 +601,4 @@ export class TransferEngine {
   private assertOpen(): void {
     if (this.closed) throw new Error('the transfer engine is closed');
   }
-}
-
-/** A homeserver's URL as the engine keys it: no trailing slash. */
-export function normalise(homeserverUrl: string): string {
-  return homeserverUrl.replace(/\/+$/, '');
 }

@@ -1,6 +1,7 @@
 import { CodecError } from '../../../shared/msc4016/codec-error.js';
 import type { TransferFailure } from '../../../shared/transfer/transfer-update.js';
 import { MatrixHttpError } from './matrix-http-error.js';
+import type { TransferRecord } from './transfer-record.js';
 
 /**
  * Why a transfer stopped for good. Codec refusals (TAMPERED_BLOCK, TRUNCATED, …) keep their own
@@ -20,6 +21,8 @@ export type TransferErrorCode =
   | 'NETWORK'
   /** The server cannot take this upload at all (too large for its limit, no usable upload method). */
   | 'UNSUPPORTED_SERVER'
+  /** The file that arrived is not what its sender uploaded: its size or SHA-256 differs from the sender's outcome event. */
+  | 'HASH_MISMATCH'
   /** The stored state of a transfer cannot be read back (its keys cannot be unsealed, say). */
   | 'STATE_UNREADABLE'
   /** There is no transfer with that ID (it was forgotten, or never existed here). */
@@ -61,6 +64,13 @@ export function isErrno(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 }
 
+/** A failure to write `path` (a receive's file or folder) as the transfer failure it is. */
+export function writeFailure(error: unknown, path: string): unknown {
+  if (!isErrno(error)) return error;
+  const code = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? 'DISK_FULL' : 'DESTINATION_UNWRITABLE';
+  return new TransferError(code, describeFsFailure(error, `cannot write ${path}`), { cause: error });
+}
+
 /** Any error, as the code and sentence a transfer's final state carries. */
 export function failureOf(error: unknown): TransferFailure {
   if (error instanceof TransferError || error instanceof CodecError) {
@@ -78,4 +88,26 @@ export function failureOf(error: unknown): TransferFailure {
 
 export function isTransferError(error: unknown, code?: TransferErrorCode): error is TransferError {
   return error instanceof TransferError && (code === undefined || error.code === code);
+}
+
+/**
+ * Refuses to retry what cannot be: a transfer that has not failed, a send whose source changed (it
+ * cannot be sent again under the same key and IV) or whose upload the server dropped.
+ */
+export function assertRetryable(record: Pick<TransferRecord, 'direction' | 'status' | 'fileName' | 'failure'>): void {
+  if (record.status !== 'failed') {
+    throw new TransferError(
+      'WRONG_STATE',
+      `"${record.fileName}" has not failed (it is ${record.status}), so there is nothing to retry`,
+    );
+  }
+  const code = record.failure?.code;
+  if (record.direction === 'send' && (code === 'SOURCE_CHANGED' || code === 'MEDIA_UNAVAILABLE')) {
+    throw new TransferError(
+      'WRONG_STATE',
+      code === 'SOURCE_CHANGED'
+        ? `"${record.fileName}" changed after it was first sent, so it cannot be sent again under the same key; send it as a new file`
+        : `the server no longer has the upload of "${record.fileName}"; send it as a new file`,
+    );
+  }
 }

@@ -40,6 +40,44 @@ describe('TransferStore', () => {
     expect((await readdir(store.directory)).sort()).toEqual([`${first.id}.json`, `${second.id}.json`].sort());
   });
 
+  it('reads records written before outcomes and plain files existed', async () => {
+    const store = new TransferStore(scratch.path);
+    const earlier = receiveRecord(TransferStore.newId(), 1);
+    await store.save(earlier);
+    const send = {
+      ...receiveRecord(TransferStore.newId(), 2),
+      direction: 'send',
+      source: { path: '/tmp/film.mp4', size: 10, mtimeNs: '1', ctimeNs: '1', ino: '1', dev: '1' },
+      uploadMethod: 'tus',
+      ciphertextSize: 46,
+      acknowledged: 0,
+      ledgerGroups: { unit: 65536, cap: 4194304 },
+    } as Record<string, unknown>;
+    for (const key of ['destinationDir', 'partialPath', 'checkpoint']) delete send[key];
+    await writeFile(store.pathOf(send['id'] as string), JSON.stringify(send));
+    expect((await store.list()).map((record) => [record.direction, record.format])).toEqual([
+      ['receive', 'v3'],
+      ['send', 'v3'],
+    ]);
+  });
+
+  it('keeps what a plain file is: no sealed file block, and its outcome facts', async () => {
+    const store = new TransferStore(scratch.path);
+    const { sealedFile: _sealed, ...plain } = receiveRecord(TransferStore.newId(), 1);
+    const record: ReceiveRecord = {
+      ...plain,
+      format: 'plain',
+      awaitsOutcome: true,
+      outcome: { kind: 'completed', size: 10, ciphertextSha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg' },
+    };
+    await store.save(record);
+    expect(await store.load(record.id)).toEqual(record);
+    // Only a completed outcome is ever kept: a cancelled one is applied at once.
+    await expect(
+      store.save({ ...record, outcome: { kind: 'cancelled' } } as unknown as ReceiveRecord),
+    ).rejects.toThrow();
+  });
+
   it('refuses to save a record that breaks its schema', async () => {
     const store = new TransferStore(scratch.path);
     await expect(store.save({ ...receiveRecord('x', 1), id: 'bad id!' })).rejects.toThrow();

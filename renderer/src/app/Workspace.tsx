@@ -1,24 +1,52 @@
 import { OpenedFilesOffer } from '../features/sending/OpenedFilesOffer';
-import { SendFilesButton } from '../features/sending/SendFilesButton';
 import { SendProblems } from '../features/sending/SendProblems';
 import { useSession } from '../features/session/use-session';
 import { TransfersPanel } from '../features/transfers/TransfersPanel';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { Problems } from '../features/problems/Problems';
+import { RoomList } from '../features/rooms/RoomList';
+import { RoomPickerDialog } from '../features/rooms/RoomPickerDialog';
+import { RoomView } from '../features/room/RoomView';
+import { useMatrix } from '../features/matrix/use-matrix';
 
-/** What a signed-in person works in: sending, what was handed over, and the transfers. */
+function NoRoomSelected() {
+  const hasRooms = useMatrix((state) => state.rooms.some((room) => room.membership === 'join'));
+  return (
+    <div className="no-room empty-state">
+      <p className="empty-title">{hasRooms ? 'Pick a room' : 'Start by creating a room'}</p>
+      <p>
+        {hasRooms
+          ? 'Choose a room on the left to see its files and messages. Drop files on a room to send them — any size; people can download while you upload.'
+          : 'Use New room to create an encrypted room and invite people, or accept an invitation. Then drop files on it.'}
+      </p>
+    </div>
+  );
+}
+
+/** What a signed-in person works in: the rooms, the open room, and every transfer. */
 export function Workspace({ inert }: { readonly inert: boolean }) {
   const sessionError = useSession((state) => state.error);
   const dismissMessages = useSession((state) => state.dismissMessages);
+  const selectedRoomId = useMatrix((state) => state.selectedRoomId);
+  const selectedExists = useMatrix((state) =>
+    state.rooms.some((room) => room.roomId === state.selectedRoomId && room.membership === 'join'),
+  );
   return (
-    <main className="workspace" inert={inert}>
-      {sessionError && <ErrorNotice message={sessionError} onDismiss={dismissMessages} />}
-      <div className="send-bar">
-        <SendFilesButton />
-        <p className="send-hint">or drop files anywhere in this window — any size.</p>
+    <main className="workspace workspace-rooms" inert={inert}>
+      <div className="workspace-notices">
+        {sessionError && <ErrorNotice message={sessionError} onDismiss={dismissMessages} />}
+        <Problems />
+        <OpenedFilesOffer />
+        <SendProblems />
       </div>
-      <OpenedFilesOffer />
-      <SendProblems />
-      <TransfersPanel />
+      <RoomList />
+      <div className="room-pane">
+        {selectedRoomId && selectedExists ? <RoomView roomId={selectedRoomId} /> : <NoRoomSelected />}
+      </div>
+      <aside className="transfers-pane" aria-label="Transfers panel">
+        <TransfersPanel />
+      </aside>
+      <RoomPickerDialog />
     </main>
   );
 }

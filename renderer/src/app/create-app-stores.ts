@@ -1,4 +1,8 @@
 import { createChooserStore } from '../features/file-chooser/chooser-store';
+import { createFileCoordinator, type FileCoordinator } from '../features/matrix/file-coordinator';
+import { createMatrixStore } from '../features/matrix/matrix-store';
+import { createProblemsStore } from '../features/problems/problems-store';
+import { applyTheme } from './theme';
 import { createSendingStore } from '../features/sending/sending-store';
 import { createSessionStore } from '../features/session/session-store';
 import { createSettingsStore } from '../features/settings/settings-store';
@@ -14,26 +18,59 @@ export async function createAppStores(platform: Platform): Promise<AppStores> {
   const { api } = platform;
   const appInfo = await api.appInfo();
   const chooser = createChooserStore(api);
+  const matrix = createMatrixStore();
+  // The coordinator needs the transfers store and the store its hook: the hook reaches it once made.
+  const late: { coordinator?: FileCoordinator } = {};
+  const transfers = createTransfersStore(api, {
+    beforeForget: (id) => late.coordinator?.beforeForget(id) ?? Promise.resolve(),
+  });
+  const settings = createSettingsStore(api);
+  const problems = createProblemsStore();
+  const files = createFileCoordinator({ api, matrix, transfers, settings, report: problems.getState().report });
+  late.coordinator = files;
+  const session = createSessionStore(api, { onSigningOut: (signedIn) => matrix.getState().stop(signedIn) });
   const stores: AppStores = {
     platform,
     appInfo,
-    session: createSessionStore(api),
-    transfers: createTransfersStore(api),
-    settings: createSettingsStore(api),
+    session,
+    transfers,
+    settings,
     sending: createSendingStore({
       api,
       appInfo,
       chooser,
+      announce: files.announce,
       ...(platform.pathForFile && { pathForFile: platform.pathForFile }),
     }),
     chooser,
+    matrix,
+    files,
+    problems,
   };
+  // The Matrix client runs while someone is signed in (a new sign-in starts a new one).
+  let started: string | null = null;
+  const follow = () => {
+    const { phase, session: current, fresh } = session.getState();
+    if (phase === 'signedIn' && current && started !== current.accessToken) {
+      started = current.accessToken;
+      void matrix.getState().start(current, fresh);
+    } else if (phase === 'signedOut' && started !== null) {
+      started = null;
+      void matrix.getState().stop();
+    }
+  };
+  session.subscribe(follow);
+  // The Theme setting applies as soon as it is known, and whenever it changes.
+  const paintTheme = () => applyTheme(settings.getState().settings?.theme ?? 'system');
+  settings.subscribe(paintTheme);
   await Promise.all([
     stores.session.getState().load(),
     stores.transfers.getState().load(),
     stores.settings.getState().load(),
     stores.sending.getState().start(),
   ]);
+  follow();
+  paintTheme();
   platform.onReconnected(() => {
     void stores.transfers.getState().load();
     void stores.settings.getState().load();

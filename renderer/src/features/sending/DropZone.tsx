@@ -1,6 +1,7 @@
 import { type DragEvent, type ReactNode, useRef, useState } from 'react';
 import { carriesFiles, droppedItems } from './dropped-files';
 import { useSending } from './use-sending';
+import { useMatrix } from '../matrix/use-matrix';
 
 /**
  * The whole window takes dropped files once someone is signed in (no landmark of its own: it holds the
@@ -9,6 +10,8 @@ import { useSending } from './use-sending';
  */
 export function DropZone({ children, enabled }: { readonly children: ReactNode; readonly enabled: boolean }) {
   const sendDropped = useSending((state) => state.sendDropped);
+  const askForRoom = useSending((state) => state.askForRoom);
+  const selectedRoomId = useMatrix((state) => state.selectedRoomId);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
 
@@ -33,7 +36,10 @@ export function DropZone({ children, enabled }: { readonly children: ReactNode; 
     event.preventDefault();
     depth.current = 0;
     setDragging(false);
-    sendDropped(droppedItems(event.dataTransfer));
+    // Dropped outside a room's own view: into the open room, or else the person picks one.
+    const items = droppedItems(event.dataTransfer);
+    if (selectedRoomId) sendDropped(items, selectedRoomId);
+    else askForRoom({ kind: 'dropped', items });
   };
 
   return (
@@ -47,7 +53,7 @@ export function DropZone({ children, enabled }: { readonly children: ReactNode; 
       {children}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
-          <p>Drop to send</p>
+          <p>{selectedRoomId ? 'Drop to send to this room' : 'Drop, then pick a room'}</p>
         </div>
       )}
     </div>

@@ -4,6 +4,7 @@ import { countOf, formatBytes } from '../../text/quantities';
 import { baseName, folderOf, shortPath } from '../../text/paths';
 import { useHomeFolder } from '../file-chooser/use-home-folder';
 import { useSending } from './use-sending';
+import { useMatrix } from '../matrix/use-matrix';
 
 /**
  * The sizes of `paths`, from a listing of each one's folder (the only way the page learns a size).
@@ -37,6 +38,8 @@ export function OpenedFilesOffer() {
   const offered = useSending((state) => state.offered);
   const acceptOffer = useSending((state) => state.acceptOffer);
   const dismissOffer = useSending((state) => state.dismissOffer);
+  const askForRoom = useSending((state) => state.askForRoom);
+  const room = useMatrix((state) => state.rooms.find((summary) => summary.roomId === state.selectedRoomId));
   const sizes = useFileSizes(offered);
   const home = useHomeFolder();
   if (offered.length === 0) return null;
@@ -67,8 +70,20 @@ export function OpenedFilesOffer() {
         <button type="button" onClick={dismissOffer}>
           Don’t send
         </button>
-        <button type="button" className="primary" onClick={() => void acceptOffer()}>
-          Send {countOf(offered.length, 'file')}
+        <button
+          type="button"
+          className="primary"
+          onClick={() => {
+            if (room) void acceptOffer(room.roomId);
+            else {
+              askForRoom({ kind: 'paths', paths: offered });
+              dismissOffer();
+            }
+          }}
+        >
+          {room
+            ? `Send ${countOf(offered.length, 'file')} to ${room.name}`
+            : `Send ${countOf(offered.length, 'file')}…`}
         </button>
       </div>
     </section>

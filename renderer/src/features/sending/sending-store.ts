@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { AppInfo, SendSource, SlipstreamApi } from '../../../../shared/ipc-contract';
+import type { FileMessageContent } from '../../../../shared/matrix/file-message';
 import { messageOf } from '../../text/error-message';
 import { baseName } from '../../text/paths';
 import type { ChooserStore } from '../file-chooser/chooser-store';
@@ -23,20 +24,30 @@ export interface SendProblem {
   readonly message: string;
 }
 
+/** Files waiting for the person to say which room they go to (dropped on the room list, or handed over). */
+export type AwaitingRoom =
+  | { readonly kind: 'dropped'; readonly items: readonly DroppedItem[] }
+  | { readonly kind: 'paths'; readonly paths: readonly string[] };
+
 export interface SendingState {
   readonly copying: readonly CopyingFile[];
+  readonly awaitingRoom: AwaitingRoom | null;
   /** Files handed to the app from outside (command line, a second launch), waiting for Send or Dismiss. */
   readonly offered: readonly string[];
   /** Sends that could not start, in words. */
   readonly problems: readonly SendProblem[];
   readonly choosing: boolean;
-  /** Asks for files (the system's dialog, or the host's chooser) and sends them. */
-  chooseAndSend(): Promise<void>;
-  sendPaths(paths: readonly string[]): Promise<void>;
-  sendDropped(items: readonly DroppedItem[]): void;
+  /** Asks for files (the system's dialog, or the host's chooser) and sends them to the room. */
+  chooseAndSend(roomId: string): Promise<void>;
+  sendPaths(paths: readonly string[], roomId: string): Promise<void>;
+  sendDropped(items: readonly DroppedItem[], roomId: string): void;
+  /** Keeps dropped files until the person picks their room (`sendToRoom`) or changes their mind. */
+  askForRoom(awaiting: AwaitingRoom): void;
+  sendToRoom(roomId: string): void;
+  cancelAskingForRoom(): void;
   cancelCopy(key: string): void;
   dismissCopy(key: string): void;
-  acceptOffer(): Promise<void>;
+  acceptOffer(roomId: string): Promise<void>;
   dismissOffer(): void;
   dismissProblem(key: string): void;
   /** Takes the files handed over before the page was listening. */
@@ -52,6 +63,8 @@ export interface SendingDependencies {
   readonly chooser: ChooserStore;
   /** Electron's path for a dropped file; absent in a browser. */
   readonly pathForFile?: (file: File) => string;
+  /** Posts the room event for a send the engine started (file-coordinator.ts). */
+  readonly announce: (roomId: string, sent: { transferId: string; content: FileMessageContent }) => Promise<void>;
 }
 
 let nextKey = 0;
@@ -63,7 +76,13 @@ const freshKey = () => `send-${++nextKey}`;
  * the transfers panel. In a browser a dropped file is first copied into the host's spool, with its own
  * progress here, since the page cannot give the host its path.
  */
-export function createSendingStore({ api, appInfo, chooser, pathForFile }: SendingDependencies): SendingStore {
+export function createSendingStore({
+  api,
+  appInfo,
+  chooser,
+  pathForFile,
+  announce,
+}: SendingDependencies): SendingStore {
   const aborts = new Map<string, () => void>();
 
   const updateCopy = (key: string, change: Partial<CopyingFile>) =>
@@ -75,11 +94,24 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
   const addProblem = (message: string) =>
     store.setState((state) => ({ problems: [...state.problems, { key: freshKey(), message }] }));
 
-  const send = async (source: SendSource) => {
-    await api.sendFile({ source });
+  /**
+   * The engine answers with the event content as soon as the media ID exists; the room event goes out
+   * at once, while the upload runs. A send whose event cannot be posted is cancelled: nobody could
+   * find the file, so uploading it would only use the person's bandwidth.
+   */
+  const send = async (source: SendSource, roomId: string) => {
+    const sent = await api.sendFile({ source, roomId });
+    try {
+      await announce(roomId, sent);
+    } catch (error) {
+      await api.cancelTransfer({ id: sent.transferId }).catch(() => undefined);
+      throw new Error(`its message could not be posted in the room, so the upload was stopped (${messageOf(error)})`, {
+        cause: error,
+      });
+    }
   };
 
-  const copyAndSend = async (file: File) => {
+  const copyAndSend = async (file: File, roomId: string) => {
     const key = freshKey();
     store.setState((state) => ({
       copying: [...state.copying, { key, name: file.name, size: file.size, copied: 0, phase: 'copying', error: null }],
@@ -90,7 +122,7 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
       const { spoolId } = await upload.done;
       aborts.delete(key);
       updateCopy(key, { phase: 'starting', copied: file.size });
-      await send({ kind: 'spooled', spoolId });
+      await send({ kind: 'spooled', spoolId }, roomId);
       removeCopy(key);
     } catch (error) {
       aborts.delete(key);
@@ -101,11 +133,12 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
 
   const store = createStore<SendingState>((set, get) => ({
     copying: [],
+    awaitingRoom: null,
     offered: [],
     problems: [],
     choosing: false,
 
-    async chooseAndSend() {
+    async chooseAndSend(roomId) {
       if (get().choosing) return;
       set({ choosing: true });
       let paths: string[] | null;
@@ -117,14 +150,14 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
       } finally {
         set({ choosing: false });
       }
-      if (paths && paths.length > 0) await get().sendPaths(paths);
+      if (paths && paths.length > 0) await get().sendPaths(paths, roomId);
     },
 
-    async sendPaths(paths) {
+    async sendPaths(paths, roomId) {
       await Promise.all(
         paths.map(async (path) => {
           try {
-            await send({ kind: 'path', path });
+            await send({ kind: 'path', path }, roomId);
           } catch (error) {
             addProblem(`${baseName(path)} could not be sent: ${messageOf(error)}`);
           }
@@ -132,7 +165,7 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
       );
     },
 
-    sendDropped(items) {
+    sendDropped(items, roomId) {
       for (const { file, isFolder } of items) {
         if (isFolder) {
           addProblem(`${file.name} is a folder. Slipstream sends files: open the folder and drop the files inside it.`);
@@ -145,10 +178,10 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
           } catch {
             path = undefined;
           }
-          if (path) void get().sendPaths([path]);
+          if (path) void get().sendPaths([path], roomId);
           else addProblem(`${file.name} is not a file on this computer, so it cannot be sent from where it is.`);
         } else {
-          void copyAndSend(file);
+          void copyAndSend(file, roomId);
         }
       }
     },
@@ -161,10 +194,25 @@ export function createSendingStore({ api, appInfo, chooser, pathForFile }: Sendi
       removeCopy(key);
     },
 
-    async acceptOffer() {
+    askForRoom(awaiting) {
+      set({ awaitingRoom: awaiting });
+    },
+
+    sendToRoom(roomId) {
+      const awaiting = get().awaitingRoom;
+      set({ awaitingRoom: null });
+      if (awaiting?.kind === 'dropped') get().sendDropped(awaiting.items, roomId);
+      else if (awaiting?.kind === 'paths') void get().sendPaths(awaiting.paths, roomId);
+    },
+
+    cancelAskingForRoom() {
+      set({ awaitingRoom: null });
+    },
+
+    async acceptOffer(roomId) {
       const paths = get().offered;
       set({ offered: [] });
-      await get().sendPaths(paths);
+      await get().sendPaths(paths, roomId);
     },
 
     dismissOffer() {

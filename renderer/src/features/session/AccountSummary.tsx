@@ -24,7 +24,7 @@ export function AccountSummary() {
   );
 }
 
-/** Signs out at once, or asks first when that would pause transfers (the main side pauses them). */
+/** Asks first: signing out deletes this device's keys, and pauses transfers (the main side pauses them). */
 export function SignOutButton() {
   const hasSession = useSession((state) => state.session !== null);
   const phase = useSession((state) => state.phase);
@@ -34,11 +34,7 @@ export function SignOutButton() {
   if (!hasSession) return null;
   return (
     <>
-      <button
-        type="button"
-        onClick={() => (running > 0 ? setAsking(true) : void signOut())}
-        disabled={phase === 'signingOut'}
-      >
+      <button type="button" onClick={() => setAsking(true)} disabled={phase === 'signingOut'}>
         {phase === 'signingOut' ? 'Signing out…' : 'Sign out'}
       </button>
       {asking && (

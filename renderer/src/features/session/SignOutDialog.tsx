@@ -8,7 +8,7 @@ interface SignOutDialogProps {
   readonly onClose: () => void;
 }
 
-/** Signing out stops every transfer of the account where it is: said before, not found out after. */
+/** What signing out costs — the encrypted history on this device, and running transfers — said before, not found out after. */
 export function SignOutDialog({ running, onConfirm, onClose }: SignOutDialogProps) {
   return (
     <Dialog
@@ -17,10 +17,18 @@ export function SignOutDialog({ running, onConfirm, onClose }: SignOutDialogProp
       onClose={onClose}
       className="confirm"
       description={
-        <p>
-          {running === 1 ? '1 transfer is' : `${countOf(running, 'transfer')} are`} still running.{' '}
-          {running === 1 ? 'It' : 'They'} will pause, and continue when you sign in to this account again.
-        </p>
+        <>
+          <p>
+            This device’s encryption keys are deleted when you sign out: signing in again makes a new device, which
+            cannot read the encrypted messages and files sent before.
+          </p>
+          {running > 0 && (
+            <p>
+              {running === 1 ? '1 transfer is' : `${countOf(running, 'transfer')} are`} still running.{' '}
+              {running === 1 ? 'It' : 'They'} will pause, and continue when you sign in to this account again.
+            </p>
+          )}
+        </>
       }
     >
       <div className="dialog-actions">

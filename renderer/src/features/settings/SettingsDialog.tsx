@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
-import type { Settings } from '../../../../shared/app/settings';
+import type { Settings, Theme } from '../../../../shared/app/settings';
 import { useAppStores } from '../../app/app-stores';
 import { Dialog } from '../../components/Dialog';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -131,6 +131,19 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
           hint="Incoming files up to this size start downloading on their own; larger ones wait for you. 0 means never."
           problem={problemWith('autoDownloadMb')}
         />
+        <div className="field field-check">
+          <input
+            id="keep-cancelled"
+            type="checkbox"
+            checked={draft.keepCancelledPartials}
+            onChange={(event) => change({ keepCancelledPartials: event.target.checked })}
+            aria-describedby="keep-cancelled-hint"
+          />
+          <label htmlFor="keep-cancelled">Keep what arrived when the sender cancels</label>
+          <small id="keep-cancelled-hint" className="hint">
+            Saved with “(incomplete)” in its name. Otherwise the part that arrived is deleted.
+          </small>
+        </div>
       </fieldset>
       <fieldset className="settings-transfers">
         <legend>Transfers</legend>
@@ -171,6 +184,17 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
             </span>
           </label>
         ))}
+      </fieldset>
+      <fieldset className="settings-appearance">
+        <legend>Appearance</legend>
+        <div className="field">
+          <label htmlFor="theme">Theme</label>
+          <select id="theme" value={draft.theme} onChange={(event) => change({ theme: event.target.value as Theme })}>
+            <option value="system">Follow the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </div>
       </fieldset>
       <details className="key-storage">
         <summary>Keys are stored encrypted on this computer</summary>

@@ -1,4 +1,4 @@
-import type { FormatPolicy, Settings, SettingsPatch } from '../../../../shared/app/settings';
+import type { FormatPolicy, Settings, SettingsPatch, Theme } from '../../../../shared/app/settings';
 import { BYTES_PER_MB } from '../../text/quantities';
 
 /** The settings form as typed: numbers stay text until saved, so a half-typed value is not refused mid-edit. */
@@ -7,6 +7,8 @@ export interface SettingsDraft {
   readonly autoDownloadMb: string;
   readonly maxConcurrentTransfers: string;
   readonly defaultFormat: FormatPolicy;
+  readonly keepCancelledPartials: boolean;
+  readonly theme: Theme;
 }
 
 export function draftOf(settings: Settings): SettingsDraft {
@@ -15,6 +17,8 @@ export function draftOf(settings: Settings): SettingsDraft {
     autoDownloadMb: String(Math.round((settings.autoDownloadMaxBytes / BYTES_PER_MB) * 10) / 10),
     maxConcurrentTransfers: String(settings.maxConcurrentTransfers),
     defaultFormat: settings.defaultFormat,
+    keepCancelledPartials: settings.keepCancelledPartials,
+    theme: settings.theme,
   };
 }
 
@@ -44,5 +48,9 @@ export function patchFrom(draft: SettingsDraft, current: Settings): SettingsPatc
       draftOf(current).autoDownloadMb !== draft.autoDownloadMb && { autoDownloadMaxBytes }),
     ...(concurrent !== current.maxConcurrentTransfers && { maxConcurrentTransfers: concurrent }),
     ...(draft.defaultFormat !== current.defaultFormat && { defaultFormat: draft.defaultFormat }),
+    ...(draft.keepCancelledPartials !== current.keepCancelledPartials && {
+      keepCancelledPartials: draft.keepCancelledPartials,
+    }),
+    ...(draft.theme !== current.theme && { theme: draft.theme }),
   };
 }

@@ -47,28 +47,37 @@ function buttonsFor(transfer: TransferUpdate): ActionButton[] {
   }
 }
 
-export function TransferActions({ transfer }: { readonly transfer: TransferUpdate }) {
+/** `inCard`: on a file's card in a room, where "Remove from list" means nothing. */
+export function TransferActions({
+  transfer,
+  inCard = false,
+}: {
+  readonly transfer: TransferUpdate;
+  readonly inCard?: boolean;
+}) {
   const act = useTransfers((state) => state.act);
   const busy = useTransfers((state) => state.busy[transfer.id]);
   const [confirming, setConfirming] = useState(false);
 
   return (
     <div className="transfer-actions">
-      {buttonsFor(transfer).map((button) => (
-        <button
-          key={button.action}
-          type="button"
-          className={button.action === 'confirmCancel' ? 'quiet danger-text' : 'quiet'}
-          disabled={busy !== undefined}
-          aria-label={accessibleName(button, transfer.fileName)}
-          onClick={() => {
-            if (button.action === 'confirmCancel') setConfirming(true);
-            else void act(transfer.id, button.action);
-          }}
-        >
-          {button.label}
-        </button>
-      ))}
+      {buttonsFor(transfer)
+        .filter((button) => !inCard || button.action !== 'forget')
+        .map((button) => (
+          <button
+            key={button.action}
+            type="button"
+            className={button.action === 'confirmCancel' ? 'quiet danger-text' : 'quiet'}
+            disabled={busy !== undefined}
+            aria-label={accessibleName(button, transfer.fileName)}
+            onClick={() => {
+              if (button.action === 'confirmCancel') setConfirming(true);
+              else void act(transfer.id, button.action);
+            }}
+          >
+            {button.label}
+          </button>
+        ))}
       {confirming && (isActive(transfer) || transfer.status === 'paused') && (
         <CancelTransferDialog
           transfer={transfer}

@@ -6,6 +6,7 @@ import { TransferActions } from './TransferActions';
 import { directionWords, statusLine } from './transfer-words';
 import { useRetryCountdown } from './use-retry-countdown';
 import { useTransfers } from './use-transfers';
+import { useStalled } from './use-stalled';
 
 /** One transfer: what it is, how far it got, how fast, its state in words, and what can be done. */
 export function TransferRow({ id }: { readonly id: string }) {
@@ -14,11 +15,12 @@ export function TransferRow({ id }: { readonly id: string }) {
   const dismissError = useTransfers((state) => state.dismissError);
   const retryIn = useRetryCountdown(transfer?.retry);
   const connected = useConnected();
+  const stalled = useStalled(transfer);
   const nameId = useId();
   if (!transfer) return null;
 
   const percent = transfer.status === 'completed' ? 100 : percentOf(transfer.bytesDone, transfer.bytesTotal);
-  const status = statusLine(transfer, connected, retryIn);
+  const status = statusLine(transfer, connected, retryIn, stalled);
   return (
     <li className={`transfer is-${transfer.status}`} aria-labelledby={nameId}>
       <div className="transfer-head">

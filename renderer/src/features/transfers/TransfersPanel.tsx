@@ -7,8 +7,8 @@ import { useTransfers } from './use-transfers';
 function EmptyTransfers() {
   return (
     <div className="empty-state">
-      <p className="empty-title">Nothing sent yet</p>
-      <p>Files you send appear here with their progress. You can pause, resume or cancel them.</p>
+      <p className="empty-title">No transfers yet</p>
+      <p>Files you send or download appear here with their progress. You can pause, resume or cancel them.</p>
     </div>
   );
 }

@@ -10,6 +10,8 @@ export function statusWords(transfer: TransferUpdate, retryInSeconds?: number): 
   if (transfer.retry && (transfer.status === 'uploading' || transfer.status === 'downloading')) {
     return `Retrying in ${retryInSeconds ?? Math.ceil(transfer.retry.inMs / 1000)} s (attempt ${transfer.retry.attempt})`;
   }
+  if (transfer.waitingForOutcome && transfer.status === 'downloading')
+    return 'Waiting for the sender to confirm the file';
   switch (transfer.status) {
     case 'queued':
       return 'Queued';
@@ -20,11 +22,11 @@ export function statusWords(transfer: TransferUpdate, retryInSeconds?: number): 
     case 'paused':
       return 'Paused';
     case 'completed':
-      return 'Completed';
+      return transfer.verified ? 'Completed · verified' : 'Completed';
     case 'failed':
       return transfer.failure ? `Failed: ${transfer.failure.message}` : 'Failed';
     case 'cancelled':
-      return 'Cancelled';
+      return transfer.cancelledBySender ? 'Cancelled by the sender' : 'Cancelled';
   }
 }
 
@@ -47,7 +49,12 @@ export interface StatusLine {
  * While the page cannot reach Slipstream (`connected` false), a moving transfer shows where it stood,
  * never a rate or a time left that nobody is measuring any more.
  */
-export function statusLine(transfer: TransferUpdate, connected: boolean, retryInSeconds?: number): StatusLine {
+export function statusLine(
+  transfer: TransferUpdate,
+  connected: boolean,
+  retryInSeconds?: number,
+  stalled = false,
+): StatusLine {
   if (!connected && isActive(transfer)) {
     const stood = transfer.status === 'queued' ? 'Queued' : `${percentOf(transfer.bytesDone, transfer.bytesTotal)} %`;
     return { words: `${stood} when the connection was lost`, detail: ' — waiting for Slipstream' };
@@ -60,6 +67,9 @@ export function statusLine(transfer: TransferUpdate, connected: boolean, retryIn
   const words = statusWords(transfer, retryInSeconds);
   const amount = `${formatBytes(transfer.bytesDone)} of ${formatBytes(transfer.bytesTotal)}`;
   if (transfer.status === 'paused') return { words, detail: ` at ${amount}` };
+  if (transfer.waitingForOutcome) return { words };
+  // A download with no new bytes for a while waits for its sender's upload (use-stalled.ts).
+  if (stalled && transfer.status === 'downloading') return { words: 'Waiting for the sender', detail: ` · ${amount}` };
   if (transfer.status === 'uploading' || transfer.status === 'downloading') {
     const speed = speedWords(transfer);
     return { words, detail: ` · ${amount}${speed ? ` · ${speed}` : ''}` };

@@ -50,7 +50,12 @@ function without<T>(record: Readonly<Record<string, T>>, id: string): Record<str
  * then every update and removal it pushes. The engine is the only source of truth; this store never
  * guesses a state, it shows the last one reported.
  */
-export function createTransfersStore(api: SlipstreamApi): TransfersStore {
+export interface TransfersHooks {
+  /** Runs before a transfer is removed from the list (file-coordinator.ts tells the room about a failed send). */
+  beforeForget?: (id: string) => Promise<void>;
+}
+
+export function createTransfersStore(api: SlipstreamApi, hooks: TransfersHooks = {}): TransfersStore {
   const store = createStore<TransfersState>((set, get) => ({
     order: [],
     byId: {},
@@ -77,6 +82,7 @@ export function createTransfersStore(api: SlipstreamApi): TransfersStore {
       if (get().busy[id]) return;
       set((state) => ({ busy: { ...state.busy, [id]: action }, actionErrors: without(state.actionErrors, id) }));
       try {
+        if (action === 'forget') await hooks.beforeForget?.(id);
         await calls[action](api, id);
       } catch (error) {
         set((state) => ({ actionErrors: { ...state.actionErrors, [id]: messageOf(error) } }));

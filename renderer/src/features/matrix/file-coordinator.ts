@@ -1,0 +1,301 @@
+import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
+import type { SlipstreamApi } from '../../../../shared/ipc-contract';
+import type { FileMessageContent } from '../../../../shared/matrix/file-message';
+import {
+  OUTCOME_FOLLOWS_KEY,
+  TRANSFER_OUTCOME_EVENT_TYPE,
+  transferOutcomeContent,
+  type TransferOutcome,
+} from '../../../../shared/matrix/transfer-outcome';
+import { isFinalStatus, type TransferUpdate } from '../../../../shared/transfer/transfer-update';
+import { announcedContent } from '../sending/announcement';
+import type { SettingsStore } from '../settings/settings-store';
+import type { TransfersStore } from '../transfers/transfers-store';
+import { messageOf } from '../../text/error-message';
+import type { MatrixStore } from './matrix-store';
+import { outcomesOf, senderOutcome } from '../room/timeline-items';
+
+/*
+ * Where files meet room events (docs/PROTOCOL.md §7). The engine moves the bytes; this posts what
+ * the room must know and tells the engine what the room said:
+ * - a send's file event, as soon as the engine answers with its content (and, at start, for sends
+ *   whose event was never posted because the window closed in between);
+ * - a send's outcome event once it completed (with the ciphertext's SHA-256) or was cancelled;
+ * - a receive's outcome, from its file's own sender only, so the engine verifies or stops;
+ * - new files from others up to the auto-download size start downloading on their own.
+ */
+
+export interface FileCoordinator {
+  /** Posts a just-started send's file event in its room and tells the engine the event's ID. */
+  announce(roomId: string, sent: { transferId: string; content: FileMessageContent }): Promise<void>;
+  /** Posts "cancelled" for a failed send about to be removed, whose receivers would otherwise wait. */
+  beforeForget(id: string): Promise<void>;
+  /** Starts receiving a file event's file (a click on Download, or an auto-download). */
+  receive(room: Room, event: MatrixEvent): Promise<string>;
+  dispose(): void;
+}
+
+export interface FileCoordinatorDependencies {
+  readonly api: SlipstreamApi;
+  readonly matrix: MatrixStore;
+  readonly transfers: TransfersStore;
+  readonly settings: SettingsStore;
+  /** A problem to show (the event could not be posted, say). */
+  readonly report: (message: string) => void;
+}
+
+const FILE_MSGTYPES = new Set(['m.file', 'm.image', 'm.video', 'm.audio']);
+
+function isFileEvent(event: MatrixEvent): boolean {
+  if (event.getType() !== 'm.room.message' || event.isDecryptionFailure() || event.isRedacted()) return false;
+  const content = event.getContent();
+  return (
+    FILE_MSGTYPES.has(content['msgtype'] as string) &&
+    (typeof content['file'] === 'object' || typeof content['url'] === 'string')
+  );
+}
+
+function fileSize(event: MatrixEvent): number | undefined {
+  const info = event.getContent()['info'] as { size?: unknown } | undefined;
+  return typeof info?.size === 'number' ? info.size : undefined;
+}
+
+export function createFileCoordinator({
+  api,
+  matrix,
+  transfers,
+  settings,
+  report,
+}: FileCoordinatorDependencies): FileCoordinator {
+  /** Work under way or done this session, so nothing is posted or settled twice. */
+  const announcing = new Set<string>();
+  const postingOutcome = new Set<string>();
+  const settled = new Set<string>();
+  const receiving = new Set<string>();
+  /** File events that arrived while the page was listening (not history): only these auto-download. */
+  const live = new Set<string>();
+  let resumedAnnouncements = false;
+
+  const client = (): MatrixClient | null => {
+    const state = matrix.getState();
+    return state.phase === 'ready' ? state.client : null;
+  };
+
+  const note = (request: Parameters<SlipstreamApi['noteSendEvents']>[0]) =>
+    api
+      .noteSendEvents(request)
+      .catch((error: unknown) => report(`Slipstream could not record a sent event: ${messageOf(error)}`));
+
+  async function announce(roomId: string, sent: { transferId: string; content: FileMessageContent }) {
+    const ready = matrix.getState().client;
+    if (!ready) throw new Error('not connected to your homeserver yet');
+    announcing.add(sent.transferId);
+    try {
+      const { event_id: eventId } = await ready.sendMessage(roomId, announcedContent(sent.content) as never);
+      await note({ id: sent.transferId, eventId });
+    } finally {
+      announcing.delete(sent.transferId);
+    }
+  }
+
+  /** Sends whose file event was never posted (the window closed between the engine's answer and the post). */
+  async function announceLeftovers(ready: MatrixClient) {
+    const { byId } = transfers.getState();
+    for (const transfer of Object.values(byId)) {
+      if (transfer.direction !== 'send' || transfer.announced || !transfer.roomId) continue;
+      if (transfer.status === 'cancelled' || transfer.status === 'failed' || announcing.has(transfer.id)) continue;
+      if (ready.getRoom(transfer.roomId)?.getMyMembership() !== 'join') continue;
+      announcing.add(transfer.id);
+      try {
+        const content = await api.transferContent({ id: transfer.id });
+        const { event_id: eventId } = await ready.sendMessage(transfer.roomId, announcedContent(content) as never);
+        await note({ id: transfer.id, eventId });
+      } catch (error) {
+        report(
+          `${transfer.fileName} is being sent, but its message could not be posted in the room: ${messageOf(error)}`,
+        );
+      } finally {
+        announcing.delete(transfer.id);
+      }
+    }
+  }
+
+  function outcomeOfSend(transfer: TransferUpdate): TransferOutcome | undefined {
+    if (transfer.status === 'cancelled') return { kind: 'cancelled' };
+    if (transfer.status === 'completed' && transfer.ciphertextSha256)
+      return { kind: 'completed', size: transfer.bytesTotal, ciphertextSha256: transfer.ciphertextSha256 };
+    return undefined;
+  }
+
+  async function postOutcomes(ready: MatrixClient) {
+    for (const transfer of Object.values(transfers.getState().byId)) {
+      if (transfer.direction !== 'send' || !transfer.eventId || !transfer.roomId || transfer.outcomeAnnounced) continue;
+      const outcome = outcomeOfSend(transfer);
+      if (!outcome || postingOutcome.has(transfer.id)) continue;
+      postingOutcome.add(transfer.id);
+      try {
+        await ready.sendEvent(
+          transfer.roomId,
+          TRANSFER_OUTCOME_EVENT_TYPE as never,
+          transferOutcomeContent(transfer.eventId, outcome) as never,
+        );
+        await note({ id: transfer.id, outcomeAnnounced: true });
+      } catch (error) {
+        postingOutcome.delete(transfer.id);
+        report(
+          `The room could not be told that ${transfer.fileName} ${outcome.kind === 'completed' ? 'finished' : 'was cancelled'}: ${messageOf(error)}`,
+        );
+      }
+    }
+  }
+
+  /** Receives still open whose file's sender posted an outcome: the engine verifies, or stops. */
+  async function settleReceives(ready: MatrixClient) {
+    // A receive that failed may have failed on the media its sender's cancel removed: it takes that cancel.
+    const open = Object.values(transfers.getState().byId).filter(
+      (transfer) =>
+        transfer.direction === 'receive' &&
+        transfer.eventId &&
+        transfer.roomId &&
+        (!isFinalStatus(transfer.status) || transfer.status === 'failed') &&
+        !settled.has(transfer.id),
+    );
+    for (const transfer of open) {
+      const room = ready.getRoom(transfer.roomId!);
+      const fileEvent = room?.findEventById(transfer.eventId!);
+      if (!room || !fileEvent) continue;
+      const outcome = senderOutcome(
+        outcomesOf(room.getLiveTimeline().getEvents()),
+        transfer.eventId!,
+        fileEvent.getSender() ?? '',
+      );
+      if (!outcome || (transfer.status === 'failed' && outcome.kind !== 'cancelled')) continue;
+      settled.add(transfer.id);
+      await api.settleReceive({ id: transfer.id, outcome }).catch((error: unknown) => {
+        settled.delete(transfer.id);
+        report(`${transfer.fileName}: ${messageOf(error)}`);
+      });
+    }
+  }
+
+  async function receive(room: Room, event: MatrixEvent): Promise<string> {
+    const eventId = event.getId()!;
+    const content = event.getContent();
+    const outcome = senderOutcome(outcomesOf(room.getLiveTimeline().getEvents()), eventId, event.getSender() ?? '');
+    const { transferId } = await api.receiveFile({
+      content,
+      roomId: room.roomId,
+      eventId,
+      ...(content[OUTCOME_FOLLOWS_KEY] === true && { awaitOutcome: true }),
+      ...(outcome && { outcome }),
+    });
+    return transferId;
+  }
+
+  async function autoDownload(ready: MatrixClient) {
+    const limit = settings.getState().settings?.autoDownloadMaxBytes ?? 0;
+    if (limit <= 0 || live.size === 0) return;
+    const receivedEvents = new Set(Object.values(transfers.getState().byId).map((transfer) => transfer.eventId));
+    for (const eventId of [...live]) {
+      const event = ready
+        .getRooms()
+        .map((room) => [room, room.findEventById(eventId)] as const)
+        .find(([, found]) => found);
+      if (!event) continue;
+      const [room, fileEvent] = event;
+      if (!fileEvent || fileEvent.isBeingDecrypted() || (fileEvent.isEncrypted() && !fileEvent.getClearContent()))
+        continue;
+      live.delete(eventId);
+      if (!isFileEvent(fileEvent) || fileEvent.getSender() === ready.getUserId() || receivedEvents.has(eventId))
+        continue;
+      const size = fileSize(fileEvent);
+      if (size === undefined || size > limit || receiving.has(eventId)) continue;
+      receiving.add(eventId);
+      await receive(room, fileEvent).catch((error: unknown) =>
+        report(`${fileEvent.getContent()['body'] ?? 'A file'} could not be downloaded: ${messageOf(error)}`),
+      );
+    }
+  }
+
+  let running = false;
+  let again = false;
+  /** One pass over everything that may need doing; passes never overlap. */
+  async function pass() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const ready = client();
+        if (!ready) return;
+        if (!resumedAnnouncements && transfers.getState().loaded) {
+          resumedAnnouncements = true;
+          await announceLeftovers(ready);
+        }
+        await postOutcomes(ready);
+        await settleReceives(ready);
+        await autoDownload(ready);
+      } while (again);
+    } finally {
+      running = false;
+    }
+  }
+
+  const onTimeline = (
+    event: MatrixEvent,
+    _room: Room | undefined,
+    toStart: boolean | undefined,
+    _removed: boolean,
+    data: { liveEvent?: boolean },
+  ) => {
+    if (!toStart && data?.liveEvent && event.getId() && (event.getType() === 'm.room.message' || event.isEncrypted()))
+      live.add(event.getId()!);
+  };
+  let watched: MatrixClient | null = null;
+  const watch = () => {
+    const current = matrix.getState().client;
+    if (current === watched) return;
+    (watched as unknown as { off?: (name: string, listener: unknown) => void })?.off?.('Room.timeline', onTimeline);
+    watched = current;
+    (current as unknown as { on?: (name: string, listener: unknown) => void })?.on?.('Room.timeline', onTimeline);
+    live.clear();
+    resumedAnnouncements = false;
+  };
+  const stopMatrix = matrix.subscribe(() => {
+    watch();
+    void pass();
+  });
+  const stopTransfers = transfers.subscribe(() => void pass());
+  watch();
+  void pass();
+
+  /**
+   * Before a send is removed from the list: one that failed and never told its room (its receivers
+   * would wait for it forever) posts that it was cancelled.
+   */
+  async function beforeForget(id: string) {
+    const transfer = transfers.getState().byId[id];
+    const ready = client();
+    if (!ready || !transfer || transfer.direction !== 'send' || transfer.status !== 'failed') return;
+    if (!transfer.eventId || !transfer.roomId || transfer.outcomeAnnounced) return;
+    await ready.sendEvent(
+      transfer.roomId,
+      TRANSFER_OUTCOME_EVENT_TYPE as never,
+      transferOutcomeContent(transfer.eventId, { kind: 'cancelled' }) as never,
+    );
+  }
+
+  return {
+    announce,
+    receive,
+    beforeForget,
+    dispose() {
+      stopMatrix();
+      stopTransfers();
+      (watched as unknown as { off?: (name: string, listener: unknown) => void })?.off?.('Room.timeline', onTimeline);
+    },
+  };
+}
