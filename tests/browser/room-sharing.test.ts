@@ -1,4 +1,5 @@
-import { link, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { link, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -41,6 +42,8 @@ const TAKE_2 = 'rushes-day-2.mov';
 const TAKE_3 = 'rushes-day-3.mov';
 /** Under the auto-download size (100 MB by default): Bob's app downloads it without being asked. */
 const SMALL = 'call-sheet.pdf';
+/** Auto-downloaded, onto a download folder too small for it. */
+const TOO_BIG = 'b-roll.mov';
 
 interface Person {
   readonly user: MatrixUser;
@@ -73,17 +76,22 @@ describe('two people sharing files in an encrypted room', () => {
   beforeAll(async () => {
     stack = await ensureStack();
     fixtures = await mkdtemp(join(tmpdir(), 'slipstream-room-fixtures-'));
-    const [big, take2, take3, small] = await Promise.all([
+    const [big, take2, take3, small, tooBig] = await Promise.all([
       makeSampleFile(join(fixtures, BIG), BIG_SIZE),
       makeSampleFile(join(fixtures, TAKE_2), 120 * MB),
       makeSampleFile(join(fixtures, TAKE_3), 110 * MB),
       makeSampleFile(join(fixtures, SMALL), 2 * MB),
+      makeSampleFile(join(fixtures, TOO_BIG), 12 * MB),
     ]);
     [bigSha256, take3Sha256] = await Promise.all([sha256OfFile(big), sha256OfFile(take3)]);
     proxy = await startMediaProxy({ upstream: stack.baseUrl });
     browser = await launchChromium();
     [alice, bob] = await Promise.all([
-      person('alice', { [BIG]: big, [TAKE_2]: take2, [TAKE_3]: take3, [SMALL]: small }, () => proxy.url),
+      person(
+        'alice',
+        { [BIG]: big, [TAKE_2]: take2, [TAKE_3]: take3, [SMALL]: small, [TOO_BIG]: tooBig },
+        () => proxy.url,
+      ),
       person('bob', {}, () => stack.baseUrl),
     ]);
   }, TIMEOUT_MS);
@@ -307,6 +315,116 @@ describe('two people sharing files in an encrypted room', () => {
   );
 
   it(
+    'a direct chat starts from its invitation; an invitation can be declined and a room left',
+    async () => {
+      const rooms = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
+      await rooms(alice.page).getByRole('button', { name: 'New direct chat' }).click();
+      const dialog = alice.page.getByRole('dialog', { name: 'New direct chat' });
+      await dialog.getByRole('textbox', { name: 'Matrix ID of the person' }).fill(bob.user.userId);
+      await dialog.getByRole('button', { name: 'Start chat' }).click();
+      await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+      const directChats = (page: Page) => rooms(page).getByRole('region', { name: 'Direct chats' });
+      await directChats(alice.page).getByRole('listitem').first().waitFor({ timeout: 30_000 });
+
+      const direct = bob.page
+        .getByRole('listitem', { name: /^Invitation to / })
+        .filter({ hasText: 'to a direct chat' });
+      await direct.waitFor({ timeout: 60_000 });
+      await direct.getByRole('button', { name: 'Accept' }).click();
+      await directChats(bob.page).getByRole('listitem').first().waitFor({ timeout: 30_000 });
+      await alice.page.getByRole('textbox', { name: /^Message / }).fill('Just between us.');
+      await alice.page.keyboard.press('Enter');
+      await bob.page.getByText('Just between us.').waitFor({ timeout: 60_000 });
+      await screenshot(bob.page, 'direct-chat');
+
+      await createRoomInUi(alice.page, 'Spare room', [bob.user.userId]);
+      const spare = bob.page.getByRole('listitem', { name: 'Invitation to Spare room' });
+      await spare.getByRole('button', { name: 'Decline' }).click({ timeout: 60_000 });
+      await spare.waitFor({ state: 'detached', timeout: 30_000 });
+      expect(
+        await rooms(bob.page)
+          .getByRole('button', { name: /^Spare room/ })
+          .count(),
+      ).toBe(0);
+
+      await alice.page.getByRole('button', { name: 'Leave…' }).click();
+      const leave = alice.page.getByRole('alertdialog', { name: 'Leave Spare room?' });
+      await leave.getByRole('button', { name: 'Leave room' }).click();
+      await leave.waitFor({ state: 'detached', timeout: 30_000 });
+      await expect
+        .poll(() =>
+          rooms(alice.page)
+            .getByRole('button', { name: /^Spare room/ })
+            .count(),
+        )
+        .toBe(0);
+      await rooms(alice.page)
+        .getByRole('button', { name: new RegExp(`^${ROOM}`) })
+        .click();
+      await rooms(bob.page)
+        .getByRole('button', { name: new RegExp(`^${ROOM}`) })
+        .click();
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'bad input gets a sentence to act on: a file gone before it was sent, a folder dropped, a full download folder',
+    async () => {
+      // Chosen, then moved away before Send: the page says which file and why, and nothing is sent.
+      const vanishing = join(alice.folders.home, 'moved-away.mov');
+      await makeSampleFile(vanishing, 1 * MB);
+      await alice.page.getByRole('button', { name: 'Send files…' }).click();
+      const chooser = alice.page.getByRole('dialog', { name: 'Choose files to send' });
+      await chooser.getByRole('checkbox', { name: 'moved-away.mov' }).check();
+      await rm(vanishing);
+      await chooser.getByRole('button', { name: 'Send 1 file' }).click();
+      const gone = alice.page.getByRole('alert').filter({ hasText: 'moved-away.mov could not be sent' });
+      await gone.waitFor({ timeout: 30_000 });
+      expect(await gone.textContent()).toMatch(
+        /moved-away\.mov could not be sent: .*(no longer exists|not found|does not exist)/i,
+      );
+      expect(await transferRow(alice.page, 'moved-away.mov').count()).toBe(0);
+
+      // A folder dragged from the desktop (through DevTools' drag events, as the system hands one over).
+      const folder = join(alice.folders.home, 'Shoot folder');
+      await mkdir(folder);
+      const devtools = await alice.page.context().newCDPSession(alice.page);
+      const room = await alice.page.getByRole('region', { name: ROOM }).boundingBox();
+      const at = { x: room!.x + room!.width / 2, y: room!.y + room!.height / 2 };
+      const data = { items: [], files: [folder], dragOperationsMask: 1 };
+      for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+        await devtools.send('Input.dispatchDragEvent', { type, ...at, data });
+      const isFolder = alice.page.getByRole('alert').filter({ hasText: 'Shoot folder is a folder' });
+      await isFolder.waitFor({ timeout: 30_000 });
+      expect(await isFolder.textContent()).toContain('open the folder and drop the files inside it');
+      await screenshot(alice.page, 'send-problems');
+
+      // Bob's download folder is on a disk too small for the file: the card says so, nothing is left.
+      const small = join(bob.folders.home, 'Small disk');
+      await mkdir(small);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+      const contract = await connectToHost(bob.host.url);
+      const before = await contract.getSettings();
+      try {
+        await contract.updateSettings({ downloadFolder: small });
+        await chooseAndSend(alice.page, [TOO_BIG]);
+        await waitForStatus(transferRow(bob.page, TOO_BIG), 'Failed', 60_000);
+        expect(await fileCard(bob.page, ROOM, TOO_BIG).textContent()).toContain(
+          `Failed cannot save into ${small}: the disk is full`,
+        );
+        expect(await readdir(small)).toEqual([]);
+        await screenshot(bob.page, 'receive-disk-full');
+      } finally {
+        await contract.updateSettings({ downloadFolder: before.downloadFolder });
+        contract.disconnect();
+        execFileSync('umount', [small]);
+      }
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'both apps quit and start again: still signed in, the history decrypts, the transfers are listed; signing out forgets the session and the keys',
     async () => {
       for (const person of [alice, bob]) {
@@ -337,6 +455,14 @@ describe('two people sharing files in an encrypted room', () => {
       const contract = await connectToHost(bob.host.url);
       expect(await contract.loadSession()).toBeNull();
       contract.disconnect();
+
+      // Signed in again, Bob is a new device: what was sent before is not his to read, and says so.
+      await signIn(bob.page, stack.baseUrl, bob.user);
+      await bob.page.getByRole('button', { name: new RegExp(`^${ROOM}`) }).click({ timeout: 60_000 });
+      const undecryptable = roomMessages(bob.page, ROOM).getByText(/^This message could not be decrypted: /);
+      await undecryptable.first().waitFor({ timeout: 60_000 });
+      expect(await undecryptable.first().textContent()).toMatch(/sent before this device signed in|not been given/);
+      await screenshot(bob.page, 'room-new-device');
       for (const person of [alice, bob])
         expect(
           person.errors.filter((error) => !/Failed to load resource|ERR_CONNECTION_REFUSED|net::ERR/.test(error)),

@@ -20,7 +20,7 @@ import { fileBlockOf } from './outgoing-transfer.js';
 import { type DigestMark, flatBoundaries, initialMark, ReceiveDigest, rederivedMark } from './receive-digest.js';
 import { type CompletedOutcome, sameSha256 } from './receive-outcome.js';
 import { NetworkError, withRetries } from './retry-policy.js';
-import { describeFsFailure, isErrno, TransferError, writeFailure } from './transfer-error.js';
+import { describeFsFailure, isErrno, savingFailure, TransferError } from './transfer-error.js';
 import type { ReceiveCheckpoint, ReceiveRecord } from './transfer-record.js';
 import { TransferStore } from './transfer-store.js';
 
@@ -140,17 +140,20 @@ export async function prepareReceive(
   return record;
 }
 
-async function openPartial(path: string): Promise<FileHandle> {
+async function openPartial(record: {
+  readonly partialPath: string;
+  readonly destinationDir: string;
+}): Promise<FileHandle> {
   try {
-    return await open(path, 'r+');
+    return await open(record.partialPath, 'r+');
   } catch (error) {
-    if (!isErrno(error) || error.code !== 'ENOENT') throw writeFailure(error, path);
+    if (!isErrno(error) || error.code !== 'ENOENT') throw savingFailure(error, record);
   }
   try {
     // The mode the saved file will have (the umask applies), as any other download.
-    return await open(path, 'w+', 0o666);
+    return await open(record.partialPath, 'w+', 0o666);
   } catch (error) {
-    throw writeFailure(error, path);
+    throw savingFailure(error, record);
   }
 }
 
@@ -298,7 +301,7 @@ class ReceiveCheckpoints {
       .flushTo(position.plaintextOffset)
       .then(() => this.persist(position))
       .catch((error: unknown) => {
-        this.failure = writeFailure(error, this.record.partialPath);
+        this.failure = savingFailure(error, this.record);
       })
       .finally(() => {
         this.running = undefined;
@@ -316,7 +319,7 @@ class ReceiveCheckpoints {
     try {
       await this.handle.datasync();
     } catch (error) {
-      throw writeFailure(error, this.record.partialPath);
+      throw savingFailure(error, this.record);
     }
     this.record = { ...this.record, checkpoint };
     await this.reporter.save(this.record);
@@ -391,7 +394,7 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<Re
       // What the checkpoint counts is kept (a mark before it is written over with the same bytes).
       await handle.truncate(checkpoint.ciphertextOffset === 0 ? 0 : record.checkpoint.plaintextOffset);
     } catch (error) {
-      throw writeFailure(error, record.partialPath);
+      throw savingFailure(error, record);
     }
     checkpoints.latest = checkpoint;
     reporter.progress(checkpoint.plaintextOffset);
@@ -420,7 +423,7 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<Re
         try {
           await output.write(plaintext);
         } catch (error) {
-          throw writeFailure(error, record.partialPath);
+          throw savingFailure(error, record);
         }
         accepted += plaintext.length;
         return accepted;
@@ -438,7 +441,7 @@ async function attemptReceive(receive: Receive, signal: AbortSignal): Promise<Re
       throw new CodecError('HASH_MISMATCH', 'the file does not match its SHA-256: it was altered or cut short');
     }
     await output.flushTo().catch((error: unknown) => {
-      throw writeFailure(error, record.partialPath);
+      throw savingFailure(error, record);
     });
     return { size: accepted, ciphertextSha256 };
   } catch (error) {
@@ -508,7 +511,7 @@ export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial
   const file =
     initial.sealedFile === undefined ? undefined : await fileBlockOf(context, { sealedFile: initial.sealedFile });
   const keys = file && keyMaterialOf(file);
-  const handle = await openPartial(initial.partialPath);
+  const handle = await openPartial(initial);
   const checkpoints = new ReceiveCheckpoints(initial, handle, context, reporter);
   let receive: Receive | undefined;
   let received: Received;
@@ -537,7 +540,7 @@ export const runReceive: TransferRunner<ReceiveRecord> = async (context, initial
     });
     await checkpoints.settle({ ...checkpoints.latest, plaintextOffset: received.size });
     await handle.sync().catch((error: unknown) => {
-      throw writeFailure(error, initial.partialPath);
+      throw savingFailure(error, initial);
     });
   } catch (error) {
     // Keep what is authenticated for a resume; a stopped transfer resumes from here, its digest too.

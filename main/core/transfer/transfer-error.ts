@@ -64,6 +64,17 @@ export function isErrno(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 }
 
+/**
+ * A failure to write a receive's hidden partial file, named by the folder it is saved into: the
+ * partial file's own name means nothing to the person, the folder (and its disk) does.
+ */
+export function savingFailure(error: unknown, record: { readonly destinationDir: string }): unknown {
+  if (!isErrno(error)) return error;
+  const code = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? 'DISK_FULL' : 'DESTINATION_UNWRITABLE';
+  const reason = (error.code && FS_REASONS[error.code]) ?? error.message;
+  return new TransferError(code, `cannot save into ${record.destinationDir}: ${reason}`, { cause: error });
+}
+
 /** A failure to write `path` (a receive's file or folder) as the transfer failure it is. */
 export function writeFailure(error: unknown, path: string): unknown {
   if (!isErrno(error)) return error;

@@ -45,10 +45,7 @@ function Message({ item }: { readonly item: Exclude<TimelineItem, { kind: 'file'
       {item.kind === 'text' ? (
         <p className="message-body">{item.emote ? <em>{`${item.senderName} ${item.body}`}</em> : item.body}</p>
       ) : (
-        <p className="message-body undecryptable">
-          <span aria-hidden="true">🔒 </span>
-          {item.reason}
-        </p>
+        <p className="message-body undecryptable">{item.reason}</p>
       )}
     </li>
   );

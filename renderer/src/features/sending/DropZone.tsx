@@ -49,6 +49,12 @@ export function DropZone({ children, enabled }: { readonly children: ReactNode; 
       onDragOver={onDragOver}
       onDragLeave={onDragLeave}
       onDrop={onDrop}
+      // A drop taken by something inside (a room in the room list) never reaches onDrop: the capture
+      // phase sees every drop, so the highlight always goes.
+      onDropCapture={() => {
+        depth.current = 0;
+        setDragging(false);
+      }}
     >
       {children}
       {dragging && (
