@@ -3,6 +3,7 @@ import { type ProgressSummary, type TransferOutcome, TransferProgressTracker } f
 import type { EventName, PayloadOf } from '../../shared/ipc/contract-kit.js';
 import type { AppContract } from '../../shared/ipc-contract.js';
 import type { TransferUpdate } from '../../shared/transfer/transfer-update.js';
+import { transferNotice } from '../../shared/app/transfer-notice.js';
 
 /*
  * The transfers as the desktop shows them outside the window: the taskbar or dock progress bar over
@@ -24,22 +25,6 @@ export interface DesktopIntegration {
   seed(updates: readonly TransferUpdate[]): void;
   /** Draws the bar again, on a window opened since. */
   redraw(): void;
-}
-
-function notificationText(update: TransferUpdate, outcome: TransferOutcome): { title: string; body: string } {
-  const sending = update.direction === 'send';
-  if (outcome === 'failed') {
-    return {
-      title: `${sending ? 'Could not send' : 'Could not receive'} ${update.fileName}`,
-      body: update.failure?.message ?? 'The transfer stopped. You can retry it from the transfers list.',
-    };
-  }
-  return sending
-    ? { title: `Sent ${update.fileName}`, body: 'It is uploaded; everyone in the room can download it.' }
-    : {
-        title: `Received ${update.fileName}`,
-        body: update.savedPath ? `Saved as ${update.savedPath}` : 'It is saved.',
-      };
 }
 
 export function createDesktopIntegration({ app, window, focusWindow }: DesktopIntegrationOptions): DesktopIntegration {
@@ -66,7 +51,7 @@ export function createDesktopIntegration({ app, window, focusWindow }: DesktopIn
 
   const notify = (update: TransferUpdate, outcome: TransferOutcome) => {
     if (!Notification.isSupported()) return;
-    const notification = new Notification(notificationText(update, outcome));
+    const notification = new Notification(transferNotice(update, outcome));
     shown.add(notification);
     notification.on('click', () => {
       shown.delete(notification);

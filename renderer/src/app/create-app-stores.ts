@@ -3,6 +3,7 @@ import { createFileCoordinator, type FileCoordinator } from '../features/matrix/
 import { createMatrixStore } from '../features/matrix/matrix-store';
 import { createProblemsStore } from '../features/problems/problems-store';
 import { applyTheme } from './theme';
+import { watchForNotifications } from '../features/transfers/browser-notifications';
 import { createSendingStore } from '../features/sending/sending-store';
 import { createSessionStore } from '../features/session/session-store';
 import { createSettingsStore } from '../features/settings/settings-store';
@@ -60,6 +61,8 @@ export async function createAppStores(platform: Platform): Promise<AppStores> {
     }
   };
   session.subscribe(follow);
+  // Electron's main notifies through the system; in a browser the page does.
+  if (appInfo.host === 'browser') watchForNotifications(transfers);
   // The Theme setting applies as soon as it is known, and whenever it changes.
   const paintTheme = () => applyTheme(settings.getState().settings?.theme ?? 'system');
   settings.subscribe(paintTheme);

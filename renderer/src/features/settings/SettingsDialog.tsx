@@ -8,6 +8,7 @@ import { shortPath } from '../../text/paths';
 import { choosePaths } from '../file-chooser/choose-paths';
 import { useHomeFolder } from '../file-chooser/use-home-folder';
 import { formatChoices } from './format-choices';
+import { NotificationsField } from './NotificationsField';
 import { draftOf, patchFrom, type SettingsDraft, type SettingsProblem } from './settings-draft';
 import { useSettings } from './use-settings';
 
@@ -186,7 +187,7 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
         ))}
       </fieldset>
       <fieldset className="settings-appearance">
-        <legend>Appearance</legend>
+        <legend>Display and notifications</legend>
         <div className="field">
           <label htmlFor="theme">Theme</label>
           <select id="theme" value={draft.theme} onChange={(event) => change({ theme: event.target.value as Theme })}>
@@ -195,6 +196,7 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
             <option value="dark">Dark</option>
           </select>
         </div>
+        {appInfo.host === 'browser' && <NotificationsField />}
       </fieldset>
       <details className="key-storage">
         <summary>Keys are stored encrypted on this computer</summary>
