@@ -44,6 +44,8 @@ const TAKE_3 = 'rushes-day-3.mov';
 const SMALL = 'call-sheet.pdf';
 /** Auto-downloaded, onto a download folder too small for it. */
 const TOO_BIG = 'b-roll.mov';
+/** Under Automatic's v2 limit: sent as v3 only where the room says so. */
+const SMALL_TOO = 'sound-notes.wav';
 
 interface Person {
   readonly user: MatrixUser;
@@ -76,12 +78,13 @@ describe('two people sharing files in an encrypted room', () => {
   beforeAll(async () => {
     stack = await ensureStack();
     fixtures = await mkdtemp(join(tmpdir(), 'slipstream-room-fixtures-'));
-    const [big, take2, take3, small, tooBig] = await Promise.all([
+    const [big, take2, take3, small, tooBig, smallToo] = await Promise.all([
       makeSampleFile(join(fixtures, BIG), BIG_SIZE),
       makeSampleFile(join(fixtures, TAKE_2), 120 * MB),
       makeSampleFile(join(fixtures, TAKE_3), 110 * MB),
       makeSampleFile(join(fixtures, SMALL), 2 * MB),
       makeSampleFile(join(fixtures, TOO_BIG), 12 * MB),
+      makeSampleFile(join(fixtures, SMALL_TOO), 3 * MB),
     ]);
     [bigSha256, take3Sha256] = await Promise.all([sha256OfFile(big), sha256OfFile(take3)]);
     proxy = await startMediaProxy({ upstream: stack.baseUrl });
@@ -89,7 +92,7 @@ describe('two people sharing files in an encrypted room', () => {
     [alice, bob] = await Promise.all([
       person(
         'alice',
-        { [BIG]: big, [TAKE_2]: take2, [TAKE_3]: take3, [SMALL]: small, [TOO_BIG]: tooBig },
+        { [BIG]: big, [TAKE_2]: take2, [TAKE_3]: take3, [SMALL]: small, [TOO_BIG]: tooBig, [SMALL_TOO]: smallToo },
         () => proxy.url,
       ),
       person('bob', {}, () => stack.baseUrl),
@@ -226,6 +229,11 @@ describe('two people sharing files in an encrypted room', () => {
     return card;
   }
 
+  /** The open room's ID, as the app remembers it for the next start. */
+  const roomIdOf = (page: Page) =>
+    page.evaluate(
+      `Object.entries(localStorage).find(([key]) => key.startsWith('slipstream:last-room:'))?.[1]`,
+    ) as Promise<string | undefined>;
   const cardWords = (page: Page, name: string) => fileCard(page, ROOM, name).locator('.card-state-words').textContent();
   const inDownloads = async (person: Person) => (await readdir(join(person.folders.home, 'Downloads'))).sort();
 
@@ -337,6 +345,22 @@ describe('two people sharing files in an encrypted room', () => {
       await bob.page.getByText('Just between us.').waitFor({ timeout: 60_000 });
       await screenshot(bob.page, 'direct-chat');
 
+      // A message in a room Bob is not looking at counts as unread there, until he opens it.
+      await rooms(alice.page)
+        .getByRole('button', { name: new RegExp(`^${ROOM}`) })
+        .click();
+      await alice.page.getByRole('textbox', { name: `Message ${ROOM}` }).fill('Day 4 is cancelled.');
+      await alice.page.keyboard.press('Enter');
+      const filmCrew = rooms(bob.page).getByRole('button', { name: new RegExp(`^${ROOM}`) });
+      await expect
+        .poll(() => filmCrew.getAttribute('aria-label'), { timeout: 60_000 })
+        .toBe(`${ROOM}, encrypted, 1 unread`);
+      await screenshot(bob.page, 'room-list-unread');
+      await filmCrew.click();
+      await roomMessages(bob.page, ROOM).getByText('Day 4 is cancelled.').waitFor();
+      await expect.poll(() => filmCrew.getAttribute('aria-label'), { timeout: 60_000 }).toBe(`${ROOM}, encrypted`);
+      await rooms(bob.page).getByRole('region', { name: 'Direct chats' }).getByRole('button').first().click();
+
       await createRoomInUi(alice.page, 'Spare room', [bob.user.userId]);
       const spare = bob.page.getByRole('listitem', { name: 'Invitation to Spare room' });
       await spare.getByRole('button', { name: 'Decline' }).click({ timeout: 60_000 });
@@ -364,6 +388,97 @@ describe('two people sharing files in an encrypted room', () => {
       await rooms(bob.page)
         .getByRole('button', { name: new RegExp(`^${ROOM}`) })
         .click();
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'the room list’s search, files dropped on the list or pasted, a room’s own format, inviting from the room, the theme',
+    async () => {
+      const rooms = (page: Page) => page.getByRole('navigation', { name: 'Rooms' });
+      const search = rooms(bob.page).getByRole('searchbox', { name: 'Search rooms' });
+      await search.fill('crew');
+      await expect.poll(() => rooms(bob.page).getByRole('listitem').count()).toBe(1);
+      await search.fill('nothing like this');
+      await rooms(bob.page).getByText('No room matches “nothing like this”.').waitFor();
+      await search.fill('');
+      await rooms(alice.page)
+        .getByRole('button', { name: new RegExp(`^${ROOM}`) })
+        .click();
+
+      // Dropped on the room list, away from any one room: the app asks which room.
+      const listed = join(alice.folders.home, 'storyboard.pdf');
+      await makeSampleFile(listed, 1 * MB);
+      const devtools = await alice.page.context().newCDPSession(alice.page);
+      const list = await rooms(alice.page).boundingBox();
+      const below = { x: list!.x + list!.width / 2, y: list!.y + list!.height - 20 };
+      for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+        await devtools.send('Input.dispatchDragEvent', {
+          type,
+          ...below,
+          data: { items: [], files: [listed], dragOperationsMask: 1 },
+        });
+      const picker = alice.page.getByRole('dialog', { name: 'Send 1 file to which room?' });
+      await picker.waitFor();
+      expect(await seriousAccessibilityViolations(alice.page)).toEqual([]);
+      await screenshot(alice.page, 'room-picker');
+      await picker.getByRole('button', { name: new RegExp(`^${ROOM}`) }).click();
+      await waitForStatus(transferRow(bob.page, 'storyboard.pdf'), 'Completed · verified', 60_000);
+
+      // Pasted into the composer: sent to the room like a drop.
+      await alice.page.getByRole('textbox', { name: `Message ${ROOM}` }).focus();
+      await alice.page.evaluate(`(() => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(300000).fill(7)], 'pasted-still.png', { type: 'image/png' }));
+        document.activeElement.dispatchEvent(
+          new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+        );
+      })()`);
+      await waitForStatus(transferRow(bob.page, 'pasted-still.png'), 'Completed · verified', 60_000);
+
+      // This room's own format: small files stream (v3) here, though Automatic would send them as v2.
+      await alice.page.getByRole('combobox', { name: 'Files sent here' }).selectOption({ label: 'Always stream' });
+      await chooseAndSend(alice.page, [SMALL_TOO]);
+      await waitForStatus(transferRow(bob.page, SMALL_TOO), 'Completed · verified', 60_000);
+      const contract = await connectToHost(alice.host.url);
+      const sends = await contract.listTransfers();
+      const formatOf = async (name: string) => {
+        const id = sends.find((transfer) => transfer.fileName === name && transfer.direction === 'send')!.id;
+        return ((await contract.transferContent({ id })).file as { v: string }).v;
+      };
+      expect(await formatOf(SMALL_TOO)).toBe('org.matrix.msc4016.v3');
+      expect(await formatOf('storyboard.pdf')).toBe('v2');
+      expect((await contract.getSettings()).roomFormats).toEqual({ [(await roomIdOf(alice.page))!]: 'v3' });
+      contract.disconnect();
+      await alice.page.getByRole('combobox', { name: 'Files sent here' }).selectOption({ index: 0 });
+
+      // Inviting from the room.
+      const carol = await registerUser(stack);
+      await alice.page.getByRole('button', { name: 'Invite…' }).click();
+      const invite = alice.page.getByRole('dialog', { name: `Invite to ${ROOM}` });
+      await invite.getByRole('textbox', { name: 'Matrix IDs' }).fill('not-an-id');
+      await invite.getByRole('button', { name: 'Invite' }).click();
+      await invite.getByText('"not-an-id" is not a Matrix user ID').waitFor();
+      await invite.getByRole('textbox', { name: 'Matrix IDs' }).fill(carol.userId);
+      await invite.getByRole('button', { name: 'Invite' }).click();
+      await invite.waitFor({ state: 'detached', timeout: 30_000 });
+      await roomMessages(bob.page, ROOM)
+        .getByText(new RegExp(`invited ${carol.username}`))
+        .waitFor({ timeout: 60_000 });
+
+      // The theme: dark on demand, whatever the system says; then back to following the system.
+      const theme = async (choice: string) => {
+        await alice.page.getByRole('button', { name: 'Settings' }).click();
+        const settings = alice.page.getByRole('dialog', { name: 'Settings' });
+        await settings.getByRole('combobox', { name: 'Theme' }).selectOption({ label: choice });
+        await settings.getByRole('button', { name: 'Save' }).click();
+        await settings.waitFor({ state: 'detached' });
+      };
+      await theme('Dark');
+      expect(await alice.page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+      await screenshot(alice.page, 'room-dark-theme');
+      await theme('Follow the system');
+      expect(await alice.page.evaluate('document.documentElement.dataset.theme')).toBe('light');
     },
     TIMEOUT_MS,
   );

@@ -34,7 +34,7 @@ export function AppShell() {
 
   return (
     <DropZone enabled={signedIn}>
-      <div className="app-shell">
+      <div className={signedIn ? 'app-shell is-workspace' : 'app-shell'}>
         <AppHeader onOpenSettings={() => setSettingsOpen(true)} inert={offline} />
         <ConnectionBanner platform={platform} />
         {signedIn ? (
