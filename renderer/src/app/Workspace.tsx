@@ -11,6 +11,15 @@ import { useMatrix } from '../features/matrix/use-matrix';
 
 function NoRoomSelected() {
   const hasRooms = useMatrix((state) => state.rooms.some((room) => room.membership === 'join'));
+  const loading = useMatrix((state) => state.phase === 'starting' || state.phase === 'syncing');
+  if (loading) {
+    return (
+      <div className="no-room empty-state">
+        <p className="empty-title">Catching up with your homeserver…</p>
+        <p>Your rooms and their messages appear in a moment.</p>
+      </div>
+    );
+  }
   return (
     <div className="no-room empty-state">
       <p className="empty-title">{hasRooms ? 'Pick a room' : 'Start by creating a room'}</p>

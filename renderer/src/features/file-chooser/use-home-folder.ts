@@ -1,5 +1,24 @@
 import { useEffect, useState } from 'react';
 import { useAppStores } from '../../app/app-stores';
+import type { Platform } from '../../platform/platform';
+
+/** Asked once per platform: every transfer row shows its folder through it. */
+const asked = new WeakMap<Platform, Promise<string | undefined>>();
+
+function homeOf(platform: Platform): Promise<string | undefined> {
+  let home = asked.get(platform);
+  if (!home) {
+    home = platform.api.listFolder({}).then(
+      ({ places }) => places.find((place) => place.label === 'Home')?.path,
+      () => {
+        asked.delete(platform);
+        return undefined;
+      },
+    );
+    asked.set(platform, home);
+  }
+  return home;
+}
 
 /**
  * The home folder, as the chooser's places name it, so paths inside it can be shown as ~/…. Undefined
@@ -11,10 +30,7 @@ export function useHomeFolder(): string | undefined {
   const [home, setHome] = useState<string>();
   useEffect(() => {
     let current = true;
-    platform.api.listFolder({}).then(
-      ({ places }) => current && setHome(places.find((place) => place.label === 'Home')?.path),
-      () => undefined,
-    );
+    void homeOf(platform).then((found) => current && setHome(found));
     return () => {
       current = false;
     };

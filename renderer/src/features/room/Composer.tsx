@@ -54,7 +54,7 @@ export function Composer({ roomId, roomName }: { readonly roomId: string; readon
         </p>
       )}
       <div className="composer-row">
-        <button type="button" onClick={() => void chooseAndSend(roomId)}>
+        <button type="button" className="primary" onClick={() => void chooseAndSend(roomId)}>
           Send files…
         </button>
         <textarea
@@ -66,7 +66,7 @@ export function Composer({ roomId, roomName }: { readonly roomId: string; readon
           onKeyDown={onKeyDown}
           onPaste={onPaste}
         />
-        <button type="submit" className="primary" disabled={!text.trim()}>
+        <button type="submit" disabled={!text.trim()}>
           Send
         </button>
       </div>

@@ -63,7 +63,8 @@ export function FileCard({
           </p>
           <p className="file-card-meta">
             {size !== undefined ? formatBytes(size) : 'size unknown'} · from{' '}
-            <span title={item.sender}>{item.senderName}</span> · <time>{time}</time>
+            <span title={item.sender}>{item.sender === client?.getUserId() ? 'you' : item.senderName}</span> ·{' '}
+            <time>{time}</time>
           </p>
         </div>
       </div>

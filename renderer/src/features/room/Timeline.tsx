@@ -31,13 +31,13 @@ function useTransfersByEvent(): ReadonlyMap<string, TransferUpdate> {
   }, [byId]);
 }
 
-function Message({ item }: { readonly item: Exclude<TimelineItem, { kind: 'file' }> }) {
+function Message({ item, own }: { readonly item: Exclude<TimelineItem, { kind: 'file' }>; readonly own: boolean }) {
   if (item.kind === 'notice') return <li className="timeline-notice">{item.text}</li>;
   return (
     <li className={`message${item.pending ? ' is-pending' : ''}`}>
       <p className="message-head">
         <span className="message-sender" title={item.sender}>
-          {item.senderName}
+          {own ? 'You' : item.senderName}
         </span>{' '}
         <time className="message-time">{timeOf(item.timestamp)}</time>
         {item.pending && <span className="message-pending"> · sending…</span>}
@@ -130,7 +130,7 @@ export function Timeline({ roomId, roomName }: { readonly roomId: string; readon
               <FileCard item={item} roomId={roomId} transfer={transfers.get(item.id)} time={timeOf(item.timestamp)} />
             </li>
           ) : (
-            <Message key={item.id} item={item} />
+            <Message key={item.id} item={item} own={item.sender === client?.getUserId()} />
           ),
         )}
       </ol>

@@ -63,7 +63,7 @@ export function cardState(
             detail: 'The rest arrives as the sender uploads it.',
             canDownload: false,
           };
-        return { phase: 'arriving', words: 'Arriving', canDownload: false };
+        return { phase: 'arriving', words: 'Downloading', canDownload: false };
       case 'paused':
         return { phase: 'paused', words: 'Paused', canDownload: false };
       case 'completed':
@@ -71,18 +71,18 @@ export function cardState(
         if (transfer.verified)
           return {
             phase: 'complete',
-            words: 'Complete · verified',
+            words: 'Completed · verified',
             detail: 'It matches what the sender uploaded.',
             canDownload: false,
           };
         if (transfer.unencrypted)
           return {
             phase: 'complete',
-            words: 'Complete',
+            words: 'Completed',
             detail: 'This file was not end-to-end encrypted.',
             canDownload: false,
           };
-        return { phase: 'complete', words: 'Complete', canDownload: false };
+        return { phase: 'complete', words: 'Completed', canDownload: false };
       case 'cancelled':
         if (transfer.cancelledBySender)
           return {

@@ -110,6 +110,31 @@ describe('a room timeline as the room view shows it', () => {
   });
 });
 
+describe('messages this device cannot decrypt', () => {
+  it('says why, once for a run of them with the same reason', () => {
+    const failed = (reason: string) => {
+      const encrypted = event('m.room.encrypted', '@alice:x', { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'x' });
+      Object.defineProperty(encrypted, 'isDecryptionFailure', { value: () => true });
+      Object.defineProperty(encrypted, 'decryptionFailureReason', { value: reason });
+      return encrypted;
+    };
+    const items = timelineItems([
+      failed('HISTORICAL_MESSAGE_BACKUP_UNCONFIGURED'),
+      failed('HISTORICAL_MESSAGE_BACKUP_UNCONFIGURED'),
+      failed('HISTORICAL_MESSAGE_BACKUP_UNCONFIGURED'),
+      event('m.room.message', '@bob:x', { msgtype: 'm.text', body: 'hi' }),
+      failed('MEGOLM_KEY_WITHHELD'),
+      failed('SOMETHING_NEW'),
+    ]);
+    expect(items.map((item) => (item.kind === 'undecryptable' ? item.reason : item.kind))).toEqual([
+      '3 messages could not be decrypted: it was sent before this device signed in.',
+      'text',
+      "This message could not be decrypted: the sender's device chose not to share the key with this device.",
+      'This message could not be decrypted.',
+    ]);
+  });
+});
+
 describe('a file card’s state', () => {
   const item = (overrides: Partial<FileItem> = {}): FileItem => ({
     kind: 'file',
@@ -154,12 +179,12 @@ describe('a file card’s state', () => {
   });
 
   it('follows the receive: arriving, waiting for the sender, verified, cancelled by the sender, failed with the reason', () => {
-    expect(cardState(item(), transfer({}), '@bob:x').words).toBe('Arriving');
-    expect(cardState(item(), transfer({ rate: 0 }), '@bob:x').words).toBe('Arriving');
+    expect(cardState(item(), transfer({}), '@bob:x').words).toBe('Downloading');
+    expect(cardState(item(), transfer({ rate: 0 }), '@bob:x').words).toBe('Downloading');
     expect(cardState(item(), transfer({ rate: 0 }), '@bob:x', true).words).toBe('Waiting for the sender');
     expect(cardState(item(), transfer({ waitingForOutcome: true }), '@bob:x').phase).toBe('waiting');
     expect(cardState(item(), transfer({ status: 'completed', verified: true }), '@bob:x').words).toBe(
-      'Complete · verified',
+      'Completed · verified',
     );
     expect(cardState(item(), transfer({ status: 'cancelled', cancelledBySender: true }), '@bob:x').detail).toBe(
       'What had arrived was deleted.',

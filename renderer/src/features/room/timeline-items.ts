@@ -39,7 +39,12 @@ export interface FileItem extends ItemBase {
 export type TimelineItem =
   | (ItemBase & { readonly kind: 'text'; readonly body: string; readonly emote: boolean })
   | FileItem
-  | (ItemBase & { readonly kind: 'undecryptable'; readonly reason: string })
+  | (ItemBase & {
+      readonly kind: 'undecryptable';
+      readonly reason: string;
+      readonly why: string | undefined;
+      readonly count: number;
+    })
   | (ItemBase & { readonly kind: 'notice'; readonly text: string });
 
 const FILE_MSGTYPES = new Set(['m.file', 'm.image', 'm.video', 'm.audio']);
@@ -131,10 +136,15 @@ const DECRYPTION_FAILURES: Record<string, string> = {
   UNKNOWN_SENDER_DEVICE: "the sender's device is unknown.",
 };
 
-/** Why an event could not be decrypted, in words a person can act on. */
-export function undecryptableReason(event: MatrixEvent): string {
-  const why = DECRYPTION_FAILURES[event.decryptionFailureReason ?? ''];
-  return why ? `This message could not be decrypted: ${why}` : 'This message could not be decrypted.';
+/** Why an event could not be decrypted, in words a person can act on (undefined: no known reason). */
+function decryptionFailureWhy(event: MatrixEvent): string | undefined {
+  return DECRYPTION_FAILURES[event.decryptionFailureReason ?? ''];
+}
+
+/** The sentence for `count` messages in a row that could not be decrypted for the same reason. */
+export function undecryptableSentence(count: number, why: string | undefined): string {
+  const lead = count === 1 ? 'This message could not be decrypted' : `${count} messages could not be decrypted`;
+  return why ? `${lead}: ${why}` : `${lead}.`;
 }
 
 /** The outcome each file event's own sender posted, by file event ID. */
@@ -168,7 +178,19 @@ export function timelineItems(events: readonly MatrixEvent[]): TimelineItem[] {
   for (const event of events) {
     if (event.isRedacted()) continue;
     if (event.isDecryptionFailure()) {
-      items.push({ ...base(event), kind: 'undecryptable', reason: undecryptableReason(event) });
+      // A run of messages this device cannot read, for the same reason, is said once (a new device meets
+      // a whole history of them).
+      const why = decryptionFailureWhy(event);
+      const previous = items.at(-1);
+      if (previous?.kind === 'undecryptable' && previous.why === why) {
+        items[items.length - 1] = {
+          ...previous,
+          count: previous.count + 1,
+          reason: undecryptableSentence(previous.count + 1, why),
+        };
+      } else {
+        items.push({ ...base(event), kind: 'undecryptable', why, count: 1, reason: undecryptableSentence(1, why) });
+      }
       continue;
     }
     const type = event.getType();

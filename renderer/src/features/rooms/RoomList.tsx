@@ -157,7 +157,12 @@ export function RoomList() {
   return (
     <nav className="room-list" aria-label="Rooms" onDragOver={onDragOver} onDrop={onDrop}>
       <div className="room-list-actions">
-        <button type="button" className="primary" onClick={() => setCreating('room')}>
+        {/* The first thing to do while there is no room; one way among others once there are. */}
+        <button
+          type="button"
+          className={rooms.length === 0 ? 'primary' : undefined}
+          onClick={() => setCreating('room')}
+        >
           New room
         </button>
         <button type="button" onClick={() => setCreating('direct')}>
@@ -167,7 +172,7 @@ export function RoomList() {
       <RoomSearch query={query} onChange={setQuery} />
       {(phase === 'starting' || phase === 'syncing') && (
         <p role="status" className="room-list-status">
-          Loading your rooms…
+          Catching up with your homeserver…
         </p>
       )}
       {problem && <ErrorNotice message={problem} />}

@@ -7,6 +7,9 @@ import { directionWords, statusLine } from './transfer-words';
 import { useRetryCountdown } from './use-retry-countdown';
 import { useTransfers } from './use-transfers';
 import { useStalled } from './use-stalled';
+import { useHomeFolder } from '../file-chooser/use-home-folder';
+import { useMatrix } from '../matrix/use-matrix';
+import { folderOf, shortPath } from '../../text/paths';
 
 /** One transfer: what it is, how far it got, how fast, its state in words, and what can be done. */
 export function TransferRow({ id }: { readonly id: string }) {
@@ -16,6 +19,8 @@ export function TransferRow({ id }: { readonly id: string }) {
   const retryIn = useRetryCountdown(transfer?.retry);
   const connected = useConnected();
   const stalled = useStalled(transfer);
+  const home = useHomeFolder();
+  const roomName = useMatrix((state) => state.rooms.find((room) => room.roomId === transfer?.roomId)?.name);
   const nameId = useId();
   if (!transfer) return null;
 
@@ -32,6 +37,11 @@ export function TransferRow({ id }: { readonly id: string }) {
         </span>
         <span className="size">{formatBytes(transfer.bytesTotal)}</span>
       </div>
+      {roomName && (
+        <p className="transfer-room">
+          {transfer.direction === 'send' ? 'to' : 'from'} {roomName}
+        </p>
+      )}
       <div className="transfer-progress">
         <progress
           max={Math.max(1, transfer.bytesTotal)}
@@ -44,7 +54,12 @@ export function TransferRow({ id }: { readonly id: string }) {
         <p className="status">
           <span className="status-words">{status.words}</span>
           {status.detail && <span className="status-detail">{status.detail}</span>}
-          {transfer.savedPath && <span className="saved-path"> · saved as {transfer.savedPath}</span>}
+          {transfer.savedPath && (
+            <span className="saved-path" title={transfer.savedPath}>
+              {' '}
+              · saved in {shortPath(folderOf(transfer.savedPath), home)}
+            </span>
+          )}
         </p>
         <TransferActions transfer={transfer} />
       </div>
