@@ -85,7 +85,17 @@ export async function deleteDeviceKeys(session: Pick<StoredSession, 'userId' | '
   );
 }
 
-/** Stops syncing and closes the crypto store. */
-export function stopMatrixClient(client: MatrixClient): void {
+/** How long a sync response already received is given to reach the crypto layer before it closes. */
+const SYNC_SETTLE_MS = 300;
+
+/**
+ * Stops syncing, then closes the crypto store. matrix-js-sdk's stopClient closes its crypto first and
+ * stops the sync loop after, so a sync response being processed at that moment meets a closed
+ * OlmMachine ("null pointer passed to rust", logged as an error). The sync loop is stopped first here
+ * (through its own `stop`, which stopClient calls again harmlessly) and given a moment.
+ */
+export async function stopMatrixClient(client: MatrixClient): Promise<void> {
+  (client as unknown as { syncApi?: { stop(): void } }).syncApi?.stop();
+  await new Promise((resolve) => setTimeout(resolve, SYNC_SETTLE_MS));
   client.stopClient();
 }

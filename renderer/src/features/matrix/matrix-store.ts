@@ -95,7 +95,7 @@ export function createMatrixStore(): MatrixStore {
         return;
       }
       if (mine !== generation) {
-        stopMatrixClient(client);
+        await stopMatrixClient(client);
         return;
       }
       let scheduled = false;
@@ -142,7 +142,7 @@ export function createMatrixStore(): MatrixStore {
       detach = undefined;
       const { client } = get();
       set({ phase: 'stopped', client: null, rooms: [], selectedRoomId: null, problem: null });
-      if (client) stopMatrixClient(client);
+      if (client) await stopMatrixClient(client);
       if (forget) await deleteDeviceKeys(forget);
     },
 
