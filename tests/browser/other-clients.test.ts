@@ -178,9 +178,16 @@ describe('files from and to other Matrix clients', () => {
       await chooser.getByRole('button', { name: 'Send 1 file' }).click();
       await waitForStatus(transferRow(page, sentName), 'Completed', 60_000);
       const contract = await connectToHost(host.url);
-      const sent = (await contract.listTransfers()).find((transfer) => transfer.fileName === sentName)!;
+      // A small upload can finish before its room event is posted: the event's ID follows.
+      let eventId: string | undefined;
+      await expect
+        .poll(async () => {
+          eventId = (await contract.listTransfers()).find((transfer) => transfer.fileName === sentName)?.eventId;
+          return eventId;
+        })
+        .toBeDefined();
       contract.disconnect();
-      const event = await eventInRoom(element, roomId, sent.eventId!);
+      const event = await eventInRoom(element, roomId, eventId!);
       const file = (event.content as { file: { url: string; v: string } }).file;
       expect(file.v).toBe('v2');
       expect((event.content as { body: string }).body).toBe(sentName);

@@ -45,6 +45,9 @@ export interface FileCoordinatorDependencies {
 }
 
 const FILE_MSGTYPES = new Set(['m.file', 'm.image', 'm.video', 'm.audio']);
+/** How long a send the person started waits for its room to be ready for events. */
+const POSTABLE_WAIT_MS = 10_000;
+const DEFERRED_RETRY_MS = 1_000;
 
 function isFileEvent(event: MatrixEvent): boolean {
   if (event.getType() !== 'm.room.message' || event.isDecryptionFailure() || event.isRedacted()) return false;
@@ -86,11 +89,32 @@ export function createFileCoordinator({
       .noteSendEvents(request)
       .catch((error: unknown) => report(`Slipstream could not record a sent event: ${messageOf(error)}`));
 
+  /**
+   * Whether an event can go into the room now. Just after a start, the room list may know a room is
+   * encrypted before matrix-js-sdk's crypto has taken the room in; a send then fails ("Cannot encrypt
+   * event in unconfigured room") and the library logs it as an error. Such work waits for a later pass.
+   */
+  async function canPostIn(ready: MatrixClient, roomId: string): Promise<boolean> {
+    const room = ready.getRoom(roomId);
+    if (!room || room.getMyMembership() !== 'join') return false;
+    if (!room.hasEncryptionStateEvent()) return true;
+    return (await ready.getCrypto()?.isEncryptionEnabledInRoom(roomId)) ?? false;
+  }
+
+  /** For what the person just did: waits a little for the room to be ready rather than failing at once. */
+  async function untilPostable(ready: MatrixClient, roomId: string): Promise<void> {
+    for (let waited = 0; waited < POSTABLE_WAIT_MS; waited += 250) {
+      if (await canPostIn(ready, roomId)) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   async function announce(roomId: string, sent: { transferId: string; content: FileMessageContent }) {
     const ready = matrix.getState().client;
     if (!ready) throw new Error('not connected to your homeserver yet');
     announcing.add(sent.transferId);
     try {
+      await untilPostable(ready, roomId);
       const { event_id: eventId } = await ready.sendMessage(roomId, announcedContent(sent.content) as never);
       await note({ id: sent.transferId, eventId });
     } finally {
@@ -105,6 +129,10 @@ export function createFileCoordinator({
       if (transfer.direction !== 'send' || transfer.announced || !transfer.roomId) continue;
       if (transfer.status === 'cancelled' || transfer.status === 'failed' || announcing.has(transfer.id)) continue;
       if (ready.getRoom(transfer.roomId)?.getMyMembership() !== 'join') continue;
+      if (!(await canPostIn(ready, transfer.roomId))) {
+        deferred = true;
+        continue;
+      }
       announcing.add(transfer.id);
       try {
         const content = await api.transferContent({ id: transfer.id });
@@ -132,6 +160,10 @@ export function createFileCoordinator({
       if (transfer.direction !== 'send' || !transfer.eventId || !transfer.roomId || transfer.outcomeAnnounced) continue;
       const outcome = outcomeOfSend(transfer);
       if (!outcome || postingOutcome.has(transfer.id)) continue;
+      if (!(await canPostIn(ready, transfer.roomId))) {
+        deferred = true;
+        continue;
+      }
       postingOutcome.add(transfer.id);
       try {
         await ready.sendEvent(
@@ -219,6 +251,9 @@ export function createFileCoordinator({
 
   let running = false;
   let again = false;
+  /** Set by a pass that left work for a room not ready yet (canPostIn). */
+  let deferred = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** One pass over everything that may need doing; passes never overlap. */
   async function pass() {
     if (running) {
@@ -231,9 +266,10 @@ export function createFileCoordinator({
         again = false;
         const ready = client();
         if (!ready) return;
+        deferred = false;
         if (!resumedAnnouncements && transfers.getState().loaded) {
-          resumedAnnouncements = true;
           await announceLeftovers(ready);
+          resumedAnnouncements = !deferred;
         }
         await postOutcomes(ready);
         await settleReceives(ready);
@@ -241,6 +277,13 @@ export function createFileCoordinator({
       } while (again);
     } finally {
       running = false;
+    }
+    // Work that waited for a room to be ready is tried again soon, even if nothing else changes.
+    if (deferred && !retryTimer) {
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        void pass();
+      }, DEFERRED_RETRY_MS);
     }
   }
 
@@ -281,6 +324,7 @@ export function createFileCoordinator({
     const ready = client();
     if (!ready || !transfer || transfer.direction !== 'send' || transfer.status !== 'failed') return;
     if (!transfer.eventId || !transfer.roomId || transfer.outcomeAnnounced) return;
+    await untilPostable(ready, transfer.roomId);
     await ready.sendEvent(
       transfer.roomId,
       TRANSFER_OUTCOME_EVENT_TYPE as never,
@@ -293,6 +337,7 @@ export function createFileCoordinator({
     receive,
     beforeForget,
     dispose() {
+      if (retryTimer) clearTimeout(retryTimer);
       stopMatrix();
       stopTransfers();
       (watched as unknown as { off?: (name: string, listener: unknown) => void })?.off?.('Room.timeline', onTimeline);
