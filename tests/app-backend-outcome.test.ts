@@ -92,7 +92,8 @@ describe('the app backend and the outcome event', () => {
     // No awaitOutcome in the request: the event's own promise is what counts.
     const { transferId } = await backend.handlers.receiveFile({ content, roomId: room, eventId: '$promised' });
     await until(() => now(transferId).waitingForOutcome === true, 'every byte to be in', 30_000);
-    expect(updates.get(transferId)?.waitingForOutcome).toBe(true);
+    // The pushed update follows the engine's state (updates go out throttled, a moment later).
+    await until(() => updates.get(transferId)?.waitingForOutcome === true, 'the waiting state to be pushed', 30_000);
     expect((await readdir(downloads)).filter((name) => !name.startsWith('.'))).toEqual([]);
     await backend.handlers.settleReceive({ id: transferId, outcome });
     const final = await backend.engine.settled(transferId);
