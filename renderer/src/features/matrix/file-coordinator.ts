@@ -98,7 +98,16 @@ export function createFileCoordinator({
     const room = ready.getRoom(roomId);
     if (!room || room.getMyMembership() !== 'join') return false;
     if (!room.hasEncryptionStateEvent()) return true;
-    return (await ready.getCrypto()?.isEncryptionEnabledInRoom(roomId)) ?? false;
+    const crypto = ready.getCrypto();
+    if (!crypto || !(await crypto.isEncryptionEnabledInRoom(roomId))) return false;
+    // Every member's devices known before the event's key is shared: just after a start, a send can
+    // otherwise go out under a key some member's device never gets, and stay unreadable there.
+    await room.loadMembersIfNeeded();
+    await crypto.getUserDeviceInfo(
+      room.getJoinedMembers().map((member) => member.userId),
+      true,
+    );
+    return true;
   }
 
   /** For what the person just did: waits a little for the room to be ready rather than failing at once. */
