@@ -183,6 +183,12 @@ export function createFileCoordinator({
         await note({ id: transfer.id, outcomeAnnounced: true });
       } catch (error) {
         postingOutcome.delete(transfer.id);
+        // Just after a start matrix-js-sdk may know the room as encrypted before its crypto has taken the room in;
+        // the next pass posts it.
+        if (/unconfigured room/i.test(messageOf(error))) {
+          deferred = true;
+          continue;
+        }
         report(
           `The room could not be told that ${transfer.fileName} ${outcome.kind === 'completed' ? 'finished' : 'was cancelled'}: ${messageOf(error)}`,
         );
@@ -201,15 +207,18 @@ export function createFileCoordinator({
         (!isFinalStatus(transfer.status) || transfer.status === 'failed') &&
         !settled.has(transfer.id),
     );
+    // Passes run on every progress update: each room's timeline is read once per pass, not once per receive.
+    const outcomesByRoom = new Map<string, ReturnType<typeof outcomesOf>>();
     for (const transfer of open) {
       const room = ready.getRoom(transfer.roomId!);
       const fileEvent = room?.findEventById(transfer.eventId!);
       if (!room || !fileEvent) continue;
-      const outcome = senderOutcome(
-        outcomesOf(room.getLiveTimeline().getEvents()),
-        transfer.eventId!,
-        fileEvent.getSender() ?? '',
-      );
+      let outcomes = outcomesByRoom.get(room.roomId);
+      if (!outcomes) {
+        outcomes = outcomesOf(room.getLiveTimeline().getEvents());
+        outcomesByRoom.set(room.roomId, outcomes);
+      }
+      const outcome = senderOutcome(outcomes, transfer.eventId!, fileEvent.getSender() ?? '');
       if (!outcome || (transfer.status === 'failed' && outcome.kind !== 'cancelled')) continue;
       settled.add(transfer.id);
       await api.settleReceive({ id: transfer.id, outcome }).catch((error: unknown) => {
