@@ -10,6 +10,7 @@ import { cardState } from './file-card-state';
 import { FileKindIcon } from './FileKindIcon';
 import { useStalled } from '../transfers/use-stalled';
 import type { FileItem } from './timeline-items';
+import { FilePreview, type RelatedFile } from '../preview/FilePreview';
 
 /**
  * A file shared in the room: name, size, who sent it and when, and its live state here — offered,
@@ -21,11 +22,14 @@ export function FileCard({
   roomId,
   transfer,
   time,
+  previous,
 }: {
   readonly item: FileItem;
   readonly roomId: string;
   readonly transfer: TransferUpdate | undefined;
   readonly time: string;
+  /** The same scene's previous snapshot, for scene files. */
+  readonly previous?: RelatedFile | undefined;
 }) {
   const { files } = useAppStores();
   const client = useMatrix((state) => state.client);
@@ -68,6 +72,7 @@ export function FileCard({
           </p>
         </div>
       </div>
+      <FilePreview item={item} transfer={transfer} previous={previous} />
       {moving && transfer && (
         <div className="transfer-progress">
           <progress

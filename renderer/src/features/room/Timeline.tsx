@@ -4,7 +4,10 @@ import { messageOf } from '../../text/error-message';
 import { useMatrix } from '../matrix/use-matrix';
 import { useTransfers } from '../transfers/use-transfers';
 import { FileCard } from './FileCard';
-import { timelineItems, type TimelineItem } from './timeline-items';
+import { timelineItems, type FileItem, type TimelineItem } from './timeline-items';
+import type { RelatedFile } from '../preview/FilePreview';
+import { previewKindOf } from '../preview/preview-kind';
+import { previousSnapshotOf } from '../preview/scene/snapshot-pairs';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
@@ -52,6 +55,17 @@ function Message({ item, own }: { readonly item: Exclude<TimelineItem, { kind: '
 }
 
 /** A room's messages and files, oldest first, following the newest while the reader is at the bottom. */
+/** The previous snapshot of the same scene, for scene files (it may be compared side by side). */
+function relatedOf(
+  items: readonly TimelineItem[],
+  item: FileItem,
+  transfers: ReadonlyMap<string, TransferUpdate>,
+): RelatedFile | undefined {
+  if (previewKindOf(item.mimetype, item.fileName) !== 'scene') return undefined;
+  const previous = previousSnapshotOf(items, item);
+  return previous && { item: previous, transfer: transfers.get(previous.id) };
+}
+
 export function Timeline({ roomId, roomName }: { readonly roomId: string; readonly roomName: string }) {
   const client = useMatrix((state) => state.client);
   const revision = useMatrix((state) => state.revision);
@@ -127,7 +141,13 @@ export function Timeline({ roomId, roomName }: { readonly roomId: string; readon
         {items.map((item) =>
           item.kind === 'file' ? (
             <li key={item.id} className="timeline-file">
-              <FileCard item={item} roomId={roomId} transfer={transfers.get(item.id)} time={timeOf(item.timestamp)} />
+              <FileCard
+                item={item}
+                roomId={roomId}
+                transfer={transfers.get(item.id)}
+                time={timeOf(item.timestamp)}
+                previous={relatedOf(items, item, transfers)}
+              />
             </li>
           ) : (
             <Message key={item.id} item={item} own={item.sender === client?.getUserId()} />
