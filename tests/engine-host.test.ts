@@ -212,6 +212,12 @@ describe('the engine host process', () => {
         .on('end', () => resolve(Buffer.concat(chunks)));
     });
     expect(Buffer.from(await answer.arrayBuffer())).toEqual(expected);
+    // Only the renderer's origin may read media across origins (a canvas, a fetch), and only when main says so.
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    const forPage = createMediaRelay(() => harness.supervisor.mediaEndpoint(), fetch, 'slipstream-app://renderer');
+    const shared = await forPage(new Request(`slipstream-media://transfer/${sent.transferId}/clip.mp4`));
+    expect(shared.headers.get('access-control-allow-origin')).toBe('slipstream-app://renderer');
+    expect(Buffer.from(await shared.arrayBuffer()).length).toBe(3 * 1024 * 1024);
 
     const endpoint = harness.supervisor.mediaEndpoint()!;
     const direct = `${endpoint.url}/transfer/${sent.transferId}/clip.mp4`;

@@ -10,7 +10,7 @@ describe('contentSecurityPolicy', () => {
       "img-src 'self' data: blob: slipstream-media:",
       "media-src 'self' blob: slipstream-media:",
       "font-src 'self'",
-      "connect-src 'self' https: http://127.0.0.1:* http://localhost:*",
+      "connect-src 'self' slipstream-media: https: http://127.0.0.1:* http://localhost:*",
       "worker-src 'self' blob:",
       "base-uri 'none'",
       "form-action 'none'",
@@ -36,7 +36,7 @@ describe('contentSecurityPolicy', () => {
     expect(changed).toEqual([
       "script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline'",
       "style-src 'self' 'unsafe-inline'",
-      "connect-src 'self' ws://127.0.0.1:5173 https: http://127.0.0.1:* http://localhost:*",
+      "connect-src 'self' ws://127.0.0.1:5173 slipstream-media: https: http://127.0.0.1:* http://localhost:*",
     ]);
   });
 });

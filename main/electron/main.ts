@@ -127,7 +127,7 @@ async function start(): Promise<void> {
   // Decrypted media is relayed from the engine's loopback endpoint (media-endpoint.ts), never through IPC.
   protocol.handle(
     MEDIA_SCHEME,
-    createMediaRelay(() => supervisor.mediaEndpoint()),
+    createMediaRelay(() => supervisor.mediaEndpoint(), fetch, origin.origin),
   );
 
   const forwarded = forwardingHandlers(() => supervisor.api());

@@ -10,7 +10,10 @@ describe('the app’s schemes', () => {
         scheme: 'slipstream-app',
         privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
       },
-      { scheme: 'slipstream-media', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+      {
+        scheme: 'slipstream-media',
+        privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true },
+      },
     ]);
   });
 });
@@ -21,6 +24,7 @@ describe('rendererOrigin', () => {
   it('loads the built renderer from the app scheme', () => {
     expect(packaged.entryUrl).toBe('slipstream-app://renderer/index.html');
     expect(packaged.devServer).toBeUndefined();
+    expect(packaged.origin).toBe('slipstream-app://renderer');
   });
 
   it('trusts the app scheme’s renderer host and nothing else (Node gives custom schemes an opaque origin)', () => {

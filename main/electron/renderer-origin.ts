@@ -18,7 +18,11 @@ export const PRIVILEGED_SCHEMES: readonly CustomScheme[] = [
   // corsEnabled: the renderer's module scripts are fetched in CORS mode, from its own origin.
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
   // stream: <video> reads ranges as they are produced instead of waiting for whole responses.
-  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+  // corsEnabled: the page may read it across origins (its answers allow the page's origin only).
+  {
+    scheme: MEDIA_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true },
+  },
 ];
 
 /** Must run before the app is ready: Chromium fixes its scheme registry at start-up. */
@@ -65,6 +69,8 @@ export interface RendererOrigin {
   readonly entryUrl: string;
   /** Vite's dev server, when the renderer comes from it. */
   readonly devServer: URL | undefined;
+  /** The page's origin (`slipstream-app://renderer`, or the dev server's), for CORS answers to it. */
+  readonly origin: string;
   /** Whether a URL belongs to the renderer's origin (navigation, CSP headers). */
   isTrusted(url: string): boolean;
   /** Whether an IPC call comes from the renderer's own top-level frame. */
@@ -77,6 +83,7 @@ export function rendererOrigin(devServer?: URL): RendererOrigin {
   return {
     entryUrl: devServer?.href ?? `${APP_ORIGIN}/index.html`,
     devServer,
+    origin: trusted,
     isTrusted,
     // A frame inside the page (were one ever allowed) is not the app, even from the same origin.
     isTrustedFrame: (frame) => frame !== null && frame.parent === null && isTrusted(frame.url),

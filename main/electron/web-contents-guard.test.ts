@@ -40,18 +40,25 @@ describe('guardWebContents', () => {
 });
 
 describe('denyPermissions', () => {
-  it('refuses every permission request and check', () => {
+  it('refuses every permission request and check but full screen (a video preview’s button)', () => {
     const session = { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() };
     denyPermissions(session as never);
     const [requestHandler] = session.setPermissionRequestHandler.mock.calls[0] as [
       (contents: unknown, permission: string, callback: (granted: boolean) => void) => void,
     ];
-    const [checkHandler] = session.setPermissionCheckHandler.mock.calls[0] as [() => boolean];
+    const [checkHandler] = session.setPermissionCheckHandler.mock.calls[0] as [
+      (contents: unknown, permission: string) => boolean,
+    ];
     for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read', 'openExternal']) {
       const callback = vi.fn();
       requestHandler({}, permission, callback);
       expect(callback, permission).toHaveBeenCalledExactlyOnceWith(false);
     }
-    expect(checkHandler()).toBe(false);
+    expect(checkHandler({}, 'media')).toBe(false);
+    expect(checkHandler({}, 'notifications')).toBe(false);
+    const fullscreen = vi.fn();
+    requestHandler({}, 'fullscreen', fullscreen);
+    expect(fullscreen).toHaveBeenCalledExactlyOnceWith(true);
+    expect(checkHandler({}, 'fullscreen')).toBe(true);
   });
 });

@@ -20,13 +20,18 @@ export function guardWebContents(
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
+/** The one permission the renderer may have: a video preview's full-screen button. */
+const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['fullscreen']);
+
 /**
- * The renderer asks for no browser permission (camera, geolocation, notifications — main shows those
- * itself); every request and check is refused until a feature needs one.
+ * The renderer asks for no other browser permission (camera, geolocation, notifications — main shows
+ * those itself); every other request and check is refused until a feature needs one.
  */
 export function denyPermissions(
   session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>,
 ): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(GRANTED_PERMISSIONS.has(permission)),
+  );
+  session.setPermissionCheckHandler((_contents, permission) => GRANTED_PERMISSIONS.has(permission));
 }

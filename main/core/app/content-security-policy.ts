@@ -8,7 +8,7 @@
 export const HOMESERVER_SOURCES = ['https:', 'http://127.0.0.1:*', 'http://localhost:*'] as const;
 
 export interface PolicyOptions {
-  /** Where `<video>`/`<img>` read decrypted media, besides 'self' (Electron: 'slipstream-media:'). */
+  /** Where `<video>`/`<img>`/`fetch` read decrypted media, besides 'self' (Electron: 'slipstream-media:'). */
   readonly mediaSources?: readonly string[];
   /** More sources for connect-src: the browser host's own WebSocket, a development server's. */
   readonly connectSources?: readonly string[];
@@ -26,7 +26,8 @@ export function contentSecurityPolicy(options: PolicyOptions = {}): string {
     ['img-src', "'self'", 'data:', 'blob:', ...media].join(' '),
     ['media-src', "'self'", 'blob:', ...media].join(' '),
     "font-src 'self'",
-    ['connect-src', "'self'", ...(options.connectSources ?? []), ...HOMESERVER_SOURCES].join(' '),
+    // Media too: a 3D scene is fetched whole to be parsed, and a thumbnail is drawn from a send's own bytes.
+    ['connect-src', "'self'", ...(options.connectSources ?? []), ...media, ...HOMESERVER_SOURCES].join(' '),
     "worker-src 'self' blob:",
     "base-uri 'none'",
     "form-action 'none'",

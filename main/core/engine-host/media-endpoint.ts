@@ -53,6 +53,11 @@ const RELAYED_HEADERS = [
 export function createMediaRelay(
   endpoint: () => MediaEndpoint | undefined,
   fetchImpl: typeof fetch = fetch,
+  /**
+   * The renderer's origin: the media scheme is another origin than the page's, and a thumbnail drawn
+   * from a video onto a canvas, or a scene fetched whole, needs the answer to allow the page (CORS).
+   */
+  allowedOrigin?: string,
 ): FetchHandler {
   return async (request) => {
     const current = endpoint();
@@ -88,6 +93,11 @@ export function createMediaRelay(
     for (const name of RELAYED_HEADERS) {
       const value = response.headers.get(name);
       if (value !== null) relayed.set(name, value);
+    }
+    if (allowedOrigin !== undefined) {
+      relayed.set('Access-Control-Allow-Origin', allowedOrigin);
+      relayed.set('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges');
+      relayed.set('Vary', 'Origin');
     }
     return new Response(request.method === 'HEAD' ? null : response.body, {
       status: response.status,
