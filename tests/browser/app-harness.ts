@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,36 @@ export async function signIn(page: Page, homeserver: string, user: MatrixUser): 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** One person of a two-person test: their account, folders, host and page. */
+export interface Person {
+  readonly user: MatrixUser;
+  readonly folders: AppFolders;
+  host: HostProcess;
+  page: Page;
+  readonly errors: string[];
+}
+
+/**
+ * A person with a new account, their own folders (holding `files`, hard-linked from where the test
+ * made them, in their home), their own host, and a page signed in to `homeserver` (the stack, or a
+ * proxy in front of it).
+ */
+export async function startPerson(
+  browser: Browser,
+  stack: StackInfo,
+  name: string,
+  files: Record<string, string>,
+  homeserver: string,
+): Promise<Person> {
+  const user = await registerUser(stack);
+  const folders = await makeAppFolders(name);
+  for (const [fileName, source] of Object.entries(files)) await link(source, join(folders.home, fileName));
+  const host = await startHost(folders);
+  const { page, errors } = await openApp(browser, host.url);
+  await signIn(page, homeserver, user);
+  return { user, folders, host, page, errors };
 }
 
 /** A transfer's row in the panel, by its file name. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { link, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -7,20 +7,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seriousAccessibilityViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { type MediaProxy, startMediaProxy } from '../support/media-proxy.js';
-import { ensureStack, type MatrixUser, registerUser, type StackInfo } from '../support/stack.js';
+import { ensureStack, registerUser, type StackInfo } from '../support/stack.js';
 import { makeSampleFile, sha256OfFile } from '../support/transfer.js';
-import { connectToHost, type HostProcess } from '../support/browser-host.js';
+import { connectToHost } from '../support/browser-host.js';
 import {
-  type AppFolders,
   chooseAndSend,
   createRoomInUi,
   fileCard,
-  makeAppFolders,
-  openApp,
+  type Person,
   roomMessages,
   screenshot,
   signIn,
   startHost,
+  startPerson,
   transferRow,
   waitForStatus,
 } from './app-harness.js';
@@ -47,14 +46,6 @@ const TOO_BIG = 'b-roll.mov';
 /** Under Automatic's v2 limit: sent as v3 only where the room says so. */
 const SMALL_TOO = 'sound-notes.wav';
 
-interface Person {
-  readonly user: MatrixUser;
-  readonly folders: AppFolders;
-  host: HostProcess;
-  page: Page;
-  readonly errors: string[];
-}
-
 describe('two people sharing files in an encrypted room', () => {
   let stack: StackInfo;
   let browser: Browser;
@@ -65,15 +56,8 @@ describe('two people sharing files in an encrypted room', () => {
   let alice: Person;
   let bob: Person;
 
-  async function person(name: string, files: Record<string, string>, homeserver: () => string): Promise<Person> {
-    const user = await registerUser(stack);
-    const folders = await makeAppFolders(name);
-    for (const [fileName, source] of Object.entries(files)) await link(source, join(folders.home, fileName));
-    const host = await startHost(folders);
-    const { page, errors } = await openApp(browser, host.url);
-    await signIn(page, homeserver(), user);
-    return { user, folders, host, page, errors };
-  }
+  const person = (name: string, files: Record<string, string>, homeserver: () => string) =>
+    startPerson(browser, stack, name, files, homeserver());
 
   beforeAll(async () => {
     stack = await ensureStack();

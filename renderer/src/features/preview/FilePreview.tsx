@@ -1,8 +1,15 @@
+import { useState } from 'react';
 import type { TransferUpdate } from '../../../../shared/transfer/transfer-update';
 import { useAppStores } from '../../app/app-stores';
+import { messageOf } from '../../text/error-message';
+import { useMatrix } from '../matrix/use-matrix';
 import type { FileItem } from '../room/timeline-items';
+import { useEventThumbnail } from '../thumbnails/use-event-thumbnail';
+import { ImagePreview } from './ImagePreview';
+import { MediaPlayer } from './MediaPlayer';
 import { mediaUrlOf, previewKindOf } from './preview-kind';
 import { ScenePreview } from './scene/ScenePreview';
+import './preview.css';
 
 /** A file this card may be compared with (the previous snapshot of the same scene), and this device's transfer of it. */
 export interface RelatedFile {
@@ -10,19 +17,47 @@ export interface RelatedFile {
   readonly transfer: TransferUpdate | undefined;
 }
 
+/**
+ * Whether this device can read the file's bytes for a preview now. A send reads its own file; a receive
+ * reads what has arrived and authenticated, fetching the rest from the server block by block (v3, or a
+ * plain file); a v2 file authenticates only as a whole, so it shows once complete. A cancelled or failed
+ * receive has nothing left to read.
+ */
+function readable(item: FileItem, transfer: TransferUpdate | undefined): transfer is TransferUpdate {
+  if (!transfer) return false;
+  if (transfer.direction === 'send') return transfer.status !== 'cancelled';
+  if (transfer.status === 'completed') return true;
+  if (transfer.status === 'failed' || transfer.status === 'cancelled') return false;
+  return item.format !== 'v2';
+}
+
+function numberIn(info: unknown, key: string): number | undefined {
+  const value = (info as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** The live preview inside a file card: a player, an image, a 3D scene, or nothing for other files. */
 export function FilePreview({
   item,
+  roomId,
   transfer,
   previous,
 }: {
   readonly item: FileItem;
+  readonly roomId: string;
   readonly transfer: TransferUpdate | undefined;
   readonly previous: RelatedFile | undefined;
 }) {
-  const { appInfo } = useAppStores();
+  const { appInfo, files } = useAppStores();
+  const client = useMatrix((state) => state.client);
+  const thumbnail = useEventThumbnail(item.content);
+  const [playRequested, setPlayRequested] = useState(false);
+  const [starting, setStarting] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
   const kind = previewKindOf(item.mimetype, item.fileName);
+  if (kind === 'none') return null;
   const src = transfer ? mediaUrlOf(appInfo.mediaBaseUrl, transfer.id, item.fileName) : undefined;
+
   if (kind === 'scene') {
     const earlier = previous && {
       item: previous.item,
@@ -32,5 +67,98 @@ export function FilePreview({
     };
     return <ScenePreview item={item} transfer={transfer} src={src} previous={earlier} />;
   }
-  return null;
+
+  const canRead = readable(item, transfer);
+  const complete = transfer?.direction === 'send' || transfer?.status === 'completed';
+  const arrived = canRead && !complete ? transfer.bytesDone / Math.max(1, transfer.bytesTotal) : undefined;
+  const info = item.content['info'];
+
+  if (kind === 'image') {
+    return (
+      <ImagePreview
+        src={canRead ? src : undefined}
+        fileName={item.fileName}
+        mimetype={item.mimetype}
+        thumbnail={thumbnail.url}
+        width={numberIn(info, 'w') ?? thumbnail.width}
+        height={numberIn(info, 'h') ?? thumbnail.height}
+        arrived={complete}
+      />
+    );
+  }
+
+  if (canRead && src) {
+    return (
+      <MediaPlayer
+        kind={kind}
+        src={src}
+        fileName={item.fileName}
+        mimetype={item.mimetype}
+        poster={thumbnail.url}
+        arrived={arrived}
+        autoPlay={playRequested}
+      />
+    );
+  }
+
+  // Not here yet: its thumbnail, and Play, which starts the download and plays as it arrives.
+  const play = async () => {
+    const room = client?.getRoom(roomId);
+    const event = room?.findEventById(item.id);
+    if (!room || !event) return;
+    setStarting(true);
+    setProblem(null);
+    try {
+      await files.receive(room, event);
+      setPlayRequested(true);
+    } catch (error) {
+      setProblem(`It could not be played: ${messageOf(error)}`);
+    } finally {
+      setStarting(false);
+    }
+  };
+  const waitsForWhole = transfer && !isGone(transfer) && item.format === 'v2';
+  const width = numberIn(info, 'w') ?? thumbnail.width;
+  const height = numberIn(info, 'h') ?? thumbnail.height;
+  return (
+    <div className={`media-offer is-${kind}`}>
+      {thumbnail.url && kind === 'video' && (
+        <img
+          className="media-offer-thumbnail"
+          src={thumbnail.url}
+          alt=""
+          style={width && height ? { aspectRatio: `${width} / ${height}` } : undefined}
+        />
+      )}
+      {waitsForWhole ? (
+        <p className="media-offer-note">
+          It plays once it has all arrived: this file’s format is checked only as a whole.
+        </p>
+      ) : (
+        !transfer && (
+          <button
+            type="button"
+            className="media-offer-play"
+            disabled={starting}
+            onClick={() => void play()}
+            aria-label={`Play ${item.fileName}`}
+          >
+            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+              <path d="M8 5v14l11-7z" fill="currentColor" />
+            </svg>
+            {starting ? 'Starting…' : 'Play'}
+          </button>
+        )
+      )}
+      {problem && (
+        <p className="field-problem" role="alert">
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function isGone(transfer: TransferUpdate): boolean {
+  return transfer.direction === 'receive' && (transfer.status === 'failed' || transfer.status === 'cancelled');
 }

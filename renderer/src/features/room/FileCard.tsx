@@ -72,7 +72,7 @@ export function FileCard({
           </p>
         </div>
       </div>
-      <FilePreview item={item} transfer={transfer} previous={previous} />
+      <FilePreview item={item} roomId={roomId} transfer={transfer} previous={previous} />
       {moving && transfer && (
         <div className="transfer-progress">
           <progress

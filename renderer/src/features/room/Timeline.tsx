@@ -88,6 +88,18 @@ export function Timeline({ roomId, roomName }: { readonly roomId: string; readon
     if (element && atBottom.current) element.scrollTop = element.scrollHeight;
   }, [items]);
 
+  // Previews grow as they load (a player's first frame, an image): a timeline read at its end stays there.
+  useEffect(() => {
+    const element = list.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) element.scrollTop = element.scrollHeight;
+    });
+    for (const child of Array.from(element.children)) observer.observe(child);
+    return () => observer.disconnect();
+    // The observed children are the timeline's own blocks, which exist as long as the room is open.
+  }, [room]);
+
   // What is on screen in a focused window is read: the room's unread count goes back to zero.
   const last = items.at(-1);
   useEffect(() => {
