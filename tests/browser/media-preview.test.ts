@@ -8,7 +8,7 @@ import { seriousAccessibilityViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { type MediaProxy, startMediaProxy } from '../support/media-proxy.js';
 import { ensureStack, type StackInfo } from '../support/stack.js';
-import { durationOf, testVideo } from '../support/test-media.js';
+import { durationOf, testRecording, testVideo } from '../support/test-media.js';
 import {
   chooseAndSend,
   createRoomInUi,
@@ -38,6 +38,7 @@ const WEBM = 'walkthrough.webm';
 const AVI = 'old-camera.avi';
 const BROKEN = 'damaged.mp4';
 const PHOTO = 'set-photo.jpg';
+const RECORDING = 'interview.m4a';
 
 /** The player's state, read in the page. */
 interface PlayerState {
@@ -85,6 +86,7 @@ describe('live previews of files while they arrive', () => {
   let fixtures: string;
   let mp4: string;
   let webm: string;
+  let recordingPath: string;
   let alice: Person;
   let bob: Person;
 
@@ -95,6 +97,7 @@ describe('live previews of files while they arrive', () => {
     mp4 = await testVideo({ container: 'mp4', seconds: 180, width: 1280, height: 720, bitrate: 12_000_000 });
     webm = await testVideo({ container: 'webm', seconds: 90, width: 640, height: 360, bitrate: 3_000_000 });
     const avi = await testVideo({ container: 'avi', seconds: 5, width: 320, height: 240, bitrate: 1_000_000 });
+    const recording = (recordingPath = await testRecording(60));
     const broken = join(fixtures, BROKEN);
     // An MP4's name and type over bytes that are not a video.
     await writeFile(broken, Buffer.alloc(3 * MB, 0x5a));
@@ -117,7 +120,7 @@ describe('live previews of files while they arrive', () => {
         browser,
         stack,
         'alice',
-        { [MP4]: mp4, [WEBM]: webm, [AVI]: avi, [BROKEN]: broken, [PHOTO]: photo },
+        { [MP4]: mp4, [WEBM]: webm, [AVI]: avi, [BROKEN]: broken, [PHOTO]: photo, [RECORDING]: recording },
         alicesLink.url,
       ),
       startPerson(browser, stack, 'bob', {}, bobsLink.url),
@@ -213,7 +216,7 @@ describe('live previews of files while they arrive', () => {
   );
 
   it(
-    'a VP9/Opus WebM plays while it arrives, and plays on after a seek to 80 %',
+    'a VP9/Opus WebM plays while it arrives, and plays on after a seek to 80 %; a recording plays while it arrives',
     async () => {
       const total = (await stat(webm)).size;
       const duration = await durationOf(webm);
@@ -244,6 +247,20 @@ describe('live previews of files while they arrive', () => {
       await screenshot(bob.page, 'preview-webm-playing');
       alicesLink.options.uploadBytesPerSecond = undefined;
       await waitForStatus(transferRow(bob.page, WEBM), 'Completed · verified', 120_000);
+      await bob.page.keyboard.press('k');
+
+      // A recording plays in its card too, from the keyboard, while it arrives.
+      alicesLink.options.uploadBytesPerSecond = 0.1 * MB;
+      await chooseAndSend(alice.page, [RECORDING]);
+      const recording = fileCard(bob.page, ROOM, RECORDING).getByLabel(`Audio: ${RECORDING}`);
+      await recording.waitFor({ timeout: 60_000 });
+      await recording.focus();
+      await bob.page.keyboard.press('k');
+      await playsOnFrom(recording, 0);
+      expect(await progressOf(progressBar(alice.page, RECORDING))).toBeLessThan((await stat(recordingPath)).size);
+      await screenshot(bob.page, 'preview-audio-playing');
+      await bob.page.keyboard.press('k');
+      alicesLink.options.uploadBytesPerSecond = undefined;
     },
     TIMEOUT_MS,
   );

@@ -74,6 +74,27 @@ export async function testVideo(recipe: VideoRecipe): Promise<string> {
   return path;
 }
 
+/** A recording: a tone in AAC, in an M4A with its index first (plays while it arrives); returns its path. */
+export async function testRecording(seconds: number): Promise<string> {
+  const path = join(CACHE, `recording-${seconds}s.m4a`);
+  if (
+    await stat(path).then(
+      (found) => found.size > 0,
+      () => false,
+    )
+  )
+    return path;
+  await mkdir(CACHE, { recursive: true });
+  const partial = `${path}.partial.m4a`;
+  await run('ffmpeg', [
+    ...['-hide_banner', '-loglevel', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=48000:duration=${seconds}`],
+    ...['-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', partial],
+  ]);
+  await rename(partial, path);
+  return path;
+}
+
 /** The duration in seconds ffprobe reads from a file's container. */
 export async function durationOf(path: string): Promise<number> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path]);
