@@ -7,6 +7,7 @@ import { watchForNotifications } from '../features/transfers/browser-notificatio
 import { createSendingStore } from '../features/sending/sending-store';
 import { createSessionStore } from '../features/session/session-store';
 import { createSettingsStore } from '../features/settings/settings-store';
+import { createSentMediaDetails } from '../features/thumbnails/sent-media-details';
 import { createTransfersStore } from '../features/transfers/transfers-store';
 import type { Platform } from '../platform/platform';
 import type { AppStores } from './app-stores';
@@ -27,7 +28,14 @@ export async function createAppStores(platform: Platform): Promise<AppStores> {
   });
   const settings = createSettingsStore(api);
   const problems = createProblemsStore();
-  const files = createFileCoordinator({ api, matrix, transfers, settings, report: problems.getState().report });
+  const files = createFileCoordinator({
+    api,
+    matrix,
+    transfers,
+    settings,
+    report: problems.getState().report,
+    mediaDetails: createSentMediaDetails({ mediaBaseUrl: appInfo.mediaBaseUrl }),
+  });
   late.coordinator = files;
   const session = createSessionStore(api, { onSigningOut: (signedIn) => matrix.getState().stop(signedIn) });
   const stores: AppStores = {

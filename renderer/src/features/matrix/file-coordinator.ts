@@ -9,6 +9,7 @@ import {
 } from '../../../../shared/matrix/transfer-outcome';
 import { isFinalStatus, type TransferUpdate } from '../../../../shared/transfer/transfer-update';
 import { announcedContent } from '../sending/announcement';
+import type { SentMediaDetails } from '../thumbnails/sent-media-details';
 import type { SettingsStore } from '../settings/settings-store';
 import type { TransfersStore } from '../transfers/transfers-store';
 import { messageOf } from '../../text/error-message';
@@ -42,6 +43,8 @@ export interface FileCoordinatorDependencies {
   readonly settings: SettingsStore;
   /** A problem to show (the event could not be posted, say). */
   readonly report: (message: string) => void;
+  /** An image's, video's or audio file's size, duration and thumbnail for its event, within a short deadline. */
+  readonly mediaDetails: SentMediaDetails;
 }
 
 const FILE_MSGTYPES = new Set(['m.file', 'm.image', 'm.video', 'm.audio']);
@@ -69,6 +72,7 @@ export function createFileCoordinator({
   transfers,
   settings,
   report,
+  mediaDetails,
 }: FileCoordinatorDependencies): FileCoordinator {
   /** Work under way or done this session, so nothing is posted or settled twice. */
   const announcing = new Set<string>();
@@ -123,8 +127,9 @@ export function createFileCoordinator({
     if (!ready) throw new Error('not connected to your homeserver yet');
     announcing.add(sent.transferId);
     try {
-      await untilPostable(ready, roomId);
-      const { event_id: eventId } = await ready.sendMessage(roomId, announcedContent(sent.content) as never);
+      // The thumbnail is made while the room gets ready; it never holds the event past its deadline.
+      const [media] = await Promise.all([mediaDetails(ready, roomId, sent), untilPostable(ready, roomId)]);
+      const { event_id: eventId } = await ready.sendMessage(roomId, announcedContent(sent.content, media) as never);
       await note({ id: sent.transferId, eventId });
     } finally {
       announcing.delete(sent.transferId);
