@@ -22,7 +22,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chooseAndSend, createRoomInUi, fileCard, type Person, startPerson } from '../tests/support/app-people.js';
+import {
+  acceptInvitation,
+  chooseAndSend,
+  createRoomInUi,
+  fileCard,
+  type Person,
+  startPerson,
+} from '../tests/support/app-people.js';
 import { launchChromium } from '../tests/support/browser.js';
 import { ensureStack } from '../tests/support/stack.js';
 import { durationOf, testVideo } from '../tests/support/test-media.js';
@@ -187,11 +194,7 @@ async function main(): Promise<void> {
       startPerson(browser, stack, 'bench-bob', {}, stack.baseUrl),
     ]);
     await createRoomInUi(alice.page, ROOM, [bob.user.userId]);
-    await bob.page
-      .getByRole('listitem', { name: `Invitation to ${ROOM}` })
-      .getByRole('button', { name: 'Accept' })
-      .click({ timeout: 60_000 });
-    await bob.page.getByRole('heading', { name: ROOM, level: 2 }).waitFor({ timeout: 60_000 });
+    await acceptInvitation(bob.page, ROOM);
     await bob.page.evaluate(FRAME_CLOCK);
 
     const floor: Round[] = [];

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { connectToHost, type HostProcess } from '../support/browser-host.js';
 import { runCli } from '../support/cli.js';
@@ -15,6 +15,7 @@ import { sha256OfFile } from '../../scripts/lib/sample-file.js';
  */
 
 export {
+  acceptInvitation,
   type AppFolders,
   chooseAndSend,
   createRoomInUi,
@@ -30,7 +31,22 @@ export {
   startHost,
   startPerson,
 } from '../support/app-people.js';
-import { type AppFolders, makeAppFolders, startHost } from '../support/app-people.js';
+import { type AppFolders, makeAppFolders, type Person, screenshot, startHost } from '../support/app-people.js';
+
+/**
+ * For a test file of several people: a failed step leaves each window as it was (a screenshot named
+ * `<prefix>-failed-<name>`) and prints what its page logged last, for whoever reads the failure.
+ */
+export function keepFailureEvidence(prefix: string, people: () => Record<string, Person | undefined>): void {
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    for (const [name, person] of Object.entries(people())) {
+      if (!person) continue;
+      await screenshot(person.page, `${prefix}-failed-${name}`).catch(() => undefined);
+      console.log(`${name}'s page logged:`, person.errors.slice(-10));
+    }
+  });
+}
 
 /** Generous: a first start builds the renderer, and the machine is shared. No assertion depends on speed. */
 export const UI_TIMEOUT_MS = 180_000;

@@ -249,7 +249,7 @@ describe('sending large files from the browser host', () => {
       await waitForStatus(row, 'Cancelled', 30_000);
       expect(await row.getByRole('button').allTextContents()).toEqual(['Remove from list']);
       await screenshot(page, 'transfers-cancelled');
-      await row.getByRole('button', { name: 'Remove medium.bin from the list' }).click();
+      await row.getByRole('button', { name: 'Remove from list: medium.bin' }).click();
       await row.waitFor({ state: 'detached' });
       const contract = await connectToHost(host.url);
       expect(await contract.listTransfers()).toEqual([]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousAccessibilityViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { type MediaProxy, startMediaProxy } from '../support/media-proxy.js';
@@ -19,6 +19,8 @@ import {
   startPerson,
   transferRow,
   waitForStatus,
+  keepFailureEvidence,
+  acceptInvitation,
 } from './app-harness.js';
 
 /*
@@ -126,22 +128,10 @@ describe('live previews of files while they arrive', () => {
       startPerson(browser, stack, 'bob', {}, bobsLink.url),
     ]);
     await createRoomInUi(alice.page, ROOM, [bob.user.userId]);
-    const invitation = bob.page.getByRole('listitem', { name: `Invitation to ${ROOM}` });
-    await invitation.getByRole('button', { name: 'Accept' }).click({ timeout: 60_000 });
-    await bob.page.getByRole('heading', { name: ROOM, level: 2 }).waitFor({ timeout: 60_000 });
+    await acceptInvitation(bob.page, ROOM);
   }, TIMEOUT_MS);
 
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    for (const [name, person] of [
-      ['alice', alice],
-      ['bob', bob],
-    ] as const) {
-      if (!person) continue;
-      await screenshot(person.page, `preview-failed-${name}`).catch(() => undefined);
-      console.log(`${name}'s page logged:`, person.errors.slice(-10));
-    }
-  });
+  keepFailureEvidence('preview', () => ({ alice, bob }));
 
   afterAll(async () => {
     await browser?.close();

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousAccessibilityViolations } from '../support/axe.js';
 import { launchChromium } from '../support/browser.js';
 import { type MediaProxy, startMediaProxy } from '../support/media-proxy.js';
@@ -22,6 +22,7 @@ import {
   startPerson,
   transferRow,
   waitForStatus,
+  keepFailureEvidence,
 } from './app-harness.js';
 
 /*
@@ -84,17 +85,7 @@ describe('two people sharing files in an encrypted room', () => {
   }, TIMEOUT_MS);
 
   // A failed step leaves both windows as they were, and what they logged, for whoever reads the failure.
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    for (const [name, person] of [
-      ['alice', alice],
-      ['bob', bob],
-    ] as const) {
-      if (!person) continue;
-      await screenshot(person.page, `room-sharing-failed-${name}`).catch(() => undefined);
-      console.log(`${name}'s page logged:`, person.errors.slice(-10));
-    }
-  });
+  keepFailureEvidence('room-sharing', () => ({ alice, bob }));
 
   afterAll(async () => {
     await browser?.close();

@@ -9,7 +9,7 @@ import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import { decryptAttachment, encryptAttachment } from 'matrix-encrypt-attachment';
 import type { Browser, Locator } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { connectToHost } from '../support/browser-host.js';
 import { type MediaProxy, startMediaProxy } from '../support/media-proxy.js';
@@ -25,6 +25,8 @@ import {
   roomMessages,
   screenshot,
   startPerson,
+  keepFailureEvidence,
+  acceptInvitation,
 } from './app-harness.js';
 
 /*
@@ -239,9 +241,7 @@ describe('thumbnails of the images and videos the app sends, and of other client
     bobs.disconnect();
 
     await createRoomInUi(alice.page, ROOM, [bob.user.userId, erinUser.userId]);
-    const invitation = bob.page.getByRole('listitem', { name: `Invitation to ${ROOM}` });
-    await invitation.getByRole('button', { name: 'Accept' }).click({ timeout: 60_000 });
-    await bob.page.getByRole('heading', { name: ROOM, level: 2 }).waitFor({ timeout: 60_000 });
+    await acceptInvitation(bob.page, ROOM);
     roomId = await until(() => erin.getRooms().find((room) => room.getMyMembership() === 'invite')?.roomId);
     await erin.joinRoom(roomId);
     // Alice's app shares each event's key with the devices of the members it knows of: Erin's join first.
@@ -250,17 +250,7 @@ describe('thumbnails of the images and videos the app sends, and of other client
       .waitFor({ timeout: 60_000 });
   }, TIMEOUT_MS);
 
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail') return;
-    for (const [name, person] of [
-      ['alice', alice],
-      ['bob', bob],
-    ] as const) {
-      if (!person) continue;
-      await screenshot(person.page, `thumbnails-failed-${name}`).catch(() => undefined);
-      console.log(`${name}'s page logged:`, person.errors.slice(-10));
-    }
-  });
+  keepFailureEvidence('thumbnails', () => ({ alice, bob }));
 
   afterAll(async () => {
     erin?.stopClient();

@@ -120,6 +120,13 @@ export async function createRoomInUi(page: Page, name: string, invite: readonly 
   await page.getByRole('heading', { name, level: 2 }).waitFor({ timeout: 30_000 });
 }
 
+/** Accepts the invitation to `roomName` from the room list and waits for the room to open. */
+export async function acceptInvitation(page: Page, roomName: string): Promise<void> {
+  const invitation = page.getByRole('listitem', { name: `Invitation to ${roomName}` });
+  await invitation.getByRole('button', { name: 'Accept' }).click({ timeout: 60_000 });
+  await page.getByRole('heading', { name: roomName, level: 2 }).waitFor({ timeout: 60_000 });
+}
+
 /** The open room's timeline. */
 export function roomMessages(page: Page, roomName: string): Locator {
   return page.getByRole('list', { name: `Messages in ${roomName}` });

@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import type { TransferUpdate } from '../../../../shared/transfer/transfer-update';
 import { useAppStores } from '../../app/app-stores';
-import { messageOf } from '../../text/error-message';
-import { useMatrix } from '../matrix/use-matrix';
+import { useReceiveFile } from '../room/use-receive-file';
 import type { FileItem } from '../room/timeline-items';
 import { useEventThumbnail } from '../thumbnails/use-event-thumbnail';
 import { ImagePreview } from './ImagePreview';
@@ -48,12 +47,10 @@ export function FilePreview({
   readonly transfer: TransferUpdate | undefined;
   readonly previous: RelatedFile | undefined;
 }) {
-  const { appInfo, files } = useAppStores();
-  const client = useMatrix((state) => state.client);
+  const { appInfo } = useAppStores();
   const thumbnail = useEventThumbnail(item.content);
   const [playRequested, setPlayRequested] = useState(false);
-  const [starting, setStarting] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const receive = useReceiveFile(item.id, roomId);
   const kind = previewKindOf(item.mimetype, item.fileName);
   if (kind === 'none') return null;
   const src = transfer ? mediaUrlOf(appInfo.mediaBaseUrl, transfer.id, item.fileName) : undefined;
@@ -65,7 +62,7 @@ export function FilePreview({
         ? mediaUrlOf(appInfo.mediaBaseUrl, previous.transfer.id, previous.item.fileName)
         : undefined,
     };
-    return <ScenePreview item={item} transfer={transfer} src={src} previous={earlier} />;
+    return <ScenePreview item={item} transfer={transfer} src={src} previous={earlier} roomId={roomId} />;
   }
 
   const canRead = readable(item, transfer);
@@ -103,19 +100,7 @@ export function FilePreview({
 
   // Not here yet: its thumbnail, and Play, which starts the download and plays as it arrives.
   const play = async () => {
-    const room = client?.getRoom(roomId);
-    const event = room?.findEventById(item.id);
-    if (!room || !event) return;
-    setStarting(true);
-    setProblem(null);
-    try {
-      await files.receive(room, event);
-      setPlayRequested(true);
-    } catch (error) {
-      setProblem(`It could not be played: ${messageOf(error)}`);
-    } finally {
-      setStarting(false);
-    }
+    if (await receive.start()) setPlayRequested(true);
   };
   const waitsForWhole = transfer && !isGone(transfer) && item.format === 'v2';
   const width = numberIn(info, 'w') ?? thumbnail.width;
@@ -139,20 +124,20 @@ export function FilePreview({
           <button
             type="button"
             className="media-offer-play"
-            disabled={starting}
+            disabled={receive.starting}
             onClick={() => void play()}
             aria-label={`Play ${item.fileName}`}
           >
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
               <path d="M8 5v14l11-7z" fill="currentColor" />
             </svg>
-            {starting ? 'Starting…' : 'Play'}
+            {receive.starting ? 'Starting…' : 'Play'}
           </button>
         )
       )}
-      {problem && (
+      {receive.problem && (
         <p className="field-problem" role="alert">
-          {problem}
+          {receive.problem}
         </p>
       )}
     </div>

@@ -1,8 +1,5 @@
-import { useState } from 'react';
 import type { TransferUpdate } from '../../../../shared/transfer/transfer-update';
-import { useAppStores } from '../../app/app-stores';
 import { formatBytes, percentOf } from '../../text/quantities';
-import { messageOf } from '../../text/error-message';
 import { TransferActions } from '../transfers/TransferActions';
 import { speedWords } from '../transfers/transfer-words';
 import { useMatrix } from '../matrix/use-matrix';
@@ -11,6 +8,7 @@ import { FileKindIcon } from './FileKindIcon';
 import { useStalled } from '../transfers/use-stalled';
 import type { FileItem } from './timeline-items';
 import { FilePreview, type RelatedFile } from '../preview/FilePreview';
+import { useReceiveFile } from './use-receive-file';
 
 /**
  * A file shared in the room: name, size, who sent it and when, and its live state here — offered,
@@ -31,31 +29,14 @@ export function FileCard({
   /** The same scene's previous snapshot, for scene files. */
   readonly previous?: RelatedFile | undefined;
 }) {
-  const { files } = useAppStores();
   const client = useMatrix((state) => state.client);
-  const [starting, setStarting] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { start: download, starting, problem } = useReceiveFile(item.id, roomId);
   const stalled = useStalled(transfer);
   const state = cardState(item, transfer, client?.getUserId() ?? null, stalled);
   const size = transfer?.bytesTotal ?? item.size;
   const moving =
     transfer && (transfer.status === 'uploading' || transfer.status === 'downloading' || transfer.status === 'paused');
   const speed = transfer && !transfer.waitingForOutcome && !stalled ? speedWords(transfer) : undefined;
-
-  const download = async () => {
-    const room = client?.getRoom(roomId);
-    const event = room?.findEventById(item.id);
-    if (!room || !event) return;
-    setStarting(true);
-    setProblem(null);
-    try {
-      await files.receive(room, event);
-    } catch (error) {
-      setProblem(`It could not be downloaded: ${messageOf(error)}`);
-    } finally {
-      setStarting(false);
-    }
-  };
 
   return (
     <article className={`file-card phase-${state.phase}`} aria-label={item.fileName}>

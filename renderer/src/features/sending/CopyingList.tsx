@@ -63,7 +63,7 @@ function CopyingRow({ file }: { readonly file: CopyingFile }) {
               type="button"
               className="quiet"
               onClick={() => dismissCopy(file.key)}
-              aria-label={`Remove ${file.name} from the list`}
+              aria-label={`Remove from list: ${file.name}`}
             >
               Remove from list
             </button>

@@ -12,7 +12,8 @@ interface ActionButton {
 
 /** The button's name for screen readers, which hear it away from its row: the file is in it. */
 function accessibleName({ action, label }: ActionButton, fileName: string): string {
-  return action === 'forget' ? `Remove ${fileName} from the list` : `${label} ${fileName}`;
+  // The visible words come first in the name (what a voice-control user says), then the file.
+  return action === 'forget' ? `${label}: ${fileName}` : `${label} ${fileName}`;
 }
 
 /**
