@@ -122,6 +122,28 @@ export function createFileCoordinator({
     }
   }
 
+  /**
+   * Posts an event into a room. matrix-js-sdk's crypto encrypts only in rooms whose `m.room.encryption`
+   * event its sync loop handed over; after a start we have seen a room stay "unconfigured" although
+   * the room's state holds that event (and its stored settings say encrypted), and every post fail
+   * with "Cannot encrypt event in unconfigured room" until the page reloads. Then the event is handed
+   * over as the sync loop does (`onCryptoEvent`, the crypto backend's sync callback) and the post tried once more.
+   */
+  async function post(ready: MatrixClient, roomId: string, type: string, content: object): Promise<string> {
+    const send = async () => (await ready.sendEvent(roomId, type as never, content as never)).event_id;
+    try {
+      return await send();
+    } catch (error) {
+      const room = ready.getRoom(roomId);
+      const encryption = room?.currentState.getStateEvents('m.room.encryption', '');
+      const crypto = ready.getCrypto() as
+        { onCryptoEvent?: (room: Room, event: MatrixEvent) => Promise<void> } | undefined;
+      if (!/unconfigured room/i.test(messageOf(error)) || !room || !encryption || !crypto?.onCryptoEvent) throw error;
+      await crypto.onCryptoEvent(room, encryption);
+      return await send();
+    }
+  }
+
   async function announce(roomId: string, sent: { transferId: string; content: FileMessageContent }) {
     const ready = matrix.getState().client;
     if (!ready) throw new Error('not connected to your homeserver yet');
@@ -129,7 +151,7 @@ export function createFileCoordinator({
     try {
       // The thumbnail is made while the room gets ready; it never holds the event past its deadline.
       const [media] = await Promise.all([mediaDetails(ready, roomId, sent), untilPostable(ready, roomId)]);
-      const { event_id: eventId } = await ready.sendMessage(roomId, announcedContent(sent.content, media) as never);
+      const eventId = await post(ready, roomId, 'm.room.message', announcedContent(sent.content, media));
       await note({ id: sent.transferId, eventId });
     } finally {
       announcing.delete(sent.transferId);
@@ -150,7 +172,7 @@ export function createFileCoordinator({
       announcing.add(transfer.id);
       try {
         const content = await api.transferContent({ id: transfer.id });
-        const { event_id: eventId } = await ready.sendMessage(transfer.roomId, announcedContent(content) as never);
+        const eventId = await post(ready, transfer.roomId, 'm.room.message', announcedContent(content));
         await note({ id: transfer.id, eventId });
       } catch (error) {
         report(
@@ -180,16 +202,16 @@ export function createFileCoordinator({
       }
       postingOutcome.add(transfer.id);
       try {
-        await ready.sendEvent(
+        await post(
+          ready,
           transfer.roomId,
-          TRANSFER_OUTCOME_EVENT_TYPE as never,
-          transferOutcomeContent(transfer.eventId, outcome) as never,
+          TRANSFER_OUTCOME_EVENT_TYPE,
+          transferOutcomeContent(transfer.eventId, outcome),
         );
         await note({ id: transfer.id, outcomeAnnounced: true });
       } catch (error) {
         postingOutcome.delete(transfer.id);
-        // Just after a start matrix-js-sdk may know the room as encrypted before its crypto has taken the room in;
-        // the next pass posts it.
+        // Still unconfigured after `post` handed the room over: the next pass tries again.
         if (/unconfigured room/i.test(messageOf(error))) {
           deferred = true;
           continue;
@@ -348,10 +370,11 @@ export function createFileCoordinator({
     if (!ready || !transfer || transfer.direction !== 'send' || transfer.status !== 'failed') return;
     if (!transfer.eventId || !transfer.roomId || transfer.outcomeAnnounced) return;
     await untilPostable(ready, transfer.roomId);
-    await ready.sendEvent(
+    await post(
+      ready,
       transfer.roomId,
-      TRANSFER_OUTCOME_EVENT_TYPE as never,
-      transferOutcomeContent(transfer.eventId, { kind: 'cancelled' }) as never,
+      TRANSFER_OUTCOME_EVENT_TYPE,
+      transferOutcomeContent(transfer.eventId, { kind: 'cancelled' }),
     );
   }
 

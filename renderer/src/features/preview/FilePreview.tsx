@@ -20,11 +20,17 @@ export interface RelatedFile {
  * Whether this device can read the file's bytes for a preview now. A send reads its own file; a receive
  * reads what has arrived and authenticated, fetching the rest from the server block by block (v3, or a
  * plain file); a v2 file authenticates only as a whole, so it shows once complete. A cancelled or failed
- * receive has nothing left to read.
+ * receive has nothing left to read, nor has a cancelled send.
  */
 function readable(item: FileItem, transfer: TransferUpdate | undefined): transfer is TransferUpdate {
   if (!transfer) return false;
-  if (transfer.direction === 'send') return transfer.status !== 'cancelled';
+  if (transfer.direction === 'send') {
+    if (transfer.status === 'cancelled') return false;
+    // A file dropped or pasted into the browser host was copied in, and the copy goes once it is sent:
+    // a v3 file is then read back from the server block by block, a v2 file cannot be (it
+    // authenticates only as a whole), so its card keeps the thumbnail.
+    return !(transfer.dropped && transfer.status === 'completed' && item.format === 'v2');
+  }
   if (transfer.status === 'completed') return true;
   if (transfer.status === 'failed' || transfer.status === 'cancelled') return false;
   return item.format !== 'v2';
