@@ -96,3 +96,9 @@ if [ ! -f .venv/.slipstream-installed ] || [ "$(cat .venv/.slipstream-installed)
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
   echo "$req_hash" > .venv/.slipstream-installed
 fi
+
+# --- the scaled media server's services (issue 19) ---------------------------------------------
+# SeaweedFS (built once from its Go module into .cache/seaweedfs/, about five minutes on two cores)
+# and PostgreSQL from Debian, for `npm run stack -- up --scale N` and tests/scaled-*.test.ts.
+# Idempotent: with both in place this only checks.
+bash scripts/setup-scaled-storage.sh
