@@ -78,7 +78,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.error(`slipstream serve: ${(error as Error).message}${usage ? '; see slipstream serve --help' : ''}`);
     return usage ? 2 : 1;
   }
-  const server = await startMediaServer(config);
+  let server: Awaited<ReturnType<typeof startMediaServer>>;
+  try {
+    server = await startMediaServer(config);
+  } catch (error) {
+    // A store that cannot be opened (StorageStartError names the service), a port in use, …
+    console.error(`slipstream serve: cannot start: ${(error as Error).message}`);
+    return 1;
+  }
   console.log(`listening on ${server.url}`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -62,6 +62,9 @@ export class AppendPipeline {
       this.received - this.acknowledged >= UNACKNOWLEDGED_INTERVALS * this.options.acknowledgeEvery
     ) {
       this.throwIfFailed();
+      // Nothing under way would wake us: a store that writes in its own time (parts of an object
+      // store, stored in the background) is asked to make what it holds durable now.
+      if (!this.writing && !this.syncing) this.startAcknowledgement(true);
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     this.throwIfFailed();
@@ -109,10 +112,10 @@ export class AppendPipeline {
     );
   }
 
-  private startAcknowledgement(): void {
+  private startAcknowledgement(force = false): void {
     if (this.syncing || this.failure) return;
-    if (this.appender.writtenOffset - this.acknowledged < this.options.acknowledgeEvery) return;
-    this.syncing = this.appender.acknowledge({ interim: true }).then(
+    if (!force && this.appender.writtenOffset - this.acknowledged < this.options.acknowledgeEvery) return;
+    this.syncing = this.appender.acknowledge({ interim: !force }).then(
       (offset) => {
         this.syncing = undefined;
         this.acknowledged = offset;

@@ -12,6 +12,64 @@ const millis = z
   .nonnegative()
   .max(2 ** 31 - 1);
 
+/**
+ * The object store + PostgreSQL backend (docs/deploy.md, "Several instances"). Credentials may also
+ * come from the environment: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the AWS SDK's own chain) and
+ * PGPASSWORD (the pg driver's).
+ */
+export const ObjectStorageConfigSchema = z.strictObject({
+  kind: z.literal('object'),
+  s3: z.strictObject({
+    /** The S3 API endpoint; omitted for AWS itself (then `region` picks it). */
+    endpoint: z.url().optional(),
+    /** The endpoint as clients reach it, for MSC3870's presigned upload URLs; defaults to `endpoint`. */
+    publicEndpoint: z.url().optional(),
+    region: z.string().min(1).default('us-east-1'),
+    bucket: z.string().min(3),
+    /** Keys start with this (e.g. `media/`), so one bucket can hold other things too. */
+    keyPrefix: z.string().default(''),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+    /** `http://endpoint/bucket/key` rather than `http://bucket.endpoint/key`; most S3-compatible servers need it. */
+    forcePathStyle: z.boolean().default(false),
+  }),
+  postgres: z.strictObject({
+    /** `postgres://user@host:port/database`; the password may come from PGPASSWORD instead. */
+    connectionString: z.string().min(1),
+    poolSize: z.number().int().positive().default(10),
+  }),
+  /** An upload is stored as parts: one is written once this many bytes arrived… */
+  partBytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(8 * MiB),
+  /** …or once its first byte has waited this long, so readers on other instances see slow uploads promptly. */
+  partDelayMs: millis.min(10).default(200),
+  /** How long a failing object store or database is retried before an upload is answered 503. */
+  retryForMs: millis.default(15_000),
+  /** Objects nobody references (a part written by an instance that died before recording it) are removed after this. */
+  orphanGraceMs: millis.default(60 * 60_000),
+  /** Memory for recently written and read parts, shared by this instance's readers (part-cache.ts). */
+  readCacheBytes: bytes.default(256 * MiB),
+  /** How often readers waiting on an upload re-read its record, in case a notification was lost. */
+  pollIntervalMs: millis.min(50).default(1_000),
+  /** MSC3870: /create offers a presigned PUT straight into the store. */
+  directUploads: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      urlExpiresInSeconds: z.number().int().min(1).max(604_800).default(900),
+    })
+    .prefault({}),
+});
+
+export const StorageConfigSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('files') }),
+  ObjectStorageConfigSchema,
+]);
+
+export type ObjectStorageConfig = z.infer<typeof ObjectStorageConfigSchema>;
+
 /** The media server's configuration: a JSON file, with command-line flags layered on top. */
 export const MediaServerConfigSchema = z.strictObject({
   listen: z
@@ -80,6 +138,11 @@ export const MediaServerConfigSchema = z.strictObject({
         .default(8 * MiB),
     })
     .prefault({}),
+  /**
+   * Where media is kept: `files` (the default: a directory and SQLite, one instance) or `object`
+   * (an S3-compatible object store for the bytes, PostgreSQL for the records, any number of instances).
+   */
+  storage: StorageConfigSchema.default({ kind: 'files' }),
   sweepIntervalMs: millis.default(60_000),
   auth: z
     .strictObject({

@@ -6,8 +6,8 @@ import type { MediaKey, MediaRecord } from './storage/media-store.js';
  * arrives. Only offsets and states live here; readers read the bytes from the store, never from a
  * buffered copy, so memory does not grow with the file size or the number of readers.
  *
- * One process only: a media server with several workers would carry these notifications over a shared
- * channel (e.g. PostgreSQL LISTEN/NOTIFY) behind the same methods.
+ * Within one process. With the object store, several instances share uploads: the store's change feed
+ * (PostgreSQL LISTEN/NOTIFY) carries every instance's recorded progress here (cluster-live-bridge.ts).
  */
 
 export type LivePhase = 'open' | 'complete' | 'cancelled' | 'expired';
@@ -54,6 +54,12 @@ const TAKEOVER_WAIT_MS = 5_000;
 
 export class LiveUploadRegistry {
   private readonly uploads = new Map<string, LiveUpload>();
+  /**
+   * Called when an upload starts being followed or written here. With a store shared by several
+   * instances, the bridge re-reads its record then (cluster-live-bridge.ts): a change another instance
+   * announced between this request's read of the record and now would otherwise be missed.
+   */
+  onTrack: ((key: MediaKey) => void) | undefined;
 
   /** `readerBudget` makes the budget of each upload followed or written. */
   constructor(private readonly readerBudget: () => ReaderBudget) {}
@@ -78,6 +84,7 @@ export class LiveUploadRegistry {
     if (!upload) {
       upload = new LiveUpload(statusOf(record), this.readerBudget);
       this.uploads.set(keyOf(record), upload);
+      this.onTrack?.({ serverName: record.serverName, mediaId: record.mediaId });
     }
     return upload;
   }
@@ -150,6 +157,26 @@ export class LiveUploadRegistry {
       phase: 'open',
     };
     this.notify(upload);
+  }
+
+  /**
+   * Announces bytes recorded by any instance (a store shared by several): like `progress`, but never
+   * moves an upload back, since notifications from several sources may arrive out of order.
+   */
+  advance(key: MediaKey, writtenOffset: number, declaredLength: number | null): void {
+    const upload = this.uploads.get(keyOf(key));
+    if (!upload || upload.status.phase !== 'open') return;
+    const { status } = upload;
+    if (writtenOffset <= status.writtenOffset && (declaredLength ?? null) === status.declaredLength) return;
+    this.progress(key, Math.max(writtenOffset, status.writtenOffset), declaredLength ?? status.declaredLength);
+  }
+
+  /** Uploads followed or written here now, for re-reading their records. */
+  trackedKeys(): MediaKey[] {
+    return [...this.uploads.keys()].map((text) => {
+      const slash = text.indexOf('/');
+      return { serverName: text.slice(0, slash), mediaId: text.slice(slash + 1) };
+    });
   }
 
   /** Announces the end of an upload: readers finish ('complete') or abort (any other phase). */

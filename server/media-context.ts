@@ -138,8 +138,20 @@ export function isOverdue(context: MediaServerContext, record: MediaRecord): boo
   return (
     (record.state === 'pending' || record.state === 'uploading') &&
     record.expiresAt <= context.clock.now() &&
-    !context.live.isBeingWritten(record)
+    !context.live.isBeingWritten(record) &&
+    !isBeingWrittenElsewhere(context, record)
   );
+}
+
+/**
+ * With a store shared by several instances, a part recorded within the body idle timeout means some
+ * instance is writing the upload now (a writer records a part at least every `partDelayMs` while bytes
+ * arrive, and a body that sends nothing for `bodyIdleTimeoutMs` is ended).
+ */
+function isBeingWrittenElsewhere(context: MediaServerContext, record: MediaRecord): boolean {
+  if (record.lastWriteAt === undefined || record.lastWriteAt === null) return false;
+  const quietMs = (context.config.limits.bodyIdleTimeoutMs || 60_000) + 5_000;
+  return context.clock.now() - record.lastWriteAt < quietMs;
 }
 
 export async function expireMedia(context: MediaServerContext, record: MediaRecord): Promise<void> {

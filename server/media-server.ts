@@ -22,16 +22,18 @@ import { consoleLogger, type Logger, type MediaServerContext } from './media-con
 import { RateLimiter } from './rate-limiter.js';
 import { ReaderBudget } from './reader-budget.js';
 import { Thumbnailer } from './thumbnails/thumbnailer.js';
-import { FileMediaStore } from './storage/file-media-store.js';
 import type { MediaStore } from './storage/media-store.js';
+import { openMediaStore } from './storage/open-media-store.js';
 import { sweepExpiredUploads } from './sweeper.js';
+import { bridgeStoreChanges } from './cluster-live-bridge.js';
+import { completeDirectUploadHandler, versionsHandler } from './msc3870/direct-upload-handlers.js';
 import { isTusPath, TUS_PATH_PREFIX, tusHandler } from './tus/tus-handler.js';
 
 export interface MediaServerOptions {
   clock?: Clock;
   logger?: Logger;
   verifier?: AccessTokenVerifier;
-  /** Defaults to the embedded file + SQLite store in `config.dataDir`. */
+  /** Defaults to the store `config.storage` names (files + SQLite in `config.dataDir` unless told otherwise). */
   store?: MediaStore;
 }
 
@@ -71,7 +73,7 @@ function buildRouter(context: MediaServerContext, passThrough: Handler): Router 
     if (path.startsWith('/_matrix/media/') || path.startsWith('/_matrix/client/v1/media/')) return passThrough(request);
     throw new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
   };
-  return new Router(notOurs)
+  const router = new Router(notOurs)
     .on(['POST'], /^\/_matrix\/media\/(?:v1|unstable\/fi\.mau\.msc2246)\/create$/, createHandler(context))
     .on(['POST'], /^\/_matrix\/media\/v3\/upload$/, uploadPostHandler(context))
     .on(
@@ -101,6 +103,17 @@ function buildRouter(context: MediaServerContext, passThrough: Handler): Router 
       /^\/_matrix\/(?:client\/v1\/media|media\/v3|media\/r0)\/config$/,
       configHandler(context, { tus: true }),
     );
+  if (context.store.directUploads) {
+    // MSC3870, only where the store takes direct uploads: elsewhere these paths stay the homeserver's.
+    router
+      .on(
+        ['POST'],
+        new RegExp(`^/_matrix/media/(?:v3|unstable/com\\.beeper\\.msc3870)/upload/${SERVER}/${MEDIA}/complete$`),
+        completeDirectUploadHandler(context),
+      )
+      .on(['GET'], /^\/_matrix\/client\/versions$/, versionsHandler(context));
+  }
+  return router;
 }
 
 export async function startMediaServer(
@@ -109,14 +122,7 @@ export async function startMediaServer(
 ): Promise<RunningMediaServer> {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? consoleLogger;
-  let store = options.store;
-  if (!store) {
-    const opened = await FileMediaStore.open(config.dataDir);
-    store = opened.store;
-    for (const key of opened.reconciled.truncated) log.info(`cut unacknowledged bytes from ${key.mediaId}`);
-    for (const key of opened.reconciled.shortened)
-      log.warn(`upload ${key.mediaId} was shorter than its recorded offset`);
-  }
+  const store = options.store ?? (await openMediaStore(config, log, clock));
   const trustedProxies: ReadonlySet<string> = new Set(config.trustedProxies.map(plainAddress));
   const bodiesArriving = new BodiesPerAddress(config.limits.bodiesPerAddress);
   const context: MediaServerContext = {
@@ -144,6 +150,9 @@ export async function startMediaServer(
     log,
   };
   const router = buildRouter(context, passThroughHandler(config.homeserverMediaUrl ?? config.homeserverUrl, log));
+  // Several instances share the store: their recorded progress reaches this instance's readers.
+  const pollIntervalMs = config.storage.kind === 'object' ? config.storage.pollIntervalMs : 1_000;
+  const stopBridge = store.changes ? bridgeStoreChanges(context, store.changes, pollIntervalMs) : undefined;
   const inFlight = new Set<Promise<void>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -222,6 +231,7 @@ export async function startMediaServer(
       server.closeAllConnections();
       await Promise.allSettled([...inFlight]);
       await closed;
+      stopBridge?.();
       await context.store.close();
     },
   };

@@ -12,5 +12,7 @@ export async function sweepExpiredUploads(context: MediaServerContext): Promise<
     await expireMedia(context, record);
     expired += 1;
   }
+  // The store's own housekeeping (object store: objects nothing references any more).
+  await context.store.sweepStorage?.(context.clock.now());
   return expired;
 }

@@ -13,6 +13,12 @@ export interface ReceiveOptions {
   readonly completeAtEnd?: boolean;
   /** Aborted when a newer request by the upload's owner takes the upload over (LiveUploadRegistry.takeOver). */
   readonly takeOver?: AbortSignal;
+  /**
+   * The offset the body starts at, as the request checked it. With a store shared by several
+   * instances, a writer elsewhere may record more between that check and the appender's opening;
+   * then the body would land at the wrong place, so it is refused as an offset mismatch instead.
+   */
+  readonly startOffset?: number;
 }
 
 /**
@@ -28,10 +34,18 @@ export async function receiveUpload(
   context: MediaServerContext,
   key: MediaKey,
   body: AsyncIterable<Buffer>,
-  { expectedEnd, completeAtEnd = true, takeOver }: ReceiveOptions,
+  { expectedEnd, completeAtEnd = true, takeOver, startOffset }: ReceiveOptions,
 ): Promise<ReceiveOutcome> {
   const limit = context.config.limits.maxUploadBytes;
   const appender: MediaAppender = await context.store.openAppender(key);
+  if (startOffset !== undefined && appender.writtenOffset !== startOffset) {
+    await appender.close();
+    throw new MatrixError(
+      409,
+      'ORG.MATRIX.MSC4016_OFFSET_MISMATCH',
+      `The upload's offset is now ${appender.writtenOffset}, not ${startOffset}; HEAD it and resume from there`,
+    );
+  }
   const pipeline = new AppendPipeline(appender, {
     acknowledgeEvery: context.config.durability.acknowledgeEveryBytes,
     onWritten: (offset) => context.live.progress(key, offset),

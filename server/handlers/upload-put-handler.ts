@@ -58,6 +58,7 @@ export function uploadPutHandler(context: MediaServerContext): Handler {
       const outcome = await receiveUpload(context, key, req, {
         expectedEnd: declaredLength,
         takeOver: takeOver.signal,
+        startOffset: 0,
       });
       if (outcome.kind === 'complete') sendJson(res, 200, {});
       else context.log.info(`upload to ${key.mediaId} interrupted at ${outcome.acknowledgedOffset} bytes`);

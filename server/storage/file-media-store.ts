@@ -9,10 +9,10 @@ import type {
   MediaKey,
   MediaMetadataUpdate,
   MediaRecord,
-  MediaState,
   MediaStore,
   NewMedia,
 } from './media-store.js';
+import { MEDIA_ID, toRecord, type MediaRow } from './media-row.js';
 
 /*
  * The embedded store: each upload is one file under <dataDir>/uploads/, metadata in <dataDir>/media.db.
@@ -26,36 +26,6 @@ import type {
  * It builds from source where no prebuilt binary can be downloaded (node-gyp, about two minutes on
  * two cores).
  */
-
-const MEDIA_ID = /^[A-Za-z0-9_-]{1,255}$/;
-
-interface MediaRow {
-  server_name: string;
-  media_id: string;
-  owner: string;
-  created_at: number;
-  expires_at: number;
-  state: MediaState;
-  declared_length: number | null;
-  upload_offset: number;
-  content_type: string | null;
-  file_name: string | null;
-}
-
-function toRecord(row: MediaRow): MediaRecord {
-  return {
-    serverName: row.server_name,
-    mediaId: row.media_id,
-    owner: row.owner,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    state: row.state,
-    declaredLength: row.declared_length,
-    uploadOffset: row.upload_offset,
-    contentType: row.content_type,
-    fileName: row.file_name,
-  };
-}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS media (

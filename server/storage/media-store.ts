@@ -32,6 +32,11 @@ export interface MediaRecord extends MediaKey {
   uploadOffset: number;
   contentType: string | null;
   fileName: string | null;
+  /**
+   * When a part of it was last recorded, by any instance: set by stores that several instances share,
+   * where "is someone writing this upload?" cannot be answered from this process alone.
+   */
+  lastWriteAt?: number | null;
 }
 
 export interface NewMedia extends MediaKey {
@@ -103,5 +108,49 @@ export interface MediaStore {
   terminateMedia(key: MediaKey, state: 'cancelled' | 'expired'): Promise<void>;
   /** Open uploads whose `expiresAt` has passed. */
   listExpiredUploads(now: number): Promise<MediaRecord[]>;
+  /** Changes made by every instance sharing the store (absent: this process is the only writer). */
+  readonly changes?: MediaChangeFeed;
+  /** MSC3870 uploads straight into the store (absent: the store cannot take them). */
+  readonly directUploads?: DirectUploadStore;
+  /** Housekeeping besides expiry, run by the sweeper: e.g. removing objects nothing references. */
+  sweepStorage?(now: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An upload's recorded state after a change: new acknowledged bytes, a declared length, an end. */
+export interface MediaChange extends MediaKey {
+  readonly uploadOffset: number;
+  readonly declaredLength: number | null;
+  readonly state: MediaState;
+}
+
+export interface MediaChangeFeed {
+  /**
+   * Calls `onChange` for every recorded change, in commit order per upload, and `onResync` after any
+   * gap in which changes may have been missed (the feed's connection was lost and re-established).
+   */
+  subscribe(onChange: (change: MediaChange) => void, onResync: () => void): () => void;
+}
+
+export type DirectUploadOutcome =
+  | { readonly kind: 'complete'; readonly length: number }
+  /** Nothing was uploaded to the URL yet. */
+  | { readonly kind: 'absent' }
+  /** The object is larger than allowed: it was removed and the media cancelled. */
+  | { readonly kind: 'too-large'; readonly length: number }
+  /** The media is not open for a direct upload (bytes came another way, or it ended). */
+  | { readonly kind: 'not-direct' };
+
+/** MSC3870: a presigned PUT straight into the object store, bound to one media ID. */
+export interface DirectUploadStore {
+  /**
+   * A URL valid for `expiresInSeconds` and the headers a PUT to it must carry (signed with it); with
+   * `size`, the store refuses a body of any other length.
+   */
+  presignUpload(
+    key: MediaKey,
+    options: { readonly size?: number; readonly expiresInSeconds: number },
+  ): Promise<{ readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly expiresAt: number }>;
+  /** Whether the direct upload arrived; records it complete if so (idempotent: a second call finds it done). */
+  completeDirectUpload(key: MediaKey, maxBytes: number): Promise<DirectUploadOutcome>;
 }

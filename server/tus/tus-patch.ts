@@ -46,6 +46,7 @@ export async function patchUpload(context: MediaServerContext, request: RequestC
       expectedEnd: declaredLength,
       completeAtEnd: declaredLength !== null,
       takeOver: takeOver.signal,
+      startOffset: offset,
     });
     const newOffset = outcome.kind === 'complete' ? outcome.length : outcome.acknowledgedOffset;
     if (!res.destroyed) res.writeHead(204, { 'Upload-Offset': String(newOffset) }).end();
