@@ -9,9 +9,12 @@ import { createInterface } from 'node:readline/promises';
 import { stackPaths } from './paths.js';
 import { stackDown, stackStatus, stackUp } from './stack.js';
 import { registerUser } from './users.js';
+import { scaledStackDown, scaledStackStatus, scaledStackUp } from './scaled/scaled-stack.js';
 
 const USAGE = `usage: npm run stack -- <command>
   up                          start Synapse, the media server and nginx (installs Synapse the first time)
+  up --scale N                also a scaled stack beside it (.stack/scaled/): PostgreSQL, SeaweedFS, N media
+                              servers sharing them, and an nginx balancing between them (its own baseUrl)
   down                        stop them; their data stays
   status                      what runs, with its pid and address
   user add [<name>] [--token] register a user and print how to sign in (--token: also an access token)
@@ -54,6 +57,29 @@ async function clean(args: string[]): Promise<number> {
   return 0;
 }
 
+/** `up --scale N`: the default stack, and the scaled one beside it (scaled/scaled-stack.ts). */
+async function scaledUp(scaleText: string | undefined): Promise<number> {
+  const scale = Number(scaleText);
+  if (!scaleText || !/^\d+$/.test(scaleText) || scale < 1 || scale > 8) {
+    console.error(`${USAGE}\n  --scale takes a whole number from 1 to 8`);
+    return 2;
+  }
+  const started = Date.now();
+  const info = await scaledStackUp(log, scale, { restartStale: true });
+  console.log(
+    [
+      `scaled stack is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `  baseUrl          ${info.baseUrl}   (media → ${info.scale} instances of Slipstream's media server)`,
+      ...info.instanceUrls.map((url, i) => `  instance ${i + 1}       ${url}`),
+      `  object store     ${info.s3Endpoint}   (SeaweedFS, bucket ${info.bucket})`,
+      `  PostgreSQL       127.0.0.1:${info.postgresPort}`,
+      `  synapseUrl       ${info.synapseUrl}   (the default stack's Synapse)`,
+      '  details          .stack/scaled/stack.json',
+    ].join('\n'),
+  );
+  return 0;
+}
+
 async function main(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
     case 'clean':
@@ -84,6 +110,8 @@ async function main(command: string | undefined, args: string[]): Promise<number
       return 0;
     }
     case 'up': {
+      const scaleAt = args.indexOf('--scale');
+      if (scaleAt !== -1) return scaledUp(args[scaleAt + 1]);
       const started = Date.now();
       const info = await stackUp(log, { restartStaleMediaServer: true });
       console.log(
@@ -99,6 +127,7 @@ async function main(command: string | undefined, args: string[]): Promise<number
       return 0;
     }
     case 'down':
+      await scaledStackDown(log);
       await stackDown(log);
       console.log('stack is down');
       return 0;
@@ -110,6 +139,12 @@ async function main(command: string | undefined, args: string[]): Promise<number
             : `running (pid ${component.pid})${component.healthy ? '' : ', NOT answering'}`;
         console.log(
           `${component.name.padEnd(13)} ${state}${component.pid !== undefined && component.url ? `  ${component.url}` : ''}`,
+        );
+      }
+      for (const component of await scaledStackStatus()) {
+        const state = component.pid === undefined ? 'stopped' : `running (pid ${component.pid})`;
+        console.log(
+          `${component.name.padEnd(15)} ${state}${component.pid !== undefined && component.url ? `  ${component.url}` : ''}`,
         );
       }
       return 0;

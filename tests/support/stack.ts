@@ -1,3 +1,4 @@
+import { scaledStackUp } from '../../scripts/stack/scaled/scaled-stack.js';
 import { stackUp } from '../../scripts/stack/stack.js';
 import type { StackInfo } from '../../scripts/stack/stack-info.js';
 
@@ -12,7 +13,11 @@ let stackOnce: Promise<StackInfo> | undefined;
  * running after the tests, so the next run starts in a second.
  */
 export function ensureStack(): Promise<StackInfo> {
-  stackOnce ??= stackUp((line) => console.error(`stack: ${line}`)).catch((error: unknown) => {
+  const log = (line: string): void => console.error(`stack: ${line}`);
+  // SLIPSTREAM_STACK_SCALE=N runs the same tests against the scaled stack (`npm run stack -- up --scale N`):
+  // several media-server instances behind nginx, sharing the object store and PostgreSQL.
+  const scale = process.env.SLIPSTREAM_STACK_SCALE;
+  stackOnce ??= (scale ? scaledStackUp(log, Number(scale)) : stackUp(log)).catch((error: unknown) => {
     stackOnce = undefined;
     throw error;
   });
