@@ -27,7 +27,21 @@ export interface MediaCapabilities {
 export interface CreatedMedia extends MxcUri {
   readonly contentUri: string;
   readonly unusedExpiresAt?: number;
+  /**
+   * MSC3870: where the content may be PUT straight into the server's storage (a presigned URL), and
+   * the headers that PUT must carry (Slipstream's `org.slipstream.upload_headers`; signed with it).
+   */
+  readonly directUpload?: DirectUploadTarget;
 }
+
+export interface DirectUploadTarget {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Slipstream's `/create` body field: the exact size the upload will have, which a presigned URL is bound to. */
+const UPLOAD_SIZE_FIELD = 'org.slipstream.upload_size';
+const UPLOAD_HEADERS_FIELD = 'org.slipstream.upload_headers';
 
 export interface TusStatus {
   readonly offset: number;
@@ -127,12 +141,16 @@ export class MediaRepositoryClient {
     };
   }
 
-  /** MSC2246 `/create`; undefined when the server does not implement it (then only a one-shot upload works). */
-  async create(signal?: AbortSignal): Promise<CreatedMedia | undefined> {
+  /**
+   * MSC2246 `/create`; undefined when the server does not implement it (then only a one-shot upload
+   * works). `uploadSize` tells a server offering MSC3870's `upload_url` the exact size, so it can bind
+   * the URL to it (others ignore the field).
+   */
+  async create(signal?: AbortSignal, uploadSize?: number): Promise<CreatedMedia | undefined> {
     const response = await this.request('POST', '/_matrix/media/v1/create', {
       signal,
       headers: { 'Content-Type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify(uploadSize === undefined ? {} : { [UPLOAD_SIZE_FIELD]: uploadSize }),
     });
     if (response.status === 404 || response.status === 405) {
       const error = await matrixHttpErrorOf(response, 'creating a media ID');
@@ -140,7 +158,7 @@ export class MediaRepositoryClient {
       throw error;
     }
     if (!response.ok) throw await matrixHttpErrorOf(response, 'creating a media ID');
-    const body = (await response.json()) as { content_uri?: unknown; unused_expires_at?: unknown };
+    const body = (await response.json()) as Record<string, unknown>;
     if (typeof body.content_uri !== 'string') {
       throw new MatrixHttpError(response.status, undefined, 'the server answered /create without a content_uri');
     }
@@ -148,7 +166,49 @@ export class MediaRepositoryClient {
       ...parseMxcUri(body.content_uri),
       contentUri: body.content_uri,
       ...(typeof body.unused_expires_at === 'number' && { unusedExpiresAt: body.unused_expires_at }),
+      ...directUploadOf(body),
     };
+  }
+
+  /**
+   * MSC3870: PUTs `body` (exactly `length` bytes) to a presigned `upload_url`. The URL is the
+   * storage's, not the homeserver's: the access token is never sent there.
+   */
+  async putDirect(
+    target: DirectUploadTarget,
+    body: AsyncIterable<Uint8Array>,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const response = await this.transport({
+      method: 'PUT',
+      url: target.url,
+      headers: { ...target.headers, 'Content-Length': String(length) },
+      body,
+      signal,
+    });
+    if (!response.ok) {
+      const text = (await response.text().catch(() => '')).slice(0, 300);
+      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+      throw new MatrixHttpError(
+        response.status,
+        code,
+        `uploading to the storage's upload_url failed: HTTP ${response.status}${code ? ` (${code})` : ''}`,
+      );
+    }
+    await response.cancel();
+  }
+
+  /** MSC3870 `POST /_matrix/media/v3/upload/{serverName}/{mediaId}/complete`, after a PUT to `upload_url`. */
+  async completeDirectUpload(media: MxcUri, signal?: AbortSignal): Promise<void> {
+    const path = `/_matrix/media/v3/upload/${encodeURIComponent(media.serverName)}/${encodeURIComponent(media.mediaId)}/complete`;
+    const response = await this.request('POST', path, {
+      signal,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    if (!response.ok) throw await matrixHttpErrorOf(response, 'completing the upload');
+    await response.cancel();
   }
 
   /** The tus upload URL of a media ID, from the advertised endpoint template. */
@@ -292,4 +352,19 @@ export class MediaRepositoryClient {
       signal: init.signal,
     });
   }
+}
+
+/** MSC3870's `upload_url` in a `/create` answer, with the headers Slipstream's server says to send. */
+function directUploadOf(body: Record<string, unknown>): { directUpload?: DirectUploadTarget } {
+  const url = body['upload_url'];
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return {};
+  const given = body[UPLOAD_HEADERS_FIELD];
+  const headers: Record<string, string> = {};
+  if (typeof given === 'object' && given !== null) {
+    for (const [name, value] of Object.entries(given)) {
+      // Content-Length is the transport's to set (from the body); anything else is sent as given.
+      if (typeof value === 'string' && name.toLowerCase() !== 'content-length') headers[name] = value;
+    }
+  }
+  return { directUpload: { url, headers } };
 }

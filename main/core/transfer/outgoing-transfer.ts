@@ -16,7 +16,7 @@ import { generateV2KeyMaterial, generateV3KeyMaterial, type KeyMaterial } from '
 import { assertValidBlockSize } from '../codec/v3-encryptor.js';
 import { type CiphertextSource, ledgerGroupsFor, V2CiphertextSource, V3CiphertextSource } from './ciphertext-source.js';
 import type { EngineContext, TransferRunner } from './engine-context.js';
-import type { MediaCapabilities, MediaRepositoryClient } from './media-repository-client.js';
+import type { CreatedMedia, MediaCapabilities, MediaRepositoryClient } from './media-repository-client.js';
 import { LedgerGroups } from './ledger-groups.js';
 import { PlaintextLedger } from './plaintext-ledger.js';
 import { SendDigest } from './send-digest.js';
@@ -25,7 +25,14 @@ import { identifySource, SourceFile } from './source-file.js';
 import { TransferError } from './transfer-error.js';
 import type { SendRecord, UploadMethod } from './transfer-record.js';
 import { TransferStore } from './transfer-store.js';
-import { type UploadObserver, uploadWithPost, uploadWithPut, uploadWithTus } from './upload-methods.js';
+import {
+  DirectUploadUnusable,
+  type UploadObserver,
+  uploadDirect,
+  uploadWithPost,
+  uploadWithPut,
+  uploadWithTus,
+} from './upload-methods.js';
 
 export interface SendOptions {
   readonly homeserverUrl: string;
@@ -40,6 +47,12 @@ export interface SendOptions {
   readonly roomId?: string;
   /** The account sending it. */
   readonly userId?: string;
+  /**
+   * Upload straight into the server's storage (MSC3870 `upload_url`) when it offers that, rather than
+   * through the media server where readers can follow it: for a transfer nobody needs to stream (a
+   * user setting). v2 sends always do, since nothing can read a v2 file before its last byte.
+   */
+  readonly preferDirectUpload?: boolean;
 }
 
 interface OpenedSource {
@@ -82,10 +95,18 @@ async function openCiphertext(
   };
 }
 
-function chooseMethod(capabilities: MediaCapabilities, created: boolean): UploadMethod {
+function chooseMethod(
+  capabilities: MediaCapabilities,
+  created: CreatedMedia | undefined,
+  direct: boolean,
+): UploadMethod {
   if (!created) return 'post';
-  return capabilities.tusEndpoint !== undefined ? 'tus' : 'put';
+  if (direct && created.directUpload) return 'direct';
+  return streamedMethod(capabilities);
 }
+
+const streamedMethod = (capabilities: MediaCapabilities): UploadMethod =>
+  capabilities.tusEndpoint !== undefined ? 'tus' : 'put';
 
 /** The unsealed `file` block of a transfer. */
 export async function fileBlockOf(context: EngineContext, record: { sealedFile: string }): Promise<EncryptedFile> {
@@ -133,7 +154,7 @@ export async function prepareSend(
       `${source.path} is ${source.size} bytes; ${client.homeserverUrl} accepts uploads of at most ${capabilities.maxUploadBytes} bytes`,
     );
   }
-  const created = await patiently(() => client.create());
+  const created = await patiently(() => client.create(undefined, ciphertextSize));
   const keys = format === 'v3' ? generateV3KeyMaterial() : generateV2KeyMaterial();
   const id = TransferStore.newId();
   const now = context.now();
@@ -152,7 +173,10 @@ export async function prepareSend(
     sealedFile: 'unsealed',
     source,
     ...(created && { contentUri: created.contentUri }),
-    uploadMethod: chooseMethod(capabilities, created !== undefined),
+    uploadMethod: chooseMethod(capabilities, created, format === 'v2' || options.preferDirectUpload === true),
+    ...(created?.directUpload && {
+      directUpload: { url: created.directUpload.url, headers: { ...created.directUpload.headers } },
+    }),
     ciphertextSize,
     acknowledged: 0,
     ledgerGroups: (({ unit, cap }) => ({ unit, cap }))(ledgerGroupsFor(format === 'v3' ? blockSize : 16)),
@@ -254,6 +278,19 @@ async function uploadOnce(
     };
   }
   const media = parseMxcUri(record.contentUri!);
+  if (record.uploadMethod === 'direct') {
+    if (record.directUpload) {
+      try {
+        await uploadDirect(client, media, record.directUpload, ciphertext, signal, observer);
+        return record;
+      } catch (error) {
+        if (!(error instanceof DirectUploadUnusable)) throw error;
+      }
+    }
+    // The URL expired (a resume long after /create) or was refused: the media server's path still works.
+    const { directUpload: _expired, ...rest } = record;
+    record = { ...rest, uploadMethod: streamedMethod(await client.capabilities(signal)) };
+  }
   if (record.uploadMethod === 'tus') {
     const uploadUrl = client.tusUploadUrl(await client.capabilities(signal), media);
     if (uploadUrl !== undefined) {
@@ -274,9 +311,13 @@ async function uploadOnce(
   return record;
 }
 
-/** Cancels the upload on the server (tus termination), so readers following it are told at once. */
+/**
+ * Cancels the upload on the server (tus termination), so readers following it are told at once. A
+ * direct upload (MSC3870) is cancelled the same way where the server serves tus: its media goes, and
+ * whatever the URL still receives is the server's to discard.
+ */
 export async function terminateUpload(context: EngineContext, record: SendRecord): Promise<void> {
-  if (record.contentUri === undefined || record.uploadMethod !== 'tus') return;
+  if (record.contentUri === undefined || (record.uploadMethod !== 'tus' && record.uploadMethod !== 'direct')) return;
   const client = await context.clientFor(record.homeserverUrl);
   const uploadUrl = client.tusUploadUrl(await client.capabilities(), parseMxcUri(record.contentUri));
   if (uploadUrl !== undefined) await client.tusTerminate(uploadUrl);

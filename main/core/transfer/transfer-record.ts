@@ -26,7 +26,8 @@ export const sourceIdentitySchema = z.strictObject({
 });
 export type SourceIdentity = z.infer<typeof sourceIdentitySchema>;
 
-export const uploadMethodSchema = z.enum(['tus', 'put', 'post']);
+/** `direct`: MSC3870, a PUT to the storage's presigned `upload_url`, then `/complete`. */
+export const uploadMethodSchema = z.enum(['tus', 'put', 'post', 'direct']);
 export type UploadMethod = z.infer<typeof uploadMethodSchema>;
 
 const common = {
@@ -63,6 +64,8 @@ export const sendRecordSchema = z.strictObject({
   /** Absent only while a one-shot upload (no MSC2246 on the server) has not finished. */
   contentUri: z.string().startsWith('mxc://').optional(),
   uploadMethod: uploadMethodSchema,
+  /** MSC3870: the presigned URL `/create` offered and the headers to send with it (while `uploadMethod` is `direct`). */
+  directUpload: z.strictObject({ url: z.url(), headers: z.record(z.string(), z.string()) }).optional(),
   ciphertextSize: z.number().int().nonnegative(),
   /** Ciphertext bytes the server last acknowledged (a hint for the UI; on resume the server is asked). */
   acknowledged: z.number().int().nonnegative(),

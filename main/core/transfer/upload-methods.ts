@@ -3,14 +3,15 @@ import * as tus from 'tus-js-client';
 import type { MxcUri } from '../../../shared/matrix/mxc.js';
 import type { CiphertextSource } from './ciphertext-source.js';
 import { MatrixHttpError } from './matrix-http-error.js';
-import type { CreatedMedia, MediaRepositoryClient } from './media-repository-client.js';
+import type { CreatedMedia, DirectUploadTarget, MediaRepositoryClient } from './media-repository-client.js';
 import { NetworkError } from './retry-policy.js';
 
 /**
- * The three ways bytes reach the media repository, best first (docs/PROTOCOL.md §5): tus, where the
+ * The ways bytes reach the media repository, best first (docs/PROTOCOL.md §5): tus, where the
  * server advertises it (resumable, and our media server streams it to readers as it arrives); a
  * streamed MSC2246 PUT; the classic one-shot POST. Each reads the ciphertext from a CiphertextSource,
- * which encrypts on demand, so none of them holds more than a chunk in memory.
+ * which encrypts on demand, so none of them holds more than a chunk in memory. Where nobody needs to
+ * stream the upload, MSC3870's presigned `upload_url` goes around the media server (`uploadDirect`).
  */
 
 /**
@@ -206,6 +207,36 @@ export async function uploadWithPut(
     }
     throw error;
   }
+  observer.onAcknowledged?.(source.size);
+}
+
+/** The presigned URL no longer takes this upload (expired, or refused): the media server's own path still does. */
+export class DirectUploadUnusable extends Error {
+  override name = 'DirectUploadUnusable';
+}
+
+/**
+ * MSC3870: the whole ciphertext PUT straight into the storage at `upload_url`, then `/complete`. For
+ * transfers nobody needs to stream (the storage holds nothing until the PUT ends), it takes the media
+ * server out of the data path. Not resumable: a retry PUTs it all again. A 412 means an earlier
+ * attempt's PUT arrived (the URL refuses a second one), so only `/complete` is left to do.
+ */
+export async function uploadDirect(
+  client: MediaRepositoryClient,
+  media: MxcUri,
+  target: DirectUploadTarget,
+  source: CiphertextSource,
+  signal: AbortSignal,
+  observer: UploadObserver = {},
+): Promise<void> {
+  try {
+    await client.putDirect(target, counted(source.read(0, source.size), observer), source.size, signal);
+  } catch (error) {
+    if (!(error instanceof MatrixHttpError)) throw error;
+    if (error.status === 403) throw new DirectUploadUnusable(error.message, { cause: error });
+    if (error.status !== 412) throw error;
+  }
+  await client.completeDirectUpload(media, signal);
   observer.onAcknowledged?.(source.size);
 }
 
