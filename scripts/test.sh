@@ -24,7 +24,12 @@ trap stop_stack EXIT
 step "type-check every layer" npm run --silent typecheck
 step "lint (layering rules, style)" npm run --silent lint
 mkdir -p .cache
-rm -f .cache/vitest-report.json
+rm -f .cache/vitest-report.json .cache/vitest-report-scaled.json
 step "tests" npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json
-node scripts/test-summary.mjs .cache/vitest-report.json || status=1
+# The MSC2246 conformance, streaming and tus suites again, against two media servers on the object
+# store and PostgreSQL behind nginx (`npm run stack -- up --scale 2`; the trap stops it with the rest).
+step "the stack suites against the scaled stack" env SLIPSTREAM_STACK_SCALE=2 npx vitest run \
+  --reporter=default --reporter=json --outputFile.json=.cache/vitest-report-scaled.json \
+  tests/msc2246-slipstream.test.ts tests/stack-streaming.test.ts tests/stack-tus.test.ts
+node scripts/test-summary.mjs .cache/vitest-report.json .cache/vitest-report-scaled.json || status=1
 exit $status
