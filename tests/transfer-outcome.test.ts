@@ -138,7 +138,9 @@ describe('the outcome of a transfer', () => {
         expect(engine.resumeInterrupted()).toEqual([id]);
         const final = await engine.settled(id);
         expect(final.status, JSON.stringify(final.failure)).toBe('completed');
-        expect(proxy.patches.slice(patchesBefore).find((patch) => patch.bytes > 0)?.offset).toBeGreaterThan(20 * MiB);
+        // 20 MiB had left the sender; what the server held was less by what the slowed proxy still had in
+        // its buffers (seen: 19.2 MiB). The resumed upload starts from there, far from the start.
+        expect(proxy.patches.slice(patchesBefore).find((patch) => patch.bytes > 0)?.offset).toBeGreaterThan(16 * MiB);
         expect(final.ciphertextSha256).toBe(await uploadedSha256(pair, sent.content.file.url!));
         // Kept with the record: a completed send reports it after a restart too.
         await engine.close();
