@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IpcError } from '../shared/ipc/ipc-error.js';
 import { OUTCOME_FOLLOWS_KEY, type TransferOutcome } from '../shared/matrix/transfer-outcome.js';
 import type { TransferUpdate } from '../shared/transfer/transfer-update.js';
@@ -86,6 +86,23 @@ describe('the app backend and the outcome event', () => {
   }
 
   const now = (id: string) => backend.engine.snapshot(id);
+
+  it('asks the engine to upload straight to the store (MSC3870) only when the settings say so', async () => {
+    const path = await makeSampleFile(join(pair.scratch.path, 'straight.bin'), 64 * 1024);
+    const send = vi.spyOn(backend.engine, 'send');
+    try {
+      await backend.handlers.updateSettings({ directUploads: true });
+      const direct = await backend.handlers.sendFile({ source: { kind: 'path', path }, roomId: room });
+      expect(send.mock.calls.at(-1)?.[1]).toMatchObject({ preferDirectUpload: true });
+      // This server offers no upload_url: the send goes through the media server as always.
+      expect((await backend.engine.settled(direct.transferId)).status).toBe('completed');
+      await backend.handlers.updateSettings({ directUploads: false });
+      await backend.handlers.sendFile({ source: { kind: 'path', path }, roomId: room });
+      expect(send.mock.calls.at(-1)?.[1]).not.toHaveProperty('preferDirectUpload');
+    } finally {
+      send.mockRestore();
+    }
+  });
 
   it('an event that promises an outcome keeps its file hidden until settleReceive, then saves it verified', async () => {
     const { content, outcome, path } = await announced('promised.bin', 1 * MiB + 3);

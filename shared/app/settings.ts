@@ -36,6 +36,12 @@ export const settingsSchema = z.strictObject({
   roomFormats: z.record(roomIdSchema, formatPolicySchema),
   /** When a sender cancels, keep what arrived (named as incomplete) instead of deleting it. */
   keepCancelledPartials: z.boolean(),
+  /**
+   * Files that need not stream go straight into the server's object store when it offers an MSC3870
+   * `upload_url` (docs/PROTOCOL.md §5.7), leaving the media server out of the upload. v2 files always do;
+   * with this on, v3 files too, and nobody can download them before the upload ends.
+   */
+  directUploads: z.boolean(),
   /** The window's colours: the system's choice, or always light or dark. */
   theme: themeSchema,
 });
@@ -57,6 +63,7 @@ export function defaultSettings(downloadFolder: string): Settings {
     compatibleFormatMaxBytes: DEFAULT_COMPATIBLE_FORMAT_MAX_BYTES,
     roomFormats: {},
     keepCancelledPartials: false,
+    directUploads: false,
     theme: 'system',
   };
 }

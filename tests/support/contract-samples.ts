@@ -29,6 +29,7 @@ const settings = {
   compatibleFormatMaxBytes: 52428800,
   roomFormats: { '!room:example.org': 'v3' as const },
   keepCancelledPartials: false,
+  directUploads: false,
   theme: 'dark' as const,
 };
 const content = {

@@ -221,6 +221,7 @@ export class AppBackend {
       homeserverUrl: session.homeserverUrl,
       userId: session.userId,
       format: format ?? formatFor(this.settings.get(), size, roomId),
+      ...(this.settings.get().directUploads && { preferDirectUpload: true }),
       ...(roomId !== undefined && { roomId }),
     });
   }

@@ -57,7 +57,7 @@ describe('the settings store', () => {
     await writeFile(path, JSON.stringify(before));
     const lines: string[] = [];
     const store = await SettingsStore.open(path, '/elsewhere', (line) => lines.push(line));
-    expect(store.get()).toEqual({ ...before, keepCancelledPartials: false, theme: 'system' });
+    expect(store.get()).toEqual({ ...before, keepCancelledPartials: false, directUploads: false, theme: 'system' });
     expect(lines).toEqual([]);
     await store.update({ keepCancelledPartials: true, theme: 'dark' });
     expect((await SettingsStore.open(path, '/elsewhere')).get()).toMatchObject({

@@ -158,6 +158,19 @@ function SettingsForm({ settings, onClose }: { readonly settings: Settings; read
           hint="How many files move at the same time (1–8). The rest wait their turn."
           problem={problemWith('maxConcurrentTransfers')}
         />
+        <div className="field field-check">
+          <input
+            id="direct-uploads"
+            type="checkbox"
+            checked={draft.directUploads}
+            onChange={(event) => change({ directUploads: event.target.checked })}
+            aria-describedby="direct-uploads-hint"
+          />
+          <label htmlFor="direct-uploads">Upload straight to the server’s storage</label>
+          <small id="direct-uploads-hint" className="hint">
+            Where your homeserver offers it. Nobody can download before your upload ends.
+          </small>
+        </div>
       </fieldset>
       <fieldset className="format-choices">
         <legend>Format of the files you send</legend>

@@ -8,6 +8,7 @@ export interface SettingsDraft {
   readonly maxConcurrentTransfers: string;
   readonly defaultFormat: FormatPolicy;
   readonly keepCancelledPartials: boolean;
+  readonly directUploads: boolean;
   readonly theme: Theme;
 }
 
@@ -18,6 +19,7 @@ export function draftOf(settings: Settings): SettingsDraft {
     maxConcurrentTransfers: String(settings.maxConcurrentTransfers),
     defaultFormat: settings.defaultFormat,
     keepCancelledPartials: settings.keepCancelledPartials,
+    directUploads: settings.directUploads,
     theme: settings.theme,
   };
 }
@@ -51,6 +53,7 @@ export function patchFrom(draft: SettingsDraft, current: Settings): SettingsPatc
     ...(draft.keepCancelledPartials !== current.keepCancelledPartials && {
       keepCancelledPartials: draft.keepCancelledPartials,
     }),
+    ...(draft.directUploads !== current.directUploads && { directUploads: draft.directUploads }),
     ...(draft.theme !== current.theme && { theme: draft.theme }),
   };
 }
