@@ -63,7 +63,7 @@ export function FilePreview({
 
   if (kind === 'scene') {
     const earlier = previous && {
-      item: previous.item,
+      ...previous,
       src: previous.transfer
         ? mediaUrlOf(appInfo.mediaBaseUrl, previous.transfer.id, previous.item.fileName)
         : undefined,
@@ -75,6 +75,9 @@ export function FilePreview({
   const complete = transfer?.direction === 'send' || transfer?.status === 'completed';
   const arrived = canRead && !complete ? transfer.bytesDone / Math.max(1, transfer.bytesTotal) : undefined;
   const info = item.content['info'];
+  // The file's own shape, else its thumbnail's: the card keeps its size while the bytes arrive.
+  const width = numberIn(info, 'w') ?? thumbnail.width;
+  const height = numberIn(info, 'h') ?? thumbnail.height;
 
   if (kind === 'image') {
     return (
@@ -83,8 +86,8 @@ export function FilePreview({
         fileName={item.fileName}
         mimetype={item.mimetype}
         thumbnail={thumbnail.url}
-        width={numberIn(info, 'w') ?? thumbnail.width}
-        height={numberIn(info, 'h') ?? thumbnail.height}
+        width={width}
+        height={height}
         arrived={complete}
       />
     );
@@ -109,8 +112,6 @@ export function FilePreview({
     if (await receive.start()) setPlayRequested(true);
   };
   const waitsForWhole = transfer && !isGone(transfer) && item.format === 'v2';
-  const width = numberIn(info, 'w') ?? thumbnail.width;
-  const height = numberIn(info, 'h') ?? thumbnail.height;
   return (
     <div className={`media-offer is-${kind}`}>
       {thumbnail.url && kind === 'video' && (

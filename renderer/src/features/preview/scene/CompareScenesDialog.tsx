@@ -5,10 +5,10 @@ import { formatDate } from '../../../text/quantities';
 import type { FileItem } from '../../room/timeline-items';
 import { CameraLink } from './camera-link';
 import { SceneSlot } from './SceneSlot';
-import { useTransferOfEvent } from './use-transfer-of-event';
 
 interface Snapshot {
   readonly item: FileItem;
+  readonly transfer: TransferUpdate | undefined;
   readonly src: string | undefined;
 }
 
@@ -59,13 +59,12 @@ export function CompareScenesDialog({
   roomId,
   onClose,
 }: {
-  readonly current: Snapshot & { readonly transfer: TransferUpdate | undefined };
+  readonly current: Snapshot;
   readonly previous: Snapshot;
   readonly roomId: string | undefined;
   readonly onClose: () => void;
 }) {
   const [link] = useState(() => new CameraLink());
-  const previousTransfer = useTransferOfEvent(previous.item.id);
   const name = current.item.fileName;
   return (
     <Dialog
@@ -78,7 +77,7 @@ export function CompareScenesDialog({
         <SnapshotPane
           heading="Previous snapshot"
           snapshot={previous}
-          transfer={previousTransfer}
+          transfer={previous.transfer}
           roomId={roomId}
           link={link}
           label={`the previous snapshot of ${previous.item.fileName}`}

@@ -12,7 +12,9 @@ export interface ScenePreviewProps {
   /** The decrypted bytes' URL once there is a transfer (its bytes may still be arriving). */
   readonly src: string | undefined;
   /** The same scene's previous snapshot in this room, when there is one, with its own URL if this device has it. */
-  readonly previous: { readonly item: FileItem; readonly src: string | undefined } | undefined;
+  readonly previous:
+    | { readonly item: FileItem; readonly transfer: TransferUpdate | undefined; readonly src: string | undefined }
+    | undefined;
   /** The room the card is in (for View scene); the open room until the card passes it. */
   readonly roomId?: string | undefined;
 }
